@@ -1,0 +1,90 @@
+"""Campaign and field-visit CRM for joint government–bank credit drives (双百工程 and the like)."""
+from __future__ import annotations
+
+import importlib
+import os
+
+from flask import Flask, g, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from crm.config import check_production, load_config
+from crm.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Each domain area contributes its blueprints here; the order is the order of the main menu.
+BLUEPRINT_MODULES = (
+    "crm.auth.views",
+    "crm.admin.views",
+    "crm.merchants.views",
+)
+# Each of these adds its routes to the one /api/v1 blueprint (crm.api.core.api) when imported.
+API_MODULES = (
+    "crm.people.api",
+    "crm.campaigns.api",
+    "crm.merchants.api",
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite as a real database: enforce foreign keys, let readers and a writer coexist, wait on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("CRM_INSTANCE_PATH", os.path.join(ROOT, "instance")),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    app.config.update(overrides or {})
+    check_production(app.config)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai",
+                   default_translation_directories=os.path.join(ROOT, "crm", "translations"))
+
+    from crm import models  # noqa: F401  (register every table)
+    from crm.web import register_web
+
+    from crm.api.core import api
+
+    for module_name in API_MODULES:
+        importlib.import_module(module_name)
+    app.register_blueprint(api)
+    for module_name in BLUEPRINT_MODULES:
+        module = importlib.import_module(module_name)
+        for blueprint in module.blueprints():
+            app.register_blueprint(blueprint)
+    register_web(app)
+
+    from crm.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _select_locale() -> str:
+    """An explicit choice (kept in the session) wins; else Chinese, the product's language."""
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in ("zh_Hans", "en"):
+        session["lang"] = chosen
+        return chosen
+    g.setdefault("lang", "zh_Hans")
+    return "zh_Hans"

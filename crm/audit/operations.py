@@ -1,0 +1,61 @@
+"""The one call that records a change or a sign-in: audit.record(...)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from crm.audit.models import AuditEvent
+from crm.extensions import db
+
+
+def client_address() -> str | None:
+    if not has_request_context():
+        return None
+    # Behind gunicorn and a proxy the address comes from ProxyFix, configured in create_app.
+    return request.remote_addr
+
+
+def _plain(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    """The named attributes of a model, as JSON-safe values, for before/after comparisons."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for each field that changed."""
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def record(action: str, obj=None, *, summary: str | None = None, changes: dict | None = None,
+           actor=None, object_type: str | None = None, object_id=None) -> AuditEvent:
+    """Add an AuditEvent to the session; it commits with the change it describes."""
+    if obj is not None and getattr(obj, "id", None) is None:
+        db.session.flush()  # a new object needs its id before it can be named
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", None),
+        ip=client_address(),
+        action=action,
+        object_type=object_type or (obj.__tablename__ if obj is not None else None),
+        object_id=str(object_id if object_id is not None else getattr(obj, "id", "")) or None,
+        summary=summary,
+        changes=_plain(changes) if changes else None,
+    )
+    db.session.add(event)
+    return event

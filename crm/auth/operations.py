@@ -1,0 +1,88 @@
+"""Sign-in with lock-out, and the user's own API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from crm import audit
+from crm.auth.models import ApiToken
+from crm.auth.passwords import hash_password, verify_password
+from crm.extensions import db
+from crm.people.models import User
+from crm.timeutil import utcnow
+
+# Verifying against a real hash when the user does not exist keeps the timing the same.
+_DUMMY_HASH = hash_password("not-a-real-password-Aa1!")
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    error: str | None = None  # "invalid" | "locked"
+
+
+def sign_in(username: str, password: str) -> SignInResult:
+    """Check a password, counting failures; the Nth failure locks the account for a while."""
+    user = db.session.scalar(select(User).where(User.username == username.strip()))
+    now = utcnow()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        audit.record("login_failed", summary=f"unknown user {username[:60]}", object_type="users")
+        db.session.commit()
+        return SignInResult(None, "invalid")
+    if user.locked_until and user.locked_until > now:
+        audit.record("login_failed", user, summary="account locked", actor=user)
+        db.session.commit()
+        return SignInResult(None, "locked")
+    if not user.active or not verify_password(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        audit.record("login_failed", user, summary=f"failure {user.failed_logins}", actor=user)
+        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
+            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+            user.failed_logins = 0
+            audit.record("lockout", user, summary=f"locked until {user.locked_until:%H:%M} UTC", actor=user)
+            db.session.commit()
+            return SignInResult(None, "locked")
+        db.session.commit()
+        return SignInResult(None, "invalid")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("login", user, actor=user)
+    db.session.commit()
+    return SignInResult(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a token; the plain value is returned once and never stored."""
+    plain = "crm_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:64] or "token", token_hash=_digest(plain), prefix=plain[:12])
+    db.session.add(token)
+    audit.record("create", token, summary=f"API token {token.name}", actor=user)
+    return token, plain
+
+
+def revoke_token(token: ApiToken, actor: User) -> None:
+    token.revoked_at = utcnow()
+    audit.record("revoke", token, summary=f"API token {token.name}", actor=actor)
+
+
+def user_for_token(plain: str) -> User | None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = utcnow()
+    # Touch last_used_at at most once a minute so that reads don't all become writes.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

@@ -1,0 +1,79 @@
+"""GET /api/v1/campaigns: the drives the user may see, with their rules."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.api.core import array, nullable, obj, route, schema
+from crm.auth.scoping import campaign_condition
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+
+RULES = schema(
+    "CampaignRules",
+    obj({
+        "district_household_threshold": {"type": "integer"},
+        "district_coverage_ratio": {"type": "number"},
+        "joint_visit_days_per_month": {"type": "integer"},
+        "matchmaking_per_county_per_quarter": {"type": "integer"},
+        "level_visits_per_year": {"type": "integer"},
+        "referral_contact_days": {"type": "integer"},
+        "follow_up_interval_days": {"type": "integer"},
+        "need_due_days": {"type": "integer"},
+        "focus_trades": array({"type": "string"}),
+        "tier_caps": {"type": "object"},
+    }),
+)
+CAMPAIGN = schema(
+    "Campaign",
+    obj({
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "template": nullable("string"),
+        "bureau_org": obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "bank_org": obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "territory": obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "starts_on": {"type": "string", "format": "date"},
+        "ends_on": {"type": "string", "format": "date"},
+        "rules": RULES,
+    }),
+)
+
+
+def campaign_rules(campaign: Campaign) -> dict:
+    return {
+        "district_household_threshold": campaign.district_household_threshold,
+        "district_coverage_ratio": float(campaign.district_coverage_ratio),
+        "joint_visit_days_per_month": campaign.joint_visit_days_per_month,
+        "matchmaking_per_county_per_quarter": campaign.matchmaking_per_county_per_quarter,
+        "level_visits_per_year": campaign.level_visits_per_year,
+        "referral_contact_days": campaign.referral_contact_days,
+        "follow_up_interval_days": campaign.follow_up_interval_days,
+        "need_due_days": campaign.need_due_days,
+        "focus_trades": list(campaign.focus_trades or []),
+        "tier_caps": dict(campaign.tier_caps or {}),
+    }
+
+
+def campaign_json(campaign: Campaign) -> dict:
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "template": campaign.template,
+        "bureau_org": {"id": campaign.bureau_org.id, "name": campaign.bureau_org.name},
+        "bank_org": {"id": campaign.bank_org.id, "name": campaign.bank_org.name},
+        "territory": {"id": campaign.territory.id, "name": campaign.territory.name},
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "rules": campaign_rules(campaign),
+    }
+
+
+@route("/campaigns", ["GET"], summary="The drives the user may see, with their rules",
+       responses={200: obj({"items": array(CAMPAIGN)})})
+def list_campaigns():
+    campaigns = db.session.scalars(
+        select(Campaign).where(campaign_condition(current_user, Campaign.id)).order_by(Campaign.starts_on.desc())
+    ).all()
+    return jsonify({"items": [campaign_json(c) for c in campaigns]})

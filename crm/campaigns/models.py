@@ -1,0 +1,102 @@
+"""A drive (Campaign) with its rules as data, its leads, and its liaison pairs."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.timeutil import utcnow
+
+TRADES = (
+    "wholesale_retail",
+    "lodging_catering",
+    "transport_logistics",
+    "agriculture",
+    "manufacturing",
+    "resident_services",
+    "other",
+)
+TIERS = ("survival", "growth", "development")
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    template: Mapped[str | None] = mapped_column(String(40))
+    bureau_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    bank_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    territory_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    # The rules of the drive; 双百工程's numbers are the defaults.
+    district_household_threshold: Mapped[int] = mapped_column(default=100)
+    district_coverage_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.2"))
+    joint_visit_days_per_month: Mapped[int] = mapped_column(default=1)
+    matchmaking_per_county_per_quarter: Mapped[int] = mapped_column(default=1)
+    level_visits_per_year: Mapped[int] = mapped_column(default=3)
+    referral_contact_days: Mapped[int] = mapped_column(default=7)
+    follow_up_interval_days: Mapped[int] = mapped_column(default=30)
+    need_due_days: Mapped[int] = mapped_column(default=15)
+    focus_trades: Mapped[list] = mapped_column(JSON, default=list)
+    # {"survival": 100000, ...}: suggested pre-credit caps by tier; "distinguished" for 名特优新.
+    tier_caps: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Base conditions and plaque criteria, e.g. {"min_age": 18, "max_age": 65, "min_months_trading": 12}.
+    base_conditions: Mapped[dict] = mapped_column(JSON, default=dict)
+    plaque_criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Reminder rules switched and tuned per drive: {"follow_up_due": {"enabled": true, ...}}.
+    reminder_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    bureau_org = relationship("Organization", foreign_keys=[bureau_org_id])
+    bank_org = relationship("Organization", foreign_keys=[bank_org_id])
+    territory = relationship("Region")
+    lead_rows: Mapped[list[CampaignLead]] = relationship(cascade="all, delete-orphan")
+    pairs: Mapped[list[LiaisonPair]] = relationship(back_populates="campaign")
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.name}>"
+
+
+class CampaignLead(db.Model):
+    """The programme leads of a drive: they see the whole of it."""
+
+    __tablename__ = "campaign_leads"
+    __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user = relationship("User")
+
+
+class LiaisonPair(db.Model):
+    """一镇一专员: one bureau liaison and one bank account manager for a town (or county)."""
+
+    __tablename__ = "liaison_pairs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    liaison_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # The slug in the pair's QR poster; unguessable so posters cannot be enumerated.
+    intake_token: Mapped[str | None] = mapped_column(String(40), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="pairs")
+    region = relationship("Region", foreign_keys=[region_id])
+    county = relationship("Region", foreign_keys=[county_id])
+    liaison = relationship("User", foreign_keys=[liaison_id])
+    account_manager = relationship("User", foreign_keys=[account_manager_id])
+
+    def __repr__(self) -> str:
+        return f"<LiaisonPair {self.name}>"

@@ -1,0 +1,136 @@
+"""Operator commands: `crm …` (console script) or `flask --app wsgi crm …`."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import secrets
+import string
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+crm_cli = AppGroup("crm", help="Campaign CRM commands.")
+users_cli = AppGroup("users", help="Manage users.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+crm_cli.add_command(users_cli)
+crm_cli.add_command(tokens_cli)
+
+# Areas that add their own commands: each module decorates them with @crm_cli.command(...).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def load_command_modules() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+def register_cli(app) -> None:
+    load_command_modules()
+    if "crm" not in app.cli.commands:
+        app.cli.add_command(crm_cli)
+
+
+def random_password() -> str:
+    """A password that satisfies the policy: letters of both cases, digits and a symbol."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(10))
+    return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
+
+
+def upgrade_database() -> None:
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@crm_cli.command("demo")
+@click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same drive.")
+@click.option("--password", default=None, help="Password for every demo user (default: a random one, printed).")
+@click.option("--merchants", default=5000, show_default=True)
+@click.option("--serve", is_flag=True, help="Then run the web app (and its scheduler) on --port.")
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int):
+    """Create the schema and build a realistic 双百工程 drive (Changzhi, 12 counties)."""
+    from crm.auth.passwords import policy_problem
+    from crm.demo.build import build_demo
+    from crm.extensions import db
+    from crm.people.models import User
+
+    if password and policy_problem(password):
+        raise click.BadParameter(policy_problem(password), param_hint="--password")
+    upgrade_database()
+    if db.session.scalar(select(User.id).limit(1)) is None:
+        password = password or random_password()
+        click.echo("Building the demo drive …")
+        summary = build_demo(seed=seed, password=password, merchants=merchants)
+        click.echo(f"Built: {summary.get('counts', summary)}")
+        click.echo(f"Sign in as: lead / {password}   (also admin, liaison1, head1, am1 — same password)")
+    else:
+        click.echo("The database already has users; the demo was not rebuilt. "
+                   "Delete instance/crm.sqlite3 to start over.")
+    if serve:
+        current_app.config["RUN_SCHEDULER"] = True
+        _serve(port)
+
+
+def _serve(port: int) -> None:
+    # The single-command demo runs the reminder scheduler inside the app process.
+    if importlib.util.find_spec("crm.reminders.scheduler"):
+        importlib.import_module("crm.reminders.scheduler").start_in_app(current_app._get_current_object())
+    click.echo(f"Open http://127.0.0.1:{port}/")
+    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", default=None, help="Display name (default: the username).")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["account_manager", "liaison", "branch_head", "lead", "admin"]))
+@click.option("--org", "org_id", type=int, required=True, help="Organization id.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user(username, display_name, roles, org_id, password):
+    """Create a user with roles in an organization."""
+    from crm.people.operations import create_user as create
+
+    try:
+        user = create(username=username, display_name=display_name or username, roles=roles,
+                      organization_id=org_id, password=password)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"Created user {user.username} (id {user.id}).")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True)
+@with_appcontext
+def create_token(username: str, name: str):
+    """Print a new API token for USERNAME (shown once; only its hash is stored)."""
+    from crm.auth.operations import create_token as make
+    from crm.extensions import db
+    from crm.people.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    _token, plain = make(user, name)
+    db.session.commit()
+    click.echo(plain)
+
+
+def main() -> None:
+    """Console script `crm`: the same commands as `flask --app wsgi crm`."""
+    from crm import create_app
+
+    load_command_modules()
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False)
+    for name, command in crm_cli.commands.items():
+        cli.add_command(command, name)
+    from flask_migrate.cli import db as db_cli
+
+    cli.add_command(db_cli)
+    cli.main(prog_name="crm")

@@ -1,0 +1,109 @@
+"""Merchant pages: the scoped registry list, one merchant's page, create and edit."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from crm.auth.scoping import get_visible, merchant_condition
+from crm.extensions import db
+from crm.merchants import operations
+from crm.merchants.forms import MerchantForm
+from crm.merchants.models import Merchant
+from crm.merchants.queries import merchants_for
+from crm.regions.models import Region
+from crm.regions.queries import counties, place_choices
+
+bp = Blueprint("merchants", __name__, url_prefix="/merchants")
+EDITOR_ROLES = ("admin", "liaison", "account_manager")
+
+
+def blueprints():
+    return [bp]
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "county_id": _int_arg("county"),
+        "trade": request.args.get("trade") or None,
+        "tier": request.args.get("tier") or None,
+        "status": request.args.get("status") or None,
+    }
+    stmt = merchants_for(current_user, **filters)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("merchants/index.html", page=page, filters=filters, counties=counties(),
+                           can_create=current_user.has_role(*EDITOR_ROLES))
+
+
+def timeline_sections(merchant: Merchant) -> list:
+    """Everything the drive knows about a merchant; other areas add their sections here."""
+    sections = []
+    for provider in current_app.extensions.get("merchant_timeline", []):
+        sections.extend(provider(merchant, current_user))
+    return sections
+
+
+@bp.get("/<int:merchant_id>")
+@login_required
+def detail(merchant_id: int):
+    merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    return render_template("merchants/detail.html", merchant=merchant, timeline=timeline_sections(merchant),
+                           can_edit=current_user.has_role("admin", "liaison"))
+
+
+def _form_region(form: MerchantForm) -> Region:
+    region = db.session.get(Region, form.region_id.data)
+    if region is None or region.level not in ("town", "district"):
+        abort(400)
+    return region
+
+
+def _save(form: MerchantForm, merchant: Merchant | None) -> Merchant | None:
+    existing = operations.find_by_code(form.credit_code.data)
+    if existing is not None and existing is not merchant:
+        form.credit_code.errors.append(_("A merchant with this credit code is already registered."))
+        return None
+    values = {**form.values(), **operations.location_of(_form_region(form))}
+    if merchant is None:
+        merchant = operations.create_merchant(values)
+    else:
+        operations.update_merchant(merchant, values)
+    db.session.commit()
+    return merchant
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.has_role(*EDITOR_ROLES):
+        abort(404)
+    form = MerchantForm(place_choices=place_choices())
+    if form.validate_on_submit():
+        merchant = _save(form, None)
+        if merchant is not None:
+            flash(_("Merchant registered."), "success")
+            return redirect(url_for("merchants.detail", merchant_id=merchant.id))
+    return render_template("merchants/form.html", form=form, merchant=None)
+
+
+@bp.route("/<int:merchant_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(merchant_id: int):
+    if not current_user.has_role("admin", "liaison"):
+        abort(404)
+    merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    form = MerchantForm(obj=merchant, place_choices=place_choices())
+    if request.method == "GET":
+        form.region_id.data = merchant.district_id or merchant.town_id
+    if form.validate_on_submit() and _save(form, merchant) is not None:
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("merchants.detail", merchant_id=merchant.id))
+    return render_template("merchants/form.html", form=form, merchant=merchant)

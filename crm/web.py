@@ -1,0 +1,161 @@
+"""What every page shares: the signed-in user, idle time-out, filters, menu, errors, headers."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from crm.extensions import db, login_manager
+from crm.people.models import User
+from crm.timeutil import to_local, utcnow
+
+API_PREFIX = "/api/v1"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def _load_user_from_token(req):
+    header = req.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        from crm.auth.operations import user_for_token
+
+        user = user_for_token(header[7:].strip())
+        if user is not None:
+            g.token_auth = True
+        return user
+    return None
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _enforce_idle_timeout():
+    """Sign out a browser session that has been idle longer than the configured time."""
+    if not current_user.is_authenticated or g.get("token_auth"):
+        return None
+    now = utcnow().timestamp()
+    last = session.get("last_seen")
+    if last and now - last > g.idle_seconds:
+        logout_user()
+        session.clear()
+        if is_api_request():
+            return None
+        flash(_("You were signed out after a period of inactivity."), "info")
+        return redirect(url_for("auth.login", next=request.full_path))
+    session["last_seen"] = now
+    return None
+
+
+def money(value) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(value), format="#,##0.00")
+
+
+def wan(value) -> str:
+    """Amounts as people in the drive speak of them: 万元."""
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(value) / 10000, format="#,##0.##")
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(value).strftime(fmt) if value else "—"
+
+
+def iso_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return "—"
+    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
+
+
+def register_web(app: Flask) -> None:
+    from crm import labels
+    from crm.menu import menu_for
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if is_api_request():
+            from crm.api.core import error_response
+
+            return error_response(401, "unauthorized", _("Sign in or send a valid bearer token."))
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @app.before_request
+    def _before():
+        g.idle_seconds = app.config["IDLE_TIMEOUT"].total_seconds()
+        return _enforce_idle_timeout()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.jinja_env.filters.update(money=money, wan=wan, local_dt=local_dt, iso_date=iso_date, mask_phone=mask_phone)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale)
+
+    @app.context_processor
+    def _menu():
+        if not current_user.is_authenticated:
+            return {"menu": []}
+        inbox = url_for("reminders.inbox") if "reminders.inbox" in app.view_functions else None
+        return {"menu": menu_for(current_user), "unread_count": _unread_count(), "inbox_url": inbox}
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+    @app.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means unhealthy
+            return {"status": "error", "database": "unreachable"}, 503
+        return {"status": "ok", "database": "ok"}
+
+
+def _unread_count() -> int:
+    from sqlalchemy import func, select
+
+    from crm.reminders.models import Reminder
+
+    return db.session.scalar(
+        select(func.count(Reminder.id)).where(Reminder.recipient_id == current_user.id, Reminder.read_at.is_(None))
+    ) or 0
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500) or 500
+    if is_api_request():
+        from crm.api.core import error_response
+
+        return error_response(code, _http_code_name(code), getattr(error, "description", None) or _("Error"))
+    if code == 500:
+        db.session.rollback()
+    return render_template("error.html", code=code, error=error), code
+
+
+def _http_code_name(code: int) -> str:
+    return {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+            409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests"}.get(code, "server_error")
