@@ -11,6 +11,7 @@ from crm.extensions import db
 from crm.merchants.credit_code import normalize as normalize_code
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
+from crm.signals import merchant_flagged
 
 AUDITED_FIELDS = (
     "credit_code", "name", "kind", "operator_name", "operator_phone", "operator_birth_date", "registered_on",
@@ -69,6 +70,7 @@ def update_merchant(merchant: Merchant, values: dict, actor=None) -> dict:
         if reason:
             merchant.needs_review = True
             merchant.review_reason = reason
+            merchant_flagged.send(merchant, reason=reason)
         audit.record("update", merchant, summary=merchant.name, changes=changes, actor=actor)
     return changes
 
