@@ -10,6 +10,7 @@ import tempfile
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -58,6 +59,23 @@ def empty_database_url():
     drop()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh app context, as in production.
+
+    The test's own app context (and its session) would otherwise be shared with the request,
+    caching the signed-in user, the locale and g between requests. The test's session is
+    committed first, so the request sees what the test built, and expired after, so the test
+    sees what the request did.
+    """
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -69,6 +87,7 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "SERVER_NAME": None,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.create_all()
     yield app
