@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,13 +18,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLUEPRINT_MODULES = (
     "crm.auth.views",
     "crm.admin.views",
+    "crm.audit.views",
     "crm.merchants.views",
+    "crm.referrals.views",
+    "crm.visits.views",
+    "crm.imports.views",
+    "crm.events.views",
+    "crm.districts.views",
+    "crm.products.views",
+    "crm.plaques.views",
+    "crm.intake.views",
+    "crm.campaigns.from_template",
+    "crm.reminders.views",
+    "crm.reports.views",
 )
 # Each of these adds its routes to the one /api/v1 blueprint (crm.api.core.api) when imported.
 API_MODULES = (
     "crm.people.api",
     "crm.campaigns.api",
     "crm.merchants.api",
+    "crm.referrals.api",
+    "crm.visits.api",
+    "crm.events.api",
+    "crm.districts.api",
+    "crm.products.api",
+    "crm.reminders.api",
+    "crm.reports.api",
 )
 
 
@@ -82,6 +101,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _select_locale() -> str:
     """An explicit choice (kept in the session) wins; else Chinese, the product's language."""
+    if not has_request_context():  # the CLI, the scheduler and tests calling operations directly
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_Hans")
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in ("zh_Hans", "en"):
         session["lang"] = chosen

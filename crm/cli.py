@@ -18,7 +18,7 @@ crm_cli.add_command(users_cli)
 crm_cli.add_command(tokens_cli)
 
 # Areas that add their own commands: each module decorates them with @crm_cli.command(...).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.reminders.commands")
 
 
 def load_command_modules() -> None:
@@ -94,13 +94,16 @@ def _serve(port: int) -> None:
 @with_appcontext
 def create_user(username, display_name, roles, org_id, password):
     """Create a user with roles in an organization."""
+    from crm.extensions import db
     from crm.people.operations import create_user as create
 
     try:
         user = create(username=username, display_name=display_name or username, roles=roles,
                       organization_id=org_id, password=password)
     except ValueError as err:
+        db.session.rollback()
         raise click.ClickException(str(err)) from err
+    db.session.commit()
     click.echo(f"Created user {user.username} (id {user.id}).")
 
 

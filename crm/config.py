@@ -47,6 +47,8 @@ def load_config(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("CRM_SMTP_PASSWORD", ""),
         "SMTP_SENDER": os.environ.get("CRM_SMTP_SENDER", "crm@localhost"),
         "WEBHOOK_URL": os.environ.get("CRM_WEBHOOK_URL", ""),
+        # Rollup figures are kept this long per process (0 = always recompute).
+        "REPORTS_CACHE_SECONDS": _int("CRM_REPORTS_CACHE_SECONDS", 300),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),
         "HOLIDAYS": [d for d in os.environ.get("CRM_HOLIDAYS", "").split(",") if d],
     }

@@ -70,6 +70,28 @@ LABELS: dict[str, dict[str, object]] = {
         "level_visit": _l("Level-to-level visit"),
     },
     "event_status": {"planned": _l("Planned"), "held": _l("Held"), "cancelled": _l("Cancelled")},
+    "event_level": {"province": _l("Province"), "city": _l("City"), "county": _l("County")},
+    "month_state": {
+        "held": _l("Held"),
+        "planned": _l("Planned"),
+        "missed": _l("Missed"),
+        "open": _l("Not planned yet"),
+        "future": _l("Later"),
+    },
+    "quota_state": {"met": _l("Met"), "behind": _l("Behind"), "missed": _l("Missed"), "future": _l("Later")},
+    "plaque_criterion": {
+        "tier": _l("Tier"),
+        "registry_status": _l("Registry status"),
+        "dishonest": _l("Dishonest-persons list"),
+        "max_overdue_12m": _l("Overdue follow-ups and needs (12 months)"),
+        "months_trading": _l("Months trading"),
+        "credit_line": _l("Credit line"),
+    },
+    "screening": {
+        "eligible": _l("Passes the first screening"),
+        "not_eligible": _l("Does not pass the first screening"),
+        "unknown": _l("Not in the registry: visit to check"),
+    },
     "plaque_status": {
         "nominated": _l("Nominated"),
         "approved": _l("Approved"),
@@ -77,6 +99,37 @@ LABELS: dict[str, dict[str, object]] = {
         "revoked": _l("Revoked"),
     },
     "need_status": {"open": _l("Open"), "closed": _l("Closed")},
+    "need_kind": {"financing": _l("Financing need"), "other": _l("Other need")},
+    "need_state": {"open": _l("Open"), "overdue": _l("Overdue"), "closed": _l("Closed"), "all": _l("All")},
+    "follow_up_status": {"planned": _l("Planned"), "done": _l("Done"), "cancelled": _l("Cancelled")},
+    # Tables, as the audit log and the "still referred to by" messages name them.
+    "object_type": {
+        "regions": _l("Regions"), "organizations": _l("Organizations"), "users": _l("Users"),
+        "user_roles": _l("Roles"), "campaigns": _l("Drives"), "campaign_leads": _l("Drive leads"),
+        "liaison_pairs": _l("Liaison pairs"), "merchants": _l("Merchants"), "api_tokens": _l("API tokens"),
+        "referral_lists": _l("Referral lists"), "referrals": _l("Referrals"),
+        "intake_submissions": _l("QR applications"), "visits": _l("Visits"), "follow_ups": _l("Follow-ups"),
+        "needs": _l("Needs"), "applications": _l("Applications"), "photos": _l("Photos"), "events": _l("Events"),
+        "plaques": _l("Plaques"), "products": _l("Products"), "campaign_products": _l("Drive products"),
+        "reminders": _l("Reminders"), "outbox_messages": _l("Outgoing messages"), "rule_runs": _l("Rule runs"),
+        "audit_events": _l("Audit events"), "merchant_import": _l("Registry imports"),
+    },
+    "audit_action": {
+        "login": _l("Signed in"), "login_failed": _l("Failed sign-in"), "lockout": _l("Locked out"),
+        "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"), "revoke": _l("Revoked"),
+        "export": _l("Exported"), "view": _l("Viewed"),
+        "import": _l("Imported"), "hand_over": _l("Handed over"), "assign": _l("Assigned"),
+    },
+    # Merchant attributes as the registry import names them in its report.
+    "merchant_field": {
+        "credit_code": _l("Credit code"), "name": _l("Name"), "operator_name": _l("Operator"),
+        "operator_phone": _l("Operator phone"), "operator_birth_date": _l("Operator birth date"),
+        "registered_on": _l("Registered on"), "trade": _l("Trade"), "tier": _l("Tier"),
+        "distinguished": _l("名特优新 mark"), "distinguished_until": _l("Mark valid until"),
+        "registry_status": _l("Registry status"), "dishonest": _l("On the dishonest-persons list"),
+        "kind": _l("Kind"), "county_id": _l("County"), "town_id": _l("Town"), "district_id": _l("District"),
+        "address": _l("Address"), "annual_revenue": _l("Annual revenue (yuan)"),
+    },
 }
 
 

@@ -18,20 +18,32 @@ def _used_msgids() -> set[str]:
     return ids
 
 
-def test_every_ui_string_has_a_chinese_translation():
+def _translated(catalog) -> dict[str, tuple]:
+    """{singular msgid: (translation, …)} for entries translated in every plural form."""
+    entries = {}
+    for message in catalog:
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+        if ids[0] and all(strings) and "fuzzy" not in message.flags:
+            entries[ids[0]] = tuple(strings)
+    return entries
+
+
+def _source():
     with open(PO, "rb") as handle:
-        catalog = read_po(handle, locale="zh_Hans")
-    translated = {m.id: m.string for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
-    missing = sorted(i for i in _used_msgids() if i and (i if isinstance(i, str) else i[0]) not in translated)
+        return _translated(read_po(handle, locale="zh_Hans"))
+
+
+def test_every_ui_string_has_a_chinese_translation():
+    translated = _source()
+    missing = sorted(i for i in _used_msgids() if i and i not in translated)
     assert missing == [], f"{len(missing)} strings have no zh_Hans translation, e.g. {missing[:10]}"
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    with open(PO, "rb") as handle:
-        source = {m.id: m.string for m in read_po(handle, locale="zh_Hans") if m.id and m.string and "fuzzy" not in m.flags}
     with open(PO[:-2] + "mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
-    assert compiled == source, "run scripts/translations to compile messages.mo"
+        compiled = _translated(read_mo(handle))
+    assert compiled == _source(), "run scripts/translations to compile messages.mo"
 
 
 def test_pages_are_chinese_by_default(client):

@@ -1,2 +1,2 @@
 """Audit trail: `from crm import audit; audit.record(...)`."""
-from crm.audit.operations import diff, record, snapshot  # noqa: F401
+from crm.audit.operations import add, apply_changes, diff, record, record_create, snapshot  # noqa: F401

@@ -59,3 +59,29 @@ def record(action: str, obj=None, *, summary: str | None = None, changes: dict |
     )
     db.session.add(event)
     return event
+
+
+def record_create(obj, fields, *, summary: str | None = None, actor=None) -> AuditEvent:
+    """Audit a new object: each named field that has a value, as [None, value]."""
+    changes = {k: [None, v] for k, v in snapshot(obj, fields).items() if v not in (None, "", [], {})}
+    return record("create", obj, summary=summary, changes=changes, actor=actor)
+
+
+def add(obj, values: dict, fields, *, summary: str | None = None, actor=None):
+    """Give a new object its values, add it to the session and audit its creation; returns it."""
+    for key, value in values.items():
+        setattr(obj, key, value)
+    db.session.add(obj)
+    record_create(obj, fields, summary=summary, actor=actor)
+    return obj
+
+
+def apply_changes(obj, values: dict, fields, *, summary: str | None = None, actor=None) -> dict:
+    """Set the given attributes; when an audited field changed, record the update. Returns the changes."""
+    before = snapshot(obj, fields)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    changes = diff(before, snapshot(obj, fields))
+    if changes:
+        record("update", obj, summary=summary, changes=changes, actor=actor)
+    return changes

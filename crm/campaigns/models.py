@@ -58,6 +58,17 @@ class Campaign(db.Model):
     lead_rows: Mapped[list[CampaignLead]] = relationship(cascade="all, delete-orphan")
     pairs: Mapped[list[LiaisonPair]] = relationship(back_populates="campaign")
 
+    @property
+    def lead_ids(self) -> list[int]:
+        return sorted(row.user_id for row in self.lead_rows)
+
+    @lead_ids.setter
+    def lead_ids(self, user_ids) -> None:
+        wanted = set(user_ids)
+        self.lead_rows = [r for r in self.lead_rows if r.user_id in wanted] + [
+            CampaignLead(user_id=uid) for uid in sorted(wanted - {r.user_id for r in self.lead_rows})
+        ]
+
     def __repr__(self) -> str:
         return f"<Campaign {self.name}>"
 

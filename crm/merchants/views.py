@@ -13,6 +13,8 @@ from crm.merchants.models import Merchant
 from crm.merchants.queries import merchants_for
 from crm.regions.models import Region
 from crm.regions.queries import counties, place_choices
+from crm.timeutil import local_today
+from crm.visits.queries import merchant_timeline
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 EDITOR_ROLES = ("admin", "liaison", "account_manager")
@@ -43,19 +45,12 @@ def index():
                            can_create=current_user.has_role(*EDITOR_ROLES))
 
 
-def timeline_sections(merchant: Merchant) -> list:
-    """Everything the drive knows about a merchant; other areas add their sections here."""
-    sections = []
-    for provider in current_app.extensions.get("merchant_timeline", []):
-        sections.extend(provider(merchant, current_user))
-    return sections
-
-
 @bp.get("/<int:merchant_id>")
 @login_required
 def detail(merchant_id: int):
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
-    return render_template("merchants/detail.html", merchant=merchant, timeline=timeline_sections(merchant),
+    return render_template("merchants/detail.html", merchant=merchant,
+                           timeline=merchant_timeline(merchant, current_user), today=local_today(),
                            can_edit=current_user.has_role("admin", "liaison"))
 
 

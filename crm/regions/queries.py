@@ -4,23 +4,34 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.regions.models import Region
+from crm.regions.models import LEVELS, Region
 
 
 def counties() -> list[Region]:
     return list(db.session.scalars(select(Region).where(Region.level == "county").order_by(Region.code, Region.name)))
 
 
-def place_choices(levels=("town", "district")) -> list[tuple[int, str]]:
-    """(id, "县 / 镇 / 商圈") for every region of the given levels, for a select field."""
-    regions = db.session.scalars(select(Region).where(Region.level.in_(("county", "town", "district")))).all()
-    by_id = {r.id: r for r in regions}
+def tree_paths(nodes) -> dict[int, str]:
+    """{id: "top / … / name"} for rows of a tree (anything with id, parent_id, name), from the given rows up."""
+    by_id = {n.id: n for n in nodes}
 
-    def path(region: Region) -> str:
+    def path(node) -> str:
         names = []
-        while region is not None and region.level != "city":
-            names.append(region.name)
-            region = by_id.get(region.parent_id)
+        while node is not None:
+            names.append(node.name)
+            node = by_id.get(node.parent_id)
         return " / ".join(reversed(names))
 
-    return sorted(((r.id, path(r)) for r in regions if r.level in levels), key=lambda item: item[1])
+    return {n.id: path(n) for n in nodes}
+
+
+def region_choices(levels, from_level: str = "county") -> list[tuple[int, str]]:
+    """(id, "县 / 镇 / 商圈") for every region of the given levels, named from `from_level` down."""
+    regions = db.session.scalars(select(Region).where(Region.level.in_(LEVELS[LEVELS.index(from_level):]))).all()
+    paths = tree_paths(regions)
+    return sorted(((r.id, paths[r.id]) for r in regions if r.level in levels), key=lambda item: item[1])
+
+
+def place_choices(levels=("town", "district")) -> list[tuple[int, str]]:
+    """Where a merchant can be: towns and districts, named from the county down."""
+    return region_choices(levels)

@@ -1,0 +1,1 @@
+"""Progress of a drive: the rollup figures, the dashboard, the circulation notice and the rollup API."""

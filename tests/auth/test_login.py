@@ -49,3 +49,27 @@ def test_idle_session_is_signed_out(client, world, login):
     with freeze(start + timedelta(minutes=31)):
         response = client.get("/account")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_successful_sign_in_resets_the_failure_count(client, world, db):
+    for _ in range(4):
+        _post_login(client, "am_a2", "wrong-password")
+    assert _post_login(client, "am_a2", PASSWORD).status_code == 302
+    client.post("/logout")
+    for _ in range(4):
+        _post_login(client, "am_a2", "wrong-password")
+    assert _post_login(client, "am_a2", PASSWORD).status_code == 302  # four more failures: still not locked
+
+
+def test_an_inactive_user_cannot_sign_in_even_with_the_right_password(client, world, db):
+    world.users["am_b1"].active = False
+    db.session.commit()
+    assert _post_login(client, "am_b1", PASSWORD).status_code == 200
+    assert client.get("/account").status_code == 302
+
+
+def test_unknown_users_fail_like_wrong_passwords_and_are_audited(client, world, db):
+    response = _post_login(client, "ghost", "whatever")
+    assert response.status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login_failed"))
+    assert event.actor_id is None and "ghost" in event.summary

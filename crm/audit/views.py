@@ -1,0 +1,33 @@
+"""The audit log page (/admin/audit): read-only, for administrators."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from crm.admin.screens import SCREENS
+from crm.audit import queries
+from crm.audit.models import AuditEvent
+from crm.auth.scoping import is_admin
+from crm.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+def blueprints():
+    return [bp]
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not is_admin(current_user):
+        abort(404)
+    filters = {name: request.args.get(name, "").strip() or None
+               for name in ("action", "object_type", "actor", "object_id")}
+    page = db.paginate(queries.events(**filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "admin/audit.html", page=page, filters=filters,
+        actions=queries.recorded_values(AuditEvent.action),
+        object_types=queries.recorded_values(AuditEvent.object_type),
+        screen_links={screen.model.__tablename__: name for name, screen in SCREENS.items()},
+    )

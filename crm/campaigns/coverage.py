@@ -1,0 +1,152 @@
+"""Business-district coverage (商圈覆盖): unique merchants visited in a drive ÷ households.
+
+A district meets the rule when it reaches the drive's household threshold (100) OR its ratio
+(20%). `district_meets_rule` and `visits_needed` are the one definition used by the pages, the
+API and the reports; the queries below feed them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from crm.auth.scoping import is_admin, led_campaign_ids, merchant_condition
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+from crm.merchants.models import Merchant
+from crm.regions.models import Region
+from crm.visits.models import Visit
+
+
+def _ratio_target(households: int | None, ratio) -> int | None:
+    """Visits that make the ratio: ceil(ratio × households), exactly; None when households are unknown."""
+    if not households:
+        return None
+    return math.ceil(Decimal(str(ratio)) * households)
+
+
+def district_meets_rule(visited: int, households: int | None, threshold: int, ratio) -> bool:
+    """True when visited ≥ threshold or visited ≥ ratio × households (exact decimal arithmetic).
+
+    A district whose households are not known can only meet the rule by the threshold.
+    """
+    if visited >= threshold:
+        return True
+    target = _ratio_target(households, ratio)
+    return target is not None and visited >= target
+
+
+def visits_needed(visited: int, households: int | None, threshold: int, ratio) -> int:
+    """How many more unique merchants must be visited: the nearer of the two targets."""
+    targets = [threshold]
+    ratio_target = _ratio_target(households, ratio)
+    if ratio_target is not None:
+        targets.append(ratio_target)
+    return max(0, min(targets) - visited)
+
+
+def coverage(visited: int, households: int | None) -> Decimal | None:
+    """visited ÷ households as a fraction, None when households are unknown."""
+    if not households:
+        return None
+    return Decimal(visited) / Decimal(households)
+
+
+@dataclass
+class DistrictCoverage:
+    id: int
+    name: str
+    district_kind: str | None
+    county_id: int
+    county: str
+    town: str
+    households: int | None
+    merchants_visited: int
+    coverage: Decimal | None
+    meets_rule: bool
+    visits_needed: int
+
+
+def district_rows(campaign: Campaign, user, county_id: int | None = None,
+                  district_id: int | None = None) -> list[DistrictCoverage]:
+    """Every district of the drive's territory the user may see, with its coverage, by county then name."""
+    town, county = aliased(Region), aliased(Region)
+    stmt = (
+        select(Region, town.name, county.id, county.name)
+        .join(town, Region.parent_id == town.id)
+        .join(county, town.parent_id == county.id)
+        .where(Region.level == "district", _in_territory(campaign.territory, town, county))
+        .order_by(county.code, county.name, Region.name, Region.id)
+    )
+    if county_id:
+        stmt = stmt.where(county.id == county_id)
+    if district_id:
+        stmt = stmt.where(Region.id == district_id)
+    if not (is_admin(user) or campaign.id in led_campaign_ids(user)):
+        # Field staff see the districts where they may see merchants.
+        stmt = stmt.where(Region.id.in_(select(Merchant.district_id).where(merchant_condition(user))))
+    rows = db.session.execute(stmt).all()
+    visited = visited_by_district(campaign.id, [r[0].id for r in rows]) if rows else {}
+    threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
+    result = []
+    for district, town_name, c_id, c_name in rows:
+        count = visited.get(district.id, 0)
+        result.append(DistrictCoverage(
+            id=district.id, name=district.name, district_kind=district.district_kind, county_id=c_id,
+            county=c_name, town=town_name, households=district.households, merchants_visited=count,
+            coverage=coverage(count, district.households),
+            meets_rule=district_meets_rule(count, district.households, threshold, ratio),
+            visits_needed=visits_needed(count, district.households, threshold, ratio),
+        ))
+    return result
+
+
+def _in_territory(territory: Region, town, county):
+    if territory.level == "city":
+        return county.parent_id == territory.id
+    if territory.level == "county":
+        return county.id == territory.id
+    if territory.level == "town":
+        return town.id == territory.id
+    return Region.id == territory.id
+
+
+def _visited_in(campaign_id: int):
+    """The merchant has a visit in the drive (EXISTS: an index probe per merchant, no DISTINCT over visits)."""
+    return exists().where(Visit.merchant_id == Merchant.id, Visit.campaign_id == campaign_id)
+
+
+def visited_by_district(campaign_id: int, district_ids: list[int] | None = None) -> dict[int, int]:
+    """{district id: unique merchants visited in the drive}, from the merchant's district."""
+    stmt = (
+        select(Merchant.district_id, func.count(Merchant.id))
+        .where(Merchant.district_id.is_not(None), _visited_in(campaign_id))
+        .group_by(Merchant.district_id)
+    )
+    if district_ids is not None and len(district_ids) < 1000:
+        stmt = stmt.where(Merchant.district_id.in_(district_ids))
+    return dict(db.session.execute(stmt).all())
+
+
+def _natural_key(text: str | None) -> tuple:
+    """府前街2号 before 府前街10号: digits compare as numbers."""
+    parts = re.split(r"(\d+)", text or "")
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def walk_list(campaign: Campaign, district: Region, user) -> list[Merchant]:
+    """Merchants of the district not yet visited in the drive, in address order for a route."""
+    merchants = db.session.scalars(
+        select(Merchant).where(
+            Merchant.district_id == district.id,
+            ~_visited_in(campaign.id),
+            Merchant.registry_status == "operating",
+            merchant_condition(user),
+        )
+    ).all()
+    # Merchants without an address go last: the walker asks for them on the way.
+    return sorted(merchants, key=lambda m: (m.address is None, _natural_key(m.address), m.name))

@@ -1,0 +1,166 @@
+"""Forms for a drive (all of it for an administrator, its rules for its leads) and for a liaison pair."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from crm.admin.fields import MultiCheckboxField
+from crm.campaigns.models import Campaign
+from crm.campaigns.operations import CAP_KEYS, COUNT_RULES, RULE_FIELDS, rule_defaults
+from crm.extensions import db
+from crm.labels import choices
+from crm.people.queries import organization_choices, user_choices
+from crm.regions.queries import region_choices
+
+
+def _count(label, days: bool = False) -> IntegerField:
+    """A rule that is a whole number; a period in days is at least one day (as the operations check)."""
+    return IntegerField(label, validators=[InputRequired(), NumberRange(min=1 if days else 0)])
+
+
+class TierCapForm(Form):
+    """One row of the tier-cap editor: a tier and its suggested pre-credit cap in yuan."""
+
+    tier = SelectField(_l("Tier"), validate_choice=False)
+    amount = IntegerField(_l("Cap (yuan)"), validators=[Optional(), NumberRange(min=0)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tier.choices = [("", "—")] + [(key, _cap_label(key)) for key in CAP_KEYS]
+
+
+def _cap_label(key: str) -> str:
+    return str(_l("名特优新 merchants")) if key == "distinguished" else str(dict(choices("tier")).get(key, key))
+
+
+class CampaignRulesForm(FlaskForm):
+    """The rules as data: what a lead tunes while the drive runs."""
+
+    district_household_threshold = _count(_l("District visits: at least this many households"))
+    coverage_percent = DecimalField(_l("… or at least this share of its households (%)"), places=1,
+                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
+    joint_visit_days_per_month = _count(_l("Joint visit days per pair per month"))
+    matchmaking_per_county_per_quarter = _count(_l("Matchmaking meetings per county per quarter"))
+    level_visits_per_year = _count(_l("Level-to-level visits per year"))
+    referral_contact_days = _count(_l("Contact a referred merchant within (days)"), days=True)
+    follow_up_interval_days = _count(_l("Follow-up interval (days)"), days=True)
+    need_due_days = _count(_l("A need is due within (days)"), days=True)
+    focus_trades = MultiCheckboxField(_l("Focus trades"))
+    caps = FieldList(FormField(TierCapForm), label=_l("Pre-credit caps by tier"))
+
+    sections = (
+        (_l("Rules"), ("district_household_threshold", "coverage_percent", *COUNT_RULES[1:])),
+        (_l("Focus trades and caps"), ("focus_trades", "caps")),
+    )
+
+    def __init__(self, *args, obj: Campaign | None = None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self.focus_trades.choices = choices("trade")
+        if not self.is_submitted():
+            self._fill(obj)
+
+    def _fill(self, campaign: Campaign | None) -> None:
+        """Show the rules (a new drive: 双百工程's), the ratio as a percentage, the caps as rows plus blank ones."""
+        rules = {name: getattr(campaign, name) for name in RULE_FIELDS} if campaign else rule_defaults()
+        for name in COUNT_RULES:
+            self[name].data = rules[name]
+        self.coverage_percent.data = Decimal(rules["district_coverage_ratio"]) * 100
+        for key, amount in (rules.get("tier_caps") or {}).items():
+            self.caps.append_entry({"tier": key, "amount": amount})
+        while len(self.caps.entries) < len(CAP_KEYS):
+            self.caps.append_entry({})
+
+    def validate_caps(self, field):
+        tiers = [entry.form.tier.data for entry in field.entries if entry.form.tier.data]
+        if len(tiers) != len(set(tiers)):
+            raise ValidationError(_l("Each tier can have one cap only."))
+        if set(tiers) - set(CAP_KEYS):
+            raise ValidationError(_l("Unknown tier."))
+        for entry in field.entries:
+            if entry.form.tier.data and entry.form.amount.data is None:
+                raise ValidationError(_l("Give an amount for each tier you choose."))
+
+    def values(self) -> dict:
+        rules = {name: self[name].data for name in COUNT_RULES}
+        return {
+            **rules,
+            "district_coverage_ratio": (Decimal(self.coverage_percent.data) / 100).quantize(Decimal("0.0001")),
+            "focus_trades": list(self.focus_trades.data or []),
+            "tier_caps": {e.form.tier.data: e.form.amount.data for e in self.caps.entries if e.form.tier.data},
+        }
+
+
+DRIVE_FIELDS = ("name", "template", "bureau_org_id", "bank_org_id", "territory_id", "starts_on", "ends_on")
+
+
+class CampaignForm(CampaignRulesForm):
+    """Everything about a drive: partners, territory, dates, leads and the rules."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    template = StringField(_l("Template"), validators=[Optional(), Length(max=40)])
+    bureau_org_id = SelectField(_l("Partner bureau"), coerce=int, validators=[DataRequired()])
+    bank_org_id = SelectField(_l("Partner bank"), coerce=int, validators=[DataRequired()])
+    territory_id = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
+    lead_ids = MultiCheckboxField(_l("Programme leads"), coerce=int)
+
+    sections = (
+        (_l("The drive"), DRIVE_FIELDS),
+        *CampaignRulesForm.sections,
+        (_l("Programme leads"), ("lead_ids",)),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bureau_org_id.choices = organization_choices("bureau")
+        self.bank_org_id.choices = organization_choices("bank")
+        self.territory_id.choices = region_choices(("city", "county"), from_level="city")
+        self.lead_ids.choices = user_choices("lead")
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The drive cannot end before it starts."))
+
+    def values(self) -> dict:
+        drive = {name: self[name].data for name in DRIVE_FIELDS}
+        drive["template"] = (drive["template"] or "").strip() or None
+        return {**drive, **super().values(), "lead_ids": list(self.lead_ids.data or [])}
+
+
+class PairForm(FlaskForm):
+    campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
+    region_id = SelectField(_l("Town (or county)"), coerce=int, validators=[DataRequired()])
+    liaison_id = SelectField(_l("Liaison"), coerce=int, validators=[DataRequired()])
+    account_manager_id = SelectField(_l("Account manager"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    active = BooleanField(_l("Active"), default=True)
+
+    sections = ((None, ("campaign_id", "region_id", "liaison_id", "account_manager_id", "name", "active")),)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        drives = db.session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.starts_on.desc()))
+        self.campaign_id.choices = [(row.id, row.name) for row in drives]
+        self.region_id.choices = region_choices(("county", "town"))
+        self.liaison_id.choices = user_choices("liaison")
+        self.account_manager_id.choices = user_choices("account_manager")
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ("campaign_id", "region_id", "liaison_id", "account_manager_id")} | {
+            "name": (self.name.data or "").strip(), "active": bool(self.active.data)}

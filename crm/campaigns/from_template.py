@@ -1,0 +1,65 @@
+"""A page for leads and admins: start a drive from the 双百工程 or the CCB 遇建美好 template."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from crm.campaigns.templates import create_campaign_from_template, template_choices
+from crm.extensions import db
+from crm.people.models import Organization
+from crm.regions.models import Region
+
+bp = Blueprint("campaign_templates", __name__, url_prefix="/campaigns")
+
+
+def blueprints():
+    return [bp]
+
+
+class FromTemplateForm(FlaskForm):
+    template = SelectField(_l("Template"), validators=[DataRequired()])
+    name = StringField(_l("Name of the drive"), validators=[DataRequired(), Length(max=120)])
+    bureau_org_id = SelectField(_l("Bureau"), coerce=int, validators=[DataRequired()])
+    bank_org_id = SelectField(_l("Bank"), coerce=int, validators=[DataRequired()])
+    territory_id = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])
+    starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
+    ends_on = DateField(_l("Ends on"), validators=[DataRequired()])
+    submit = SubmitField(_l("Create the drive"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template.choices = template_choices()
+        orgs = db.session.scalars(select(Organization).where(Organization.parent_id.is_(None))
+                                  .order_by(Organization.name)).all()
+        self.bureau_org_id.choices = [(o.id, o.name) for o in orgs if o.kind == "bureau"]
+        self.bank_org_id.choices = [(o.id, o.name) for o in orgs if o.kind == "bank"]
+        regions = db.session.scalars(select(Region).where(Region.level.in_(("city", "county")))
+                                     .order_by(Region.level, Region.code, Region.name)).all()
+        self.territory_id.choices = [(r.id, r.name) for r in regions]
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The drive must end after it starts."))
+
+
+@bp.route("/new-from-template", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.has_role("lead", "admin"):
+        abort(404)
+    form = FromTemplateForm()
+    if form.validate_on_submit():
+        campaign = create_campaign_from_template(
+            form.template.data, form.name.data.strip(), db.session.get(Organization, form.bureau_org_id.data),
+            db.session.get(Organization, form.bank_org_id.data), db.session.get(Region, form.territory_id.data),
+            form.starts_on.data, form.ends_on.data, actor=current_user)
+        db.session.commit()
+        flash(_("Drive created from the template; every rule can be changed in the drive's settings."), "success")
+        return redirect(url_for("districts.index", campaign=campaign.id))
+    return render_template("events/from_template.html", form=form)

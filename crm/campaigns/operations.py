@@ -1,0 +1,131 @@
+"""Setting up a drive: its partners, territory, dates and rules, its leads and its liaison pairs.
+
+Functions raise ValueError with a message for the user and leave committing to the caller.
+"""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from crm import audit
+from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
+from crm.extensions import db
+from crm.people.models import Organization, User
+from crm.regions.models import Region
+
+# The rules as data: what a lead may tune during the drive.
+RULE_FIELDS = (
+    "district_household_threshold", "district_coverage_ratio", "joint_visit_days_per_month",
+    "matchmaking_per_county_per_quarter", "level_visits_per_year", "referral_contact_days",
+    "follow_up_interval_days", "need_due_days", "focus_trades", "tier_caps",
+)
+CAMPAIGN_FIELDS = ("name", "template", "bureau_org_id", "bank_org_id", "territory_id", "starts_on", "ends_on",
+                   *RULE_FIELDS, "lead_ids")
+# Keys of tier_caps: the three tiers, and 名特优新 merchants, who may get a higher cap.
+CAP_KEYS = (*TIERS, "distinguished")
+PAIR_FIELDS = ("campaign_id", "region_id", "county_id", "liaison_id", "account_manager_id", "name", "active")
+COUNT_RULES = tuple(f for f in RULE_FIELDS if f not in ("district_coverage_ratio", "focus_trades", "tier_caps"))
+# Periods in days: a period of zero days would make everything overdue at once.
+DAY_RULES = ("referral_contact_days", "follow_up_interval_days", "need_due_days")
+
+
+def _org_of_kind(org_id: int, kind: str) -> None:
+    org = db.session.get(Organization, org_id)
+    if org is None or org.kind != kind:
+        raise ValueError(_("Choose a bureau organization and a bank organization as the drive's partners."))
+
+
+def _users_with_role(user_ids, role: str) -> None:
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        if user is None or not user.has_role(role):
+            raise ValueError(_("%(name)s does not have the role needed here.",
+                               name=user.display_name if user else user_id))
+
+
+def _check_rules(merged: dict) -> None:
+    for name in COUNT_RULES:
+        if merged[name] is None or merged[name] < (1 if name in DAY_RULES else 0):
+            raise ValueError(_("Every rule needs a whole number: zero or more, and at least one day for periods."))
+    ratio = merged["district_coverage_ratio"]
+    if ratio is None or not Decimal(0) <= Decimal(ratio) <= Decimal(1):
+        raise ValueError(_("The coverage ratio must be between 0 and 100 percent."))
+    if set(merged["focus_trades"] or ()) - set(TRADES):
+        raise ValueError(_("Unknown trade among the focus trades."))
+    for key, cap in (merged["tier_caps"] or {}).items():
+        if key not in CAP_KEYS or cap is None or cap < 0:
+            raise ValueError(_("Each tier cap needs a tier and an amount of zero or more."))
+
+
+def _check_campaign(campaign: Campaign, values: dict) -> None:
+    merged = {**{k: getattr(campaign, k) for k in CAMPAIGN_FIELDS}, **values}
+    if not merged["name"]:
+        raise ValueError(_("A drive needs a name."))
+    if merged["starts_on"] is None or merged["ends_on"] is None or merged["ends_on"] < merged["starts_on"]:
+        raise ValueError(_("The drive cannot end before it starts."))
+    _org_of_kind(merged["bureau_org_id"], "bureau")
+    _org_of_kind(merged["bank_org_id"], "bank")
+    territory = db.session.get(Region, merged["territory_id"]) if merged["territory_id"] else None
+    if territory is None or territory.level not in ("city", "county"):
+        raise ValueError(_("The territory of a drive is a city or a county."))
+    _check_rules(merged)
+    _users_with_role(merged["lead_ids"] or (), "lead")
+
+
+def rule_defaults() -> dict:
+    """The rules a new drive starts with: the model's defaults, which are 双百工程's numbers."""
+    columns = {c.key: c.default.arg for c in Campaign.__table__.columns if c.key in RULE_FIELDS and c.default}
+    return {**columns, "focus_trades": [], "tier_caps": {}}
+
+
+def create_campaign(values: dict, actor=None) -> Campaign:
+    values = {"template": None, "lead_ids": [], **rule_defaults(), **values}
+    campaign = Campaign()
+    _check_campaign(campaign, values)
+    return audit.add(campaign, values, CAMPAIGN_FIELDS, summary=values["name"], actor=actor)
+
+
+def update_campaign(campaign: Campaign, values: dict, actor=None) -> dict:
+    """Change any subset of the drive's fields (a lead sends only the rules)."""
+    _check_campaign(campaign, values)
+    return audit.apply_changes(campaign, values, CAMPAIGN_FIELDS, summary=campaign.name, actor=actor)
+
+
+# ---- liaison pairs ----------------------------------------------------------------------------
+
+def _checked_pair(pair: LiaisonPair, values: dict) -> dict:
+    """The values to store: checked, with the county derived from the town."""
+    merged = {**{k: getattr(pair, k) for k in PAIR_FIELDS}, **values}
+    campaign = db.session.get(Campaign, merged["campaign_id"]) if merged["campaign_id"] else None
+    if campaign is None:
+        raise ValueError(_("Choose the drive the pair works in."))
+    region = db.session.get(Region, merged["region_id"]) if merged["region_id"] else None
+    if region is None or region.level not in ("town", "county"):
+        raise ValueError(_("A pair serves a town or a county."))
+    if campaign.territory_id not in {r.id for r in [*region.ancestors(), region]}:
+        raise ValueError(_("The pair's town is outside the drive's territory."))
+    _users_with_role([merged["liaison_id"]], "liaison")
+    _users_with_role([merged["account_manager_id"]], "account_manager")
+    county = region if region.level == "county" else region.parent
+    name = (merged["name"] or "").strip() or (region.name if county is region else f"{county.name}·{region.name}")
+    return {**values, "county_id": county.id, "name": name}
+
+
+def create_pair(values: dict, actor=None) -> LiaisonPair:
+    pair = LiaisonPair(active=True)
+    checked = _checked_pair(pair, values)
+    # The slug of the pair's QR poster: unguessable, so posters cannot be enumerated.
+    pair.intake_token = secrets.token_urlsafe(16)
+    return audit.add(pair, checked, PAIR_FIELDS, summary=checked["name"], actor=actor)
+
+
+def update_pair(pair: LiaisonPair, values: dict, actor=None) -> dict:
+    checked = _checked_pair(pair, values)
+    return audit.apply_changes(pair, checked, PAIR_FIELDS, summary=checked["name"], actor=actor)
+
+
+def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
+    """A pair that stops working is kept, inactive: its visits and figures stay attributed to it."""
+    return update_pair(pair, {"active": False}, actor=actor)

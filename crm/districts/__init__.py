@@ -1,0 +1,1 @@
+"""Business-district coverage pages and API (the rule itself is crm.campaigns.coverage)."""

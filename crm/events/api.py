@@ -1,0 +1,133 @@
+"""GET/POST /api/v1/campaigns/{id}/events: the drive's meetings and joint visit days."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.api.core import ApiError, json_body, nullable, obj, page_args, paged, query, route, schema
+from crm.auth.scoping import campaign_condition, pair_condition
+from crm.campaigns.models import Campaign, LiaisonPair
+from crm.events import operations as ops
+from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
+from crm.events.queries import events_for
+from crm.extensions import db
+from crm.visits.payload import Reader
+
+EVENT_FIELDS = {
+    "kind": {"type": "string", "enum": list(EVENT_KINDS)},
+    "title": nullable("string"),
+    "planned_on": {"type": "string", "format": "date"},
+    "held_on": nullable({"type": "string", "format": "date"}),
+    "pair_id": nullable("integer"),
+    "county_id": nullable("integer"),
+    "region_id": nullable("integer"),
+    "level": nullable({"type": "string", "enum": list(LEVELS)}),
+    "place": nullable("string"),
+    "organizers": nullable("string"),
+    "with_briefing": {"type": "boolean"},
+    "attendance": nullable("integer"),
+    "merchants_reached": nullable("integer"),
+    "briefing_audience": nullable("integer"),
+    "intentions": nullable("integer"),
+    "signed_amount": nullable("number"),
+    "notes": nullable("string"),
+}
+EVENT = schema("Event", obj({
+    "id": {"type": "integer"}, "campaign_id": {"type": "integer"},
+    "status": {"type": "string", "enum": list(EVENT_STATUSES)}, **EVENT_FIELDS,
+}))
+EVENT_INPUT = schema("EventInput", obj(EVENT_FIELDS, required=["kind", "planned_on"]))
+
+
+def event_json(e: Event) -> dict:
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {
+        "id": e.id, "campaign_id": e.campaign_id, "status": e.status, "kind": e.kind, "title": e.title,
+        "planned_on": day(e.planned_on), "held_on": day(e.held_on), "pair_id": e.pair_id, "county_id": e.county_id,
+        "region_id": e.region_id, "level": e.level, "place": e.place, "organizers": e.organizers,
+        "with_briefing": bool(e.with_briefing), "attendance": e.attendance, "merchants_reached": e.merchants_reached,
+        "briefing_audience": e.briefing_audience, "intentions": e.intentions,
+        "signed_amount": float(e.signed_amount) if e.signed_amount is not None else None, "notes": e.notes,
+    }
+
+
+def api_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
+    )
+    if campaign is None:
+        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
+    return campaign
+
+
+def read_event(payload: dict) -> dict:
+    """The event fields of a JSON body, typed; ApiError 422 names each bad field."""
+    r = Reader(payload)
+    values = {
+        "kind": r.choice("kind", EVENT_KINDS, required=True),
+        "title": r.text("title", 160),
+        "planned_on": r.day("planned_on", required=True),
+        "held_on": r.day("held_on"),
+        "pair_id": r.integer("pair_id"),
+        "county_id": r.integer("county_id"),
+        "region_id": r.integer("region_id"),
+        "level": r.choice("level", LEVELS),
+        "place": r.text("place", 200),
+        "organizers": r.text("organizers", 200),
+        "with_briefing": bool(r.boolean("with_briefing")),
+        "attendance": r.integer("attendance", low=0),
+        "merchants_reached": r.integer("merchants_reached", low=0),
+        "briefing_audience": r.integer("briefing_audience", low=0),
+        "intentions": r.integer("intentions", low=0),
+        "signed_amount": r.number("signed_amount", low=0),
+        "notes": r.text("notes", 2000),
+    }
+    if r.errors:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), r.errors)
+    return values
+
+
+@route("/campaigns/<int:campaign_id>/events", ["GET"], summary="The drive's events, newest first",
+       parameters=[query("kind", description="matchmaking, briefing, joint_meeting, level_visit, joint_visit_day"),
+                   query("county", "integer", "county region id"), query("pair", "integer", "liaison pair id"),
+                   query("page", "integer"), query("per_page", "integer")],
+       responses={200: paged(EVENT), 404: None, 422: None})
+def list_events(campaign_id: int):
+    campaign = api_campaign(campaign_id)
+    page, size = page_args()
+    kind = request.args.get("kind") or None
+    if kind and kind not in EVENT_KINDS:
+        raise ApiError(422, "invalid", _("Unknown kind of event."), {"kind": _("Unknown kind of event.")})
+    filters = {}
+    for name in ("county", "pair"):
+        value = request.args.get(name, "")
+        if value and not value.isdigit():
+            raise ApiError(422, "invalid", _("%(name)s must be an id", name=name), {name: _("must be an id")})
+        filters[f"{name}_id"] = int(value) if value else None
+    result = db.paginate(events_for(campaign, kind=kind, **filters), page=page, per_page=size, error_out=False)
+    return jsonify({"items": [event_json(e) for e in result.items], "page": page, "per_page": size,
+                    "total": result.total})
+
+
+@route("/campaigns/<int:campaign_id>/events", ["POST"], summary="Plan an event, or record one already held",
+       body=EVENT_INPUT, responses={201: EVENT, 400: None, 404: None, 422: None})
+def create_event(campaign_id: int):
+    campaign = api_campaign(campaign_id)
+    values = read_event(json_body())
+    if values["kind"] == "joint_visit_day" and values["pair_id"] is not None:
+        visible = db.session.scalar(select(LiaisonPair.id).where(LiaisonPair.id == values["pair_id"],
+                                                                 pair_condition(current_user)))
+        if visible is None:
+            raise ApiError(422, "invalid", _("Some fields are not valid."),
+                           {"pair_id": _("Choose the pair whose day this is.")})
+    try:
+        event = ops.plan_event(campaign, values, current_user)
+    except ops.EventError as err:
+        db.session.rollback()
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
+    db.session.commit()
+    return jsonify(event_json(event)), 201

@@ -1,0 +1,389 @@
+"""Event rules: planning and holding joint visit days and meetings, the month strip, the quotas.
+
+Views, the API and the CLI call these; they add to the session and leave the commit to the caller.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from crm import audit
+from crm.campaigns.models import Campaign, LiaisonPair
+from crm.events.models import EVENT_KINDS, LEVELS, Event
+from crm.extensions import db
+from crm.regions.models import Region
+from crm.timeutil import local_today
+from crm.visits.models import Photo, Visit
+from crm.visits.operations import PHOTO_QUALITY
+from crm.visits.operations import _clean_image as clean_image  # event photos are cleaned as visit photos
+from crm.visits.payload import Invalid
+
+AUDITED_FIELDS = (
+    "kind", "status", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "held_on", "place",
+    "organizers", "with_briefing", "attendance", "merchants_reached", "briefing_audience", "intentions",
+    "signed_amount", "notes",
+)
+COUNT_FIELDS = ("attendance", "merchants_reached", "briefing_audience", "intentions")
+# Fields the planner sets; the outcome fields are recorded when the event is held.
+PLAN_FIELDS = ("kind", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "place", "organizers",
+               "with_briefing", "notes")
+OUTCOME_FIELDS = ("held_on", "attendance", "merchants_reached", "briefing_audience", "intentions", "signed_amount",
+                  "notes")
+
+
+class EventError(ValueError):
+    """Bad input: {field: message} in the user's language; nothing was changed."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def campaign_counties(campaign: Campaign) -> list[Region]:
+    territory = campaign.territory
+    if territory.level == "county":
+        return [territory]
+    if territory.level != "city":
+        return [r for r in territory.ancestors() if r.level == "county"]
+    return list(db.session.scalars(
+        select(Region).where(Region.parent_id == territory.id, Region.level == "county").order_by(Region.code,
+                                                                                                  Region.name)
+    ))
+
+
+# ---- validation --------------------------------------------------------------------------------
+
+def _check_place(campaign: Campaign, values: dict, errors: dict) -> None:
+    kind = values.get("kind")
+    if kind == "joint_visit_day":
+        pair = db.session.get(LiaisonPair, values.get("pair_id") or 0)
+        if pair is None or pair.campaign_id != campaign.id:
+            errors["pair_id"] = _("Choose the pair whose day this is.")
+            return
+        values["county_id"] = pair.county_id
+        region = db.session.get(Region, values.get("region_id") or 0)
+        if region is None or region.level not in ("town", "district"):
+            errors["region_id"] = _("Choose the town or district of the day.")
+        elif pair.county_id not in {r.id for r in region.ancestors()}:
+            errors["region_id"] = _("The place must be in the pair's county.")
+    elif kind == "matchmaking":
+        if values.get("county_id") not in {c.id for c in campaign_counties(campaign)}:
+            errors["county_id"] = _("Choose the county of the meeting.")
+    elif kind == "level_visit" and values.get("level") not in LEVELS:
+        errors["level"] = _("Choose the level: province, city or county.")
+    if values.get("county_id") and values.get("county_id") not in {c.id for c in campaign_counties(campaign)}:
+        errors["county_id"] = _("The county is not in the drive's territory.")
+
+
+def _check_numbers(values: dict, errors: dict) -> None:
+    for name in COUNT_FIELDS:
+        value = values.get(name)
+        if value is not None and value < 0:
+            errors[name] = _("Must be zero or more.")
+    amount = values.get("signed_amount")
+    if amount is not None and amount < 0:
+        errors["signed_amount"] = _("Must be zero or more.")
+
+
+def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Event | None) -> None:
+    """A pair plans as many days a month as the drive asks for, not more."""
+    if values.get("kind") != "joint_visit_day" or "pair_id" in errors or not values.get("planned_on"):
+        return
+    start = month_start(values["planned_on"])
+    stmt = select(func.count(Event.id)).where(
+        Event.pair_id == values["pair_id"], Event.kind == "joint_visit_day", Event.status != "cancelled",
+        Event.planned_on >= start, Event.planned_on < next_month(start),
+    )
+    if event is not None and event.id is not None:
+        stmt = stmt.where(Event.id != event.id)
+    if (db.session.scalar(stmt) or 0) >= campaign.joint_visit_days_per_month:
+        errors["planned_on"] = _("This pair already has its joint visit day in %(month)s.",
+                                 month=start.strftime("%Y-%m"))
+
+
+def validate_plan(campaign: Campaign, values: dict, event: Event | None = None) -> None:
+    """Raise EventError unless the planned event makes sense for this drive."""
+    errors: dict[str, str] = {}
+    if values.get("kind") not in EVENT_KINDS:
+        errors["kind"] = _("Choose the kind of event.")
+    planned = values.get("planned_on")
+    if planned is None:
+        errors["planned_on"] = _("Give the date.")
+    elif not campaign.starts_on <= planned <= campaign.ends_on:
+        errors["planned_on"] = _("The date must fall within the drive (%(start)s to %(end)s).",
+                                 start=campaign.starts_on.isoformat(), end=campaign.ends_on.isoformat())
+    _check_place(campaign, values, errors)
+    _check_numbers(values, errors)
+    _check_month_quota(campaign, values, errors, event)
+    if errors:
+        raise EventError(errors)
+
+
+def validate_outcome(values: dict, campaign: Campaign) -> None:
+    errors: dict[str, str] = {}
+    held = values.get("held_on")
+    if held is None:
+        errors["held_on"] = _("Give the date it was held.")
+    elif held > local_today():
+        errors["held_on"] = _("An event cannot be held in the future.")
+    elif held < campaign.starts_on:
+        errors["held_on"] = _("The date is before the drive started.")
+    _check_numbers(values, errors)
+    if errors:
+        raise EventError(errors)
+
+
+# ---- changes -----------------------------------------------------------------------------------
+
+def plan_event(campaign: Campaign, values: dict, actor) -> Event:
+    """Create a planned event (or an already held one when the values say held_on)."""
+    plan = {k: values.get(k) for k in PLAN_FIELDS if k in values}
+    validate_plan(campaign, plan)
+    outcome = {k: values[k] for k in OUTCOME_FIELDS if k in values and k != "notes"}
+    if outcome.get("held_on") is not None:
+        validate_outcome(outcome, campaign)
+    plan["with_briefing"] = bool(plan.get("with_briefing"))
+    event = Event(campaign_id=campaign.id, status="planned", created_by_id=getattr(actor, "id", None), **plan)
+    db.session.add(event)
+    db.session.flush()
+    if outcome.get("held_on") is not None:
+        _apply_outcome(event, outcome)
+        if event.kind == "joint_visit_day":
+            link_day_visits(event)
+    audit.record_create(event, AUDITED_FIELDS, summary=describe(event), actor=actor)
+    return event
+
+
+def update_plan(event: Event, values: dict, actor) -> dict:
+    plan = {k: values.get(k, getattr(event, k)) for k in PLAN_FIELDS}
+    validate_plan(event.campaign, plan, event)
+    plan["with_briefing"] = bool(plan.get("with_briefing"))
+    return audit.apply_changes(event, plan, AUDITED_FIELDS, summary=describe(event), actor=actor)
+
+
+def _apply_outcome(event: Event, values: dict) -> None:
+    for key in OUTCOME_FIELDS:
+        if key in values:
+            setattr(event, key, values[key])
+    event.status = "held"
+
+
+def record_held(event: Event, values: dict, actor) -> dict:
+    """Record that the event took place, with its attendance and results; links the day's visits."""
+    validate_outcome(values, event.campaign)
+    before = audit.snapshot(event, AUDITED_FIELDS)
+    _apply_outcome(event, values)
+    if event.kind == "joint_visit_day":
+        link_day_visits(event)
+    changes = audit.diff(before, audit.snapshot(event, AUDITED_FIELDS))
+    audit.record("update", event, summary=describe(event), changes=changes, actor=actor)
+    return changes
+
+
+def cancel_event(event: Event, actor) -> None:
+    audit.apply_changes(event, {"status": "cancelled"}, AUDITED_FIELDS, summary=describe(event), actor=actor)
+
+
+def describe(event: Event) -> str:
+    return f"{event.kind} {event.planned_on.isoformat()} {event.title or event.place or ''}".strip()
+
+
+MAX_EVENT_PHOTOS = 9
+
+
+def add_photos(event: Event, streams, actor) -> list[Photo]:
+    """Resize and strip each photo as visit photos are, and keep it with the event."""
+    position = db.session.scalar(select(func.count(Photo.id)).where(Photo.event_id == event.id)) or 0
+    if position + len(streams) > MAX_EVENT_PHOTOS:
+        raise EventError({"photos": _("At most %(n)s photos per event.", n=MAX_EVENT_PHOTOS)})
+    images = []
+    for stream in streams:
+        try:
+            images.append(clean_image(stream))
+        except Invalid as err:
+            raise EventError({"photos": err.fields["photo"]}) from err
+    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "photos")
+    os.makedirs(folder, exist_ok=True)
+    photos = []
+    for offset, image in enumerate(images):
+        filename = f"e{event.id}-{position + offset}-{secrets.token_hex(6)}.jpg"
+        image.save(os.path.join(folder, filename), "JPEG", quality=PHOTO_QUALITY, optimize=True)
+        photo = Photo(event_id=event.id, position=position + offset, filename=filename, width=image.width,
+                      height=image.height)
+        db.session.add(photo)
+        audit.record("create", photo, summary=describe(event), actor=actor)
+        photos.append(photo)
+    return photos
+
+
+def event_photos(event: Event) -> list[Photo]:
+    return list(db.session.scalars(select(Photo).where(Photo.event_id == event.id).order_by(Photo.position)))
+
+
+# ---- joint visit days and visits ---------------------------------------------------------------
+
+def link_day_visits(event: Event) -> int:
+    """Visits either member recorded on the day it was held (maybe not the planned date) link to it.
+
+    crm.visits links a visit recorded on the day itself; this catches the ones recorded before the
+    day was planned or moved.
+    """
+    pair = event.pair
+    members = [pair.account_manager_id, pair.liaison_id]
+    visits = db.session.scalars(select(Visit).where(
+        Visit.campaign_id == event.campaign_id, Visit.event_id.is_(None), Visit.visited_on == event.held_on,
+        or_(Visit.pair_id == pair.id, Visit.pair_id.is_(None) & Visit.author_id.in_(members)),
+    )).all()
+    for visit in visits:
+        visit.event_id = event.id
+    return len(visits)
+
+
+# ---- the month strip and the quotas ------------------------------------------------------------
+
+@dataclass
+class MonthCell:
+    month: date
+    state: str  # held | planned | missed | open | future
+    event: Event | None
+
+
+def drive_months(campaign: Campaign, today: date | None = None, limit: int = 12) -> list[date]:
+    """First days of the drive's months; the last `limit` of them up to the current month."""
+    today = today or local_today()
+    months, cursor = [], month_start(campaign.starts_on)
+    while cursor <= campaign.ends_on:
+        months.append(cursor)
+        cursor = next_month(cursor)
+    if len(months) > limit:
+        current = min(max(month_start(today), months[limit - 1]), months[-1])
+        end = months.index(current) + 1
+        months = months[end - limit:end]
+    return months
+
+
+def month_cells(campaign: Campaign, pair_ids: list[int], today: date | None = None) -> dict[int, list[MonthCell]]:
+    """{pair id: one cell per drive month}: held, planned, missed (month over, none held), open or future."""
+    today = today or local_today()
+    months = drive_months(campaign, today)
+    events = db.session.scalars(select(Event).where(
+        Event.campaign_id == campaign.id, Event.kind == "joint_visit_day", Event.pair_id.in_(pair_ids),
+        Event.status != "cancelled", Event.planned_on >= months[0] - timedelta(days=31),
+    ).order_by(Event.planned_on)).all() if months else []
+    by_pair_month: dict[tuple[int, date], list[Event]] = {}
+    for event in events:
+        by_pair_month.setdefault((event.pair_id, month_start(event.held_on or event.planned_on)), []).append(event)
+    cells = {}
+    for pair_id in pair_ids:
+        row = []
+        for month in months:
+            found = by_pair_month.get((pair_id, month), [])
+            held = next((e for e in found if e.status == "held"), None)
+            if held is not None:
+                row.append(MonthCell(month, "held", held))
+            elif next_month(month) <= today:
+                row.append(MonthCell(month, "missed", found[0] if found else None))
+            elif found:
+                row.append(MonthCell(month, "planned", found[0]))
+            else:
+                row.append(MonthCell(month, "open" if month <= today else "future", None))
+        cells[pair_id] = row
+    return cells
+
+
+@dataclass
+class QuotaCell:
+    label: str
+    held: int
+    planned: int
+    quota: int
+    state: str  # met | behind | missed | future
+
+
+def _quota_state(held: int, quota: int, start: date, end: date, today: date) -> str:
+    if held >= quota:
+        return "met"
+    if start > today:
+        return "future"
+    return "missed" if end < today else "behind"
+
+
+def drive_quarters(campaign: Campaign) -> list[tuple[int, int]]:
+    quarters, cursor = [], month_start(campaign.starts_on)
+    while cursor <= campaign.ends_on:
+        if quarter_of(cursor) not in quarters:
+            quarters.append(quarter_of(cursor))
+        cursor = next_month(cursor)
+    return quarters
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = next_month(next_month(next_month(start))) - timedelta(days=1)
+    return start, end
+
+
+def _counts(campaign: Campaign, kind: str, key_column) -> list:
+    """(key, status, day) of each event of one kind that is not cancelled."""
+    return db.session.execute(
+        select(key_column, Event.status, func.coalesce(Event.held_on, Event.planned_on))
+        .where(Event.campaign_id == campaign.id, Event.kind == kind, Event.status != "cancelled")
+    ).all()
+
+
+def matchmaking_quota(campaign: Campaign, today: date | None = None) -> list[tuple[Region, list[QuotaCell]]]:
+    """Counties × quarters: held matchmaking meetings against the drive's per-quarter quota."""
+    today = today or local_today()
+    quota = campaign.matchmaking_per_county_per_quarter
+    tally: dict[tuple[int, tuple[int, int], str], int] = {}
+    for county_id, status, day in _counts(campaign, "matchmaking", Event.county_id):
+        key = (county_id, quarter_of(day), status)
+        tally[key] = tally.get(key, 0) + 1
+    table = []
+    for county in campaign_counties(campaign):
+        cells = []
+        for year, quarter in drive_quarters(campaign):
+            start, end = _quarter_bounds(year, quarter)
+            held = tally.get((county.id, (year, quarter), "held"), 0)
+            planned = tally.get((county.id, (year, quarter), "planned"), 0)
+            cells.append(QuotaCell(f"{year} Q{quarter}", held, planned, quota,
+                                   _quota_state(held, quota, start, end, today)))
+        table.append((county, cells))
+    return table
+
+
+def level_visit_quota(campaign: Campaign, today: date | None = None) -> list[tuple[str, list[QuotaCell]]]:
+    """Levels × years: held level-to-level visits against the drive's yearly quota."""
+    today = today or local_today()
+    quota = campaign.level_visits_per_year
+    tally: dict[tuple[str, int, str], int] = {}
+    for level, status, day in _counts(campaign, "level_visit", Event.level):
+        tally[(level, day.year, status)] = tally.get((level, day.year, status), 0) + 1
+    years = list(range(campaign.starts_on.year, campaign.ends_on.year + 1))
+    table = []
+    for level in LEVELS:
+        cells = []
+        for year in years:
+            held, planned = tally.get((level, year, "held"), 0), tally.get((level, year, "planned"), 0)
+            start, end = max(date(year, 1, 1), campaign.starts_on), min(date(year, 12, 31), campaign.ends_on)
+            cells.append(QuotaCell(str(year), held, planned, quota, _quota_state(held, quota, start, end, today)))
+        table.append((level, cells))
+    return table

@@ -1,0 +1,214 @@
+"""Event pages: the list, planning and holding an event, a pair's month strip, the drive's grid, quotas."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from crm.auth.scoping import campaign_condition, get_visible, pair_condition, work_condition
+from crm.campaigns.models import LiaisonPair
+from crm.events import operations as ops
+from crm.events.forms import EventForm, OutcomeForm
+from crm.events.models import EVENT_KINDS, Event
+from crm.events.queries import (
+    events_for,
+    int_arg,
+    leads_campaign,
+    linked_visits,
+    pair_joint_days,
+    requested_campaign,
+)
+from crm.extensions import db
+from crm.regions.queries import place_choices
+from crm.timeutil import local_today
+from crm.visits.models import Photo, Visit
+from crm.visits.operations import photo_path
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+def blueprints():
+    return [bp]
+
+
+def _visible_pairs(campaign) -> list[LiaisonPair]:
+    return list(db.session.scalars(select(LiaisonPair).where(
+        LiaisonPair.campaign_id == campaign.id, LiaisonPair.active.is_(True), pair_condition(current_user)
+    ).order_by(LiaisonPair.name)))
+
+
+def can_edit(event: Event) -> bool:
+    """The drive's leads, whoever planned it, and for a joint visit day both members of the pair."""
+    if leads_campaign(current_user, event.campaign) or event.created_by_id == current_user.id:
+        return True
+    pair = event.pair
+    return pair is not None and current_user.id in (pair.account_manager_id, pair.liaison_id)
+
+
+def _load(event_id: int) -> Event:
+    return get_visible(Event, event_id, campaign_condition(current_user, Event.campaign_id))
+
+
+def _editable(event_id: int) -> Event:
+    event = _load(event_id)
+    if not can_edit(event):
+        abort(404)
+    return event
+
+
+@bp.get("/")
+@login_required
+def index():
+    campaign = requested_campaign(current_user)
+    filters = {"kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
+               "county_id": int_arg("county"), "status": request.args.get("status") or None}
+    page = db.paginate(events_for(campaign, **filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    quota = ops.matchmaking_quota(campaign)
+    behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
+    my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]
+    return render_template("events/index.html", campaign=campaign, page=page, filters=filters,
+                           counties=ops.campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
+
+
+def _event_form(campaign, event: Event | None = None) -> EventForm:
+    pairs = _visible_pairs(campaign)
+    # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
+    county_names = {p.county.name for p in pairs}
+    places = [(rid, path) for rid, path in place_choices() if path.split(" / ")[0] in county_names]
+    return EventForm(obj=event, pairs=pairs, places=places, counties=ops.campaign_counties(campaign))
+
+
+def _show_errors(form, err: ops.EventError) -> None:
+    for name, message in err.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            flash(message, "error")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    campaign = requested_campaign(current_user)
+    form = _event_form(campaign)
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else "matchmaking"
+        form.pair_id.data = int_arg("pair")
+        form.county_id.data = int_arg("county")
+    if form.validate_on_submit():
+        values = form.values()
+        if values["kind"] == "joint_visit_day" and values["pair_id"] not in {p.id for p in _visible_pairs(campaign)}:
+            abort(404)
+        try:
+            event = ops.plan_event(campaign, values, current_user)
+        except ops.EventError as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Event planned."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, campaign=campaign, event=None)
+
+
+@bp.get("/<int:event_id>")
+@login_required
+def detail(event_id: int):
+    event = _load(event_id)
+    visits = linked_visits(event, work_condition(current_user, Visit, Visit.author_id))
+    return render_template("events/detail.html", event=event, visits=visits, photos=ops.event_photos(event),
+                           can_edit=can_edit(event))
+
+
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = _editable(event_id)
+    form = _event_form(event.campaign, event)
+    if form.validate_on_submit():
+        try:
+            ops.update_plan(event, form.values(), current_user)
+        except ops.EventError as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, campaign=event.campaign, event=event)
+
+
+@bp.route("/<int:event_id>/held", methods=["GET", "POST"])
+@login_required
+def held(event_id: int):
+    event = _editable(event_id)
+    form = OutcomeForm(obj=event)
+    if request.method == "GET" and event.held_on is None:
+        form.held_on.data = min(event.planned_on, local_today())
+    if form.validate_on_submit():
+        try:
+            ops.record_held(event, form.values(), current_user)
+            ops.add_photos(event, form.streams(), current_user)
+        except ops.EventError as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_("Recorded as held."), "success")
+            return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/held.html", form=form, event=event)
+
+
+@bp.post("/<int:event_id>/cancel")
+@login_required
+def cancel(event_id: int):
+    event = _editable(event_id)
+    if event.status != "planned":
+        abort(400)
+    ops.cancel_event(event, current_user)
+    db.session.commit()
+    flash(_("Event cancelled."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    stored = db.session.get(Photo, photo_id)
+    if stored is None or stored.event_id is None:
+        abort(404)
+    _load(stored.event_id)
+    return send_file(photo_path(stored), mimetype="image/jpeg", max_age=3600)
+
+
+@bp.get("/quotas")
+@login_required
+def quotas():
+    campaign = requested_campaign(current_user)
+    return render_template("events/quotas.html", campaign=campaign, matchmaking=ops.matchmaking_quota(campaign),
+                           levels=ops.level_visit_quota(campaign))
+
+
+@bp.get("/joint-days")
+@login_required
+def joint_days():
+    """The drive's pairs × months: a month without a day held stands out."""
+    campaign = requested_campaign(current_user)
+    county_id = int_arg("county")
+    pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
+    cells = ops.month_cells(campaign, [p.id for p in pairs])
+    return render_template("events/joint_days.html", campaign=campaign, pairs=pairs, cells=cells,
+                           months=ops.drive_months(campaign), counties=ops.campaign_counties(campaign),
+                           county_id=county_id)
+
+
+@bp.get("/pairs/<int:pair_id>")
+@login_required
+def pair(pair_id: int):
+    """A pair's page: its 12-month strip of joint visit days and the days themselves."""
+    the_pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
+    cells = ops.month_cells(the_pair.campaign, [the_pair.id])[the_pair.id]
+    member = current_user.id in (the_pair.account_manager_id, the_pair.liaison_id)
+    return render_template("events/pair.html", pair=the_pair, cells=cells, days=pair_joint_days(the_pair),
+                           can_plan=member or leads_campaign(current_user, the_pair.campaign))

@@ -1,0 +1,407 @@
+"""Registry import (名录库导入): plan what a file would change, then apply it in one transaction.
+
+plan_import reads and validates every row and compares it with the registry; apply_import runs
+the same plan and writes it. New merchants go in by bulk insert; changed ones go through
+crm.merchants.operations.update_merchant, which audits each change and flags the merchant for
+review when it turns revoked, abnormal or dishonest. An unchanged row is never written.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import partial
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from crm import audit
+from crm.auth.scoping import is_admin, led_campaign_ids, own_pairs
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+from crm.imports import parsing
+from crm.imports.parsing import CellError
+from crm.labels import label
+from crm.merchants import credit_code
+from crm.merchants.models import Merchant
+from crm.merchants.operations import check_credit_code, create_merchants, update_merchant
+from crm.people.models import Organization
+from crm.regions.models import Region
+
+CHUNK = 5000  # credit codes per look-up query
+HEADER_SEARCH_ROWS = 5  # exports often put a title or a note above the header row
+LOCATION = ("county", "town", "district")
+_PARSERS = {
+    "operator_phone": parsing.parse_phone, "operator_birth_date": parsing.parse_date,
+    "registered_on": parsing.parse_date, "distinguished_until": parsing.parse_date,
+    "trade": parsing.parse_trade, "tier": parsing.parse_tier, "registry_status": parsing.parse_status,
+    "distinguished": parsing.parse_flag, "dishonest": parsing.parse_flag, "kind": parsing.parse_kind,
+}
+_MAX_LENGTH = {"name": 120, "operator_name": 64, "address": 200}
+_REPEATING = {"trade", "tier", "registry_status", "kind", "distinguished", "dishonest", "registered_on",
+              "distinguished_until", "operator_birth_date"}
+
+
+class ImportRefused(Exception):
+    """Strict mode and a bad row, or a file that cannot be read at all: nothing was written."""
+
+
+@dataclass
+class RejectedRow:
+    row: int  # as the spreadsheet numbers it, header included
+    credit_code: str
+    name: str
+    reason: str
+    cells: list
+
+
+@dataclass
+class ImportPlan:
+    filename: str
+    # Merchant attributes this file sets, in the order of the value tuples below.
+    columns: tuple[str, ...] = ()
+    total: int = 0
+    created: list[tuple] = field(default_factory=list)
+    updated: list[tuple[int, int, tuple, dict]] = field(default_factory=list)  # row, merchant id, values, changes
+    unchanged: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"rows": self.total, "created": len(self.created), "updated": len(self.updated),
+                "unchanged": self.unchanged, "rejected": len(self.rejected)}
+
+    def values(self, row: tuple) -> dict:
+        return dict(zip(self.columns, row))
+
+
+class RegionIndex:
+    """Counties, towns and districts by normalised name, loaded once per import."""
+
+    SUFFIXES = ("街道办事处", "街道", "县", "区", "市", "镇", "乡")
+
+    def __init__(self):
+        self.counties: dict[str, int] = {}
+        self.towns: dict[tuple[int, str], int] = {}
+        self.districts: dict[tuple[int, str], int] = {}
+        self.parent: dict[int, int | None] = {}
+        self._located: dict[tuple, dict | CellError] = {}
+        rows = db.session.execute(select(Region.id, Region.parent_id, Region.level, Region.name)
+                                  .where(Region.level.in_(LOCATION))).all()
+        for region_id, parent_id, level, name in rows:
+            self.parent[region_id] = parent_id
+            for key in self._keys(name):
+                if level == "county":
+                    self.counties.setdefault(key, region_id)
+                elif level == "town":
+                    self.towns.setdefault((parent_id, key), region_id)
+                else:
+                    self.districts.setdefault((parent_id, key), region_id)
+
+    def _keys(self, name: str) -> set[str]:
+        """The full name and the name without its administrative suffix (长子县 and 长子)."""
+        key = parsing.text(name).replace(" ", "")
+        short = next((key[: -len(s)] for s in self.SUFFIXES if key.endswith(s) and len(key) > len(s) + 1), key)
+        return {key, short}
+
+    def locate(self, county, town, district) -> dict:
+        """{county_id, town_id, district_id} for the cells of a row, or CellError saying which is unknown.
+
+        A registry repeats a few hundred places over and over: each is looked up once.
+        """
+        key = (county, town, district)
+        if key not in self._located:
+            try:
+                self._located[key] = self._locate(*(parsing.text(cell).replace(" ", "") for cell in key))
+            except CellError as err:
+                self._located[key] = err
+        found = self._located[key]
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+    def _locate(self, county: str, town: str, district: str) -> dict:
+        if not county:
+            raise CellError(_("the county is missing"))
+        county_id = self._find(self.counties, None, county)
+        if county_id is None:
+            raise CellError(_("unknown county %(name)s", name=county))
+        town_id = self._find(self.towns, county_id, town) if town else None
+        if town and town_id is None:
+            raise CellError(_("unknown town %(name)s in %(county)s", name=town, county=county))
+        district_id = None
+        if district:
+            if town_id is None:
+                raise CellError(_("a district needs its town"))
+            district_id = self._find(self.districts, town_id, district)
+            if district_id is None:
+                raise CellError(_("unknown district %(name)s in %(town)s", name=district, town=town))
+        return {"county_id": county_id, "town_id": town_id, "district_id": district_id}
+
+    def _find(self, table: dict, parent_id: int | None, name: str) -> int | None:
+        for key in self._keys(name):
+            found = table.get(key if parent_id is None else (parent_id, key))
+            if found is not None:
+                return found
+        return None
+
+    def descendants(self, region_ids) -> set[int]:
+        """The regions and every region below them."""
+        children: dict[int | None, list[int]] = {}
+        for region_id, parent_id in self.parent.items():
+            children.setdefault(parent_id, []).append(region_id)
+        found, frontier = set(), list(region_ids)
+        while frontier:
+            node = frontier.pop()
+            if node not in found:
+                found.add(node)
+                frontier.extend(children.get(node, ()))
+        return found
+
+
+def allowed_regions(user, index: RegionIndex) -> set[int] | None:
+    """Regions whose merchants the user may import (None: all), the same territory they may see."""
+    if user is None or is_admin(user):
+        return None
+    roots: list[int] = [p.region_id for p in own_pairs(user)]
+    roots += db.session.scalars(select(Campaign.territory_id).where(Campaign.id.in_(led_campaign_ids(user))))
+    roots += db.session.scalars(select(Organization.region_id).where(
+        Organization.id.in_(user.organization.subtree_ids()), Organization.region_id.is_not(None)))
+    return index.descendants(roots)
+
+
+def _in_scope(place: dict, allowed: set[int] | None) -> bool:
+    return allowed is None or any(place.get(k) in allowed for k in ("county_id", "town_id", "district_id"))
+
+
+def _header(rows) -> tuple[int, dict[int, tuple[str, int]], list]:
+    """(row number, {column index: (field, scale)}, header cells) of the first row naming the credit code."""
+    for number, cells in enumerate(rows, start=1):
+        mapping = {i: parsing.header_field(cell) for i, cell in enumerate(cells)}
+        mapping = {i: found for i, found in mapping.items() if found[0]}
+        if any(f == "credit_code" for f, _scale in mapping.values()):
+            return number, mapping, cells
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    raise ImportRefused(_("No header row with a credit code column (统一社会信用代码 or credit_code) was found "
+                          "in the first %(n)s rows.", n=HEADER_SEARCH_ROWS))
+
+
+def _columns(fields: set[str]) -> tuple[str, ...]:
+    """Merchant attributes set by a file with these header fields; location names become region ids."""
+    columns = [f for f in parsing.FIELDS if f in fields and f not in LOCATION]
+    columns += [f"{f}_id" for f in LOCATION if f in fields]
+    return tuple(columns)
+
+
+def _memo(convert: Callable) -> Callable:
+    """A converter that reads each distinct cell value once: trades, statuses, dates, flags repeat."""
+    seen: dict = {}
+
+    def cached(value):
+        key = (type(value), value)
+        if key not in seen:
+            try:
+                seen[key] = convert(value)
+            except CellError as err:
+                seen[key] = err
+        found = seen[key]
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+    return cached
+
+
+def _plain_text(name: str) -> Callable:
+    limit = _MAX_LENGTH.get(name, 120)
+
+    def convert(value):
+        cleaned = parsing.text(value) or None
+        if cleaned and len(cleaned) > limit:
+            raise CellError(_("%(field)s is longer than %(n)s characters", field=label("merchant_field", name),
+                              n=limit))
+        return cleaned
+
+    return convert
+
+
+_CLEAN_CODE = re.compile(f"[{credit_code.ALPHABET}]{{18}}")
+
+
+def _credit_code(value) -> tuple[str, str | None]:
+    """Most codes arrive clean and right: check those fast, send the rest through the full check."""
+    if isinstance(value, str) and _CLEAN_CODE.fullmatch(value) and credit_code.check_character(value[:17]) == value[17]:
+        return value, None
+    return check_credit_code(parsing.text(value))
+
+
+class RowReader:
+    """Turns the cells of one row into merchant values and the problems found (all of them at once)."""
+
+    def __init__(self, mapping: dict[int, tuple[str, int]], regions: RegionIndex):
+        self.regions = regions
+        self.columns = {name: i for i, (name, _scale) in mapping.items()}
+        self.converters = []
+        for i, (name, scale) in mapping.items():
+            if name == "credit_code" or name in LOCATION:
+                continue
+            if name == "annual_revenue":
+                convert = partial(parsing.parse_amount, scale=scale)
+            else:
+                convert = _PARSERS.get(name) or _plain_text(name)
+            self.converters.append((i, name, _memo(convert) if name in _REPEATING else convert))
+        self.location = [self.columns.get(f) for f in LOCATION] if "county" in self.columns else None
+
+    def read(self, cells: list) -> tuple[dict, list[str]]:
+        width = len(cells)
+        values: dict = {}
+        problems: list[str] = []
+        for i, name, convert in self.converters:
+            try:
+                values[name] = convert(cells[i] if i < width else None)
+            except CellError as err:
+                problems.append(str(err))
+        i = self.columns["credit_code"]
+        values["credit_code"], problem = _credit_code(cells[i] if i < width else None)
+        if problem:
+            problems.insert(0, problem)
+        if self.location is not None:
+            try:
+                values.update(self.regions.locate(*(cells[i] if i is not None and i < width else None
+                                                    for i in self.location)))
+            except CellError as err:
+                problems.append(str(err))
+        if "name" in self.columns and not values.get("name"):
+            problems.append(_("the name is missing"))
+        return values, problems
+
+
+def plan_import(path: str, filename: str, user=None) -> ImportPlan:
+    """Read and check every row, and say what applying the file would do; writes nothing."""
+    try:
+        rows = parsing.read_table(path, filename)
+        header_row, mapping, header_cells = _header(rows)
+    except CellError as err:
+        raise ImportRefused(str(err)) from err
+    regions = RegionIndex()
+    allowed = allowed_regions(user, regions)
+    fields = {f for f, _scale in mapping.values()}
+    plan = ImportPlan(filename=filename, columns=_columns(fields),
+                      headers=[parsing.text(c) for c in header_cells])
+    reader = RowReader(mapping, regions)
+    pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells), checked against the registry
+    seen: dict[str, int] = {}
+    for number, cells in enumerate(rows, start=header_row + 1):
+        if not any(parsing.text(c) for c in cells):
+            continue
+        plan.total += 1
+        values, problems = reader.read(cells)
+        code = values["credit_code"]
+        if not problems and code in seen:
+            problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
+        if not problems and "county_id" in values and not _in_scope(values, allowed):
+            problems.append(_("outside the area you look after"))
+        if problems:
+            plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems), list(cells)))
+            continue
+        seen[code] = number
+        pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
+        if len(pending) >= CHUNK:
+            _compare(plan, pending, allowed)
+            pending = {}
+    _compare(plan, pending, allowed)
+    plan.rejected.sort(key=lambda r: r.row)
+    return plan
+
+
+def _same(old, new) -> bool:
+    if isinstance(new, Decimal) and old is not None:
+        return Decimal(old) == new
+    if isinstance(old, date) and isinstance(new, date):
+        return old == new
+    return old == new or (old in (None, "") and new in (None, ""))
+
+
+def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
+    """Sort a chunk of valid rows into created, updated and unchanged with one query."""
+    if not pending:
+        return
+    columns = [getattr(Merchant, c) for c in plan.columns]
+    existing = {
+        row.credit_code: row for row in db.session.execute(
+            select(Merchant.id, Merchant.county_id, Merchant.town_id, Merchant.district_id, *columns)
+            .where(Merchant.credit_code.in_(list(pending)))
+        )
+    }
+    for code, (number, values, cells) in pending.items():
+        current = existing.get(code)
+        if current is None:
+            problem = _creation_problem(plan, values)
+            if problem:
+                plan.rejected.append(RejectedRow(number, code, plan.values(values).get("name") or "", problem, cells))
+            else:
+                plan.created.append(values)
+            continue
+        if not _in_scope(current._mapping, allowed):
+            plan.rejected.append(RejectedRow(number, code, plan.values(values).get("name") or "",
+                                             _("registered in an area you do not look after"), cells))
+            continue
+        mapping = current._mapping
+        changes = {c: [mapping[c], v] for c, v in zip(plan.columns, values) if not _same(mapping[c], v)}
+        if changes:
+            plan.updated.append((number, current.id, values, changes))
+        else:
+            plan.unchanged += 1
+
+
+def _creation_problem(plan: ImportPlan, values: tuple) -> str | None:
+    named = plan.values(values)
+    if not named.get("name"):
+        return _("a new merchant needs a name (名称)")
+    if not named.get("county_id"):
+        return _("a new merchant needs its county (县区)")
+    return None
+
+
+def apply_import(path: str, filename: str, user=None, strict: bool = False) -> ImportPlan:
+    """Plan the file again (the registry may have moved since the dry run) and write it in one transaction."""
+    plan = plan_import(path, filename, user)
+    if strict and plan.rejected:
+        raise ImportRefused(_("%(n)s rows are not valid; in strict mode nothing was imported.",
+                              n=len(plan.rejected)))
+    defaults = {"kind": "individual", "trade": "other", "registry_status": "operating", "distinguished": False,
+                "dishonest": False}
+    # Parsers never give None for these, so a file either sets them on every row or leaves the defaults.
+    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user)
+    _apply_updates(plan, user)
+    if plan.created or plan.updated:
+        audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
+                     changes=plan.counts())
+    db.session.commit()
+    return plan
+
+
+def _apply_updates(plan: ImportPlan, user) -> None:
+    for start in range(0, len(plan.updated), CHUNK):
+        chunk = plan.updated[start:start + CHUNK]
+        merchants = {m.id: m for m in db.session.scalars(select(Merchant).where(
+            Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
+        for _row, merchant_id, values, _changes in chunk:
+            update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+
+
+def rejected_workbook(plan: ImportPlan, target) -> None:
+    """The rejected rows as .xlsx: row number and reason first, then the row as it was in the file."""
+    from openpyxl import Workbook
+
+    from crm.imports.xlsx import safe_cell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Rejected rows"))
+    sheet.append([_("Row"), _("Reason"), *plan.headers])
+    for rejected in plan.rejected:
+        sheet.append([rejected.row, safe_cell(rejected.reason), *(safe_cell(c) for c in rejected.cells)])
+    workbook.save(target)

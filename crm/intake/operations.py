@@ -1,0 +1,160 @@
+"""QR self-application (扫码申请 → 初审 → 客户经理上门): rate limits, spam checks, the first screening,
+and landing the submission as a self-applied referral for the pair's account manager.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
+
+from crm import audit
+from crm.campaigns.models import LiaisonPair
+from crm.extensions import db
+from crm.merchants import operations as merchant_ops
+from crm.merchants.models import Merchant
+from crm.products.operations import base_check, match
+from crm.referrals.models import OPEN_STATUSES, IntakeSubmission, Referral, ReferralList
+from crm.timeutil import local_today, utcnow
+
+RATE_LIMIT = 5  # submissions per address per hour
+RATE_WINDOW = timedelta(hours=1)
+MIN_FILL_SECONDS = 3  # a person needs longer than this to fill in the form
+MAX_FORM_AGE = timedelta(hours=6)
+
+
+def address_hash(address: str | None) -> str:
+    """The client address, salted with the app's secret: enough to count, not to identify."""
+    salt = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{salt}|{address or ''}".encode()).hexdigest()
+
+
+def rate_limited(address_digest: str) -> bool:
+    since = utcnow() - RATE_WINDOW
+    count = db.session.scalar(select(func.count(IntakeSubmission.id)).where(
+        IntakeSubmission.client_address_hash == address_digest, IntakeSubmission.created_at >= since))
+    return (count or 0) >= RATE_LIMIT
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="intake-form")
+
+
+def form_stamp() -> str:
+    """A signed issue time for the form, to tell a person from a script that posts at once."""
+    return _serializer().dumps(utcnow().timestamp())
+
+
+def stamp_problem(stamp: str | None) -> str | None:
+    """Why the signed time is not acceptable, or None."""
+    try:
+        issued = float(_serializer().loads(stamp or ""))
+    except (BadSignature, TypeError, ValueError):
+        return _("The form has expired; please fill it in again.")
+    age = utcnow().timestamp() - issued
+    if age < MIN_FILL_SECONDS:
+        return _("That was quick! Please check your answers and send the form again.")
+    if age > MAX_FORM_AGE.total_seconds():
+        return _("The form has expired; please fill it in again.")
+    return None
+
+
+def pair_for_token(token: str) -> LiaisonPair | None:
+    if not token:
+        return None
+    return db.session.scalar(select(LiaisonPair).where(LiaisonPair.intake_token == token,
+                                                       LiaisonPair.active.is_(True)))
+
+
+def ensure_token(pair: LiaisonPair, actor) -> str:
+    """The pair's poster token, made on first use; unguessable so posters cannot be enumerated."""
+    if not pair.intake_token:
+        pair.intake_token = secrets.token_urlsafe(18)
+        audit.record("update", pair, summary=pair.name, actor=actor, changes={"intake_token": [None, "(new)"]})
+    return pair.intake_token
+
+
+def screen(pair: LiaisonPair, merchant: Merchant | None) -> dict:
+    """The automatic first screening against the drive's base conditions and product rules."""
+    campaign = pair.campaign
+    if merchant is None:
+        return {"outcome": "unknown", "reasons": [], "fits": [], "suggested_cap": None}
+    today = local_today()
+    fails, _unknown = base_check(merchant, campaign, today)
+    result = match(merchant, campaign, today)
+    return {
+        "outcome": "not_eligible" if fails or not result.fits else "eligible",
+        "reasons": fails + ([] if result.fits else [_("no product of the drive fits")]),
+        "fits": [p.name for p, _cap in result.fits],
+        "suggested_cap": float(result.suggested_cap) if result.suggested_cap is not None else None,
+    }
+
+
+def _qr_list(pair: LiaisonPair) -> ReferralList:
+    """The pair's self-application list of this month (one per pair per month)."""
+    month = local_today().strftime("%Y-%m")
+    criteria = {"pair_id": pair.id, "month": month}
+    name = f"扫码申请 · {pair.name} · {month}"
+    found = db.session.scalar(select(ReferralList).where(
+        ReferralList.campaign_id == pair.campaign_id, ReferralList.source == "qr", ReferralList.name == name))
+    if found is not None:
+        return found
+    referral_list = ReferralList(campaign_id=pair.campaign_id, name=name, source="qr", criteria=criteria,
+                                 bureau_org_id=pair.liaison.organization_id,
+                                 bank_org_id=pair.account_manager.organization_id, handed_over_at=utcnow())
+    db.session.add(referral_list)
+    audit.record("create", referral_list, summary=name)
+    return referral_list
+
+
+def _merchant(pair: LiaisonPair, values: dict) -> Merchant:
+    merchant = merchant_ops.find_by_code(values["credit_code"])
+    if merchant is not None:
+        return merchant
+    region = pair.region
+    location = merchant_ops.location_of(region) if region.level in ("town", "district") else {}
+    return merchant_ops.create_merchant({
+        "credit_code": values["credit_code"], "name": values["business_name"],
+        "kind": "individual" if values["credit_code"].startswith("92") else "small_enterprise",
+        "operator_phone": values["phone"], "county_id": location.get("county_id") or pair.county_id,
+        "town_id": location.get("town_id"), "district_id": location.get("district_id"),
+    })
+
+
+def _open_referral(campaign_id: int, merchant: Merchant) -> Referral | None:
+    return db.session.scalar(select(Referral).where(
+        Referral.campaign_id == campaign_id, Referral.merchant_id == merchant.id,
+        Referral.status.in_(OPEN_STATUSES)).order_by(Referral.id))
+
+
+def submit(pair: LiaisonPair, values: dict, address_digest: str) -> IntakeSubmission:
+    """Store a checked submission, screen it and land it as a referral (or on the open one)."""
+    campaign = pair.campaign
+    known = merchant_ops.find_by_code(values["credit_code"])
+    screening = screen(pair, known)
+    merchant = _merchant(pair, values)
+    referral = _open_referral(campaign.id, merchant)
+    if referral is None:
+        now = utcnow()
+        referral = Referral(list_id=_qr_list(pair).id, campaign_id=campaign.id, merchant_id=merchant.id,
+                            status="assigned", assignee_id=pair.account_manager_id, pair_id=pair.id,
+                            deadline_on=local_today() + timedelta(days=campaign.referral_contact_days),
+                            assigned_at=now, status_changed_at=now, self_applied=True)
+        db.session.add(referral)
+        audit.record("create", referral, summary=f"{merchant.name} (QR)",
+                     changes={"status": [None, "assigned"], "assignee_id": [None, pair.account_manager_id]})
+    else:
+        screening["duplicate_of_referral"] = referral.id
+    submission = IntakeSubmission(
+        pair_id=pair.id, campaign_id=campaign.id, business_name=values["business_name"],
+        credit_code=values["credit_code"], phone=values["phone"], amount=values.get("amount"),
+        purpose=values.get("purpose"), consent=True, client_address_hash=address_digest, screening=screening,
+        referral_id=referral.id,
+    )
+    db.session.add(submission)
+    audit.record("create", submission, summary=values["business_name"])
+    return submission

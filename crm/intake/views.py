@@ -1,0 +1,75 @@
+"""The pair's printable QR poster, the public self-application form, and the pair's submissions."""
+from __future__ import annotations
+
+import segno
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import select
+
+from crm.audit.operations import client_address
+from crm.auth.scoping import get_visible, pair_condition
+from crm.campaigns.models import LiaisonPair
+from crm.extensions import db
+from crm.intake import operations as ops
+from crm.intake.forms import ApplyForm
+from crm.referrals.models import IntakeSubmission
+
+bp = Blueprint("intake", __name__)
+
+
+def blueprints():
+    return [bp]
+
+
+@bp.get("/pairs/<int:pair_id>/poster")
+@login_required
+def poster(pair_id: int):
+    pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
+    token = ops.ensure_token(pair, current_user)
+    db.session.commit()
+    url = url_for("intake.apply", token=token, _external=True)
+    svg = segno.make(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
+    return render_template("intake/poster.html", pair=pair, url=url, svg=Markup(svg))
+
+
+@bp.get("/pairs/<int:pair_id>/submissions")
+@login_required
+def submissions(pair_id: int):
+    pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
+    rows = db.session.scalars(select(IntakeSubmission).where(IntakeSubmission.pair_id == pair.id)
+                              .order_by(IntakeSubmission.created_at.desc()).limit(200)).all()
+    return render_template("intake/submissions.html", pair=pair, rows=rows)
+
+
+def _render_form(pair, form, status=200):
+    form.stamp.data = ops.form_stamp()
+    form.website.data = ""
+    return render_template("intake/apply.html", pair=pair, form=form), status
+
+
+@bp.route("/apply/<token>", methods=["GET", "POST"])
+def apply(token: str):
+    """The public form behind the poster: no sign-in, rate-limited per address, spam-resistant."""
+    pair = ops.pair_for_token(token)
+    if pair is None:
+        return render_template("intake/closed.html"), 404
+    form = ApplyForm()
+    if request.method == "GET":
+        return _render_form(pair, form)
+    digest = ops.address_hash(client_address())
+    if ops.rate_limited(digest):
+        return render_template("intake/limited.html"), 429
+    if form.website.data:
+        # A script filled in the hidden field: answer as if all went well, keep nothing.
+        current_app.logger.info("intake honeypot triggered for pair %s", pair.id)
+        return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)
+    if not form.validate_on_submit():
+        return _render_form(pair, form, 422)
+    problem = ops.stamp_problem(form.stamp.data)
+    if problem:
+        form.form_errors.append(problem)
+        return _render_form(pair, form, 422)
+    ops.submit(pair, form.values(), digest)
+    db.session.commit()
+    return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)

@@ -1,0 +1,225 @@
+"""Product matching: which of a drive's products fit a merchant, which do not and why, and the
+suggested pre-credit cap from the drive's per-tier caps.
+
+Product.rules keys: min_age, max_age, min_months_trading, tiers, trades, kinds, min_revenue,
+region_ids, caps {credit, guarantee, mortgage}. Campaign.base_conditions may hold the same
+age / months / revenue keys plus "tier_rules" {tier: {min_months_trading, min_revenue}};
+Campaign.tier_caps holds {tier: cap, "distinguished": cap, "revenue_share_cap": 0.2}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from crm import audit
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+from crm.labels import label
+from crm.merchants.models import Merchant
+from crm.products.models import CampaignProduct, Product
+from crm.regions.models import Region
+
+AUDITED_FIELDS = ("name", "bank_name", "description", "max_amount", "term_months", "rate_text", "rules", "active")
+DISTINGUISHED_TIERS = ("growth", "development")
+
+
+@dataclass
+class MatchResult:
+    fits: list[tuple[Product, Decimal | None]] = field(default_factory=list)
+    does_not_fit: list[tuple[Product, list[str]]] = field(default_factory=list)
+    suggested_cap: Decimal | None = None
+    base_reasons: list[str] = field(default_factory=list)  # why the drive's pre-credit does not apply
+    unknown: dict[int, list[str]] = field(default_factory=dict)  # product id → facts to check on a visit
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from start to end: 2024-01-15 → 2024-07-14 is 5."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - 1 if end.day < start.day else months
+
+
+def age_on(birth: date, on_date: date) -> int:
+    return on_date.year - birth.year - ((on_date.month, on_date.day) < (birth.month, birth.day))
+
+
+def _yuan(value) -> str:
+    return format_decimal(Decimal(value), format="#,##0.##")
+
+
+def _labels(group: str, codes) -> str:
+    return ", ".join(label(group, c) for c in codes)
+
+
+def _check_age(merchant: Merchant, rules: dict, on_date: date, fails: list, unknown: list) -> None:
+    low, high = rules.get("min_age"), rules.get("max_age")
+    if low is None and high is None:
+        return
+    if merchant.operator_birth_date is None:
+        unknown.append(_("operator's age not on record"))
+        return
+    age = age_on(merchant.operator_birth_date, on_date)
+    if (low is not None and age < low) or (high is not None and age > high):
+        if low is not None and high is not None:
+            fails.append(_("operator aged %(age)s, must be %(low)s–%(high)s", age=age, low=low, high=high))
+        elif low is not None:
+            fails.append(_("operator aged %(age)s, must be at least %(low)s", age=age, low=low))
+        else:
+            fails.append(_("operator aged %(age)s, must be at most %(high)s", age=age, high=high))
+
+
+def _check_trading(merchant: Merchant, rules: dict, on_date: date, fails: list, unknown: list) -> None:
+    need = rules.get("min_months_trading")
+    if not need:
+        return
+    if merchant.registered_on is None:
+        unknown.append(_("registration date not on record"))
+        return
+    months = months_between(merchant.registered_on, on_date)
+    if months < need:
+        fails.append(_("trading %(months)s months, needs %(need)s", months=months, need=need))
+
+
+def _check_revenue(merchant: Merchant, rules: dict, fails: list, unknown: list) -> None:
+    floor = rules.get("min_revenue")
+    if floor is None:
+        return
+    if merchant.annual_revenue is None:
+        unknown.append(_("annual revenue not on record"))
+        return
+    if merchant.annual_revenue < Decimal(str(floor)):
+        fails.append(_("revenue %(revenue)s below %(floor)s", revenue=_yuan(merchant.annual_revenue),
+                       floor=_yuan(floor)))
+
+
+def _check_lists(merchant: Merchant, rules: dict, fails: list, unknown: list) -> None:
+    tiers = rules.get("tiers")
+    if tiers:
+        if merchant.tier is None:
+            unknown.append(_("tier not classified"))
+        elif merchant.tier not in tiers:
+            fails.append(_("tier %(tier)s not in %(tiers)s", tier=label("tier", merchant.tier),
+                           tiers=_labels("tier", tiers)))
+    trades = rules.get("trades")
+    if trades and merchant.trade not in trades:
+        fails.append(_("trade %(trade)s not in %(trades)s", trade=label("trade", merchant.trade),
+                       trades=_labels("trade", trades)))
+    kinds = rules.get("kinds")
+    if kinds and merchant.kind not in kinds:
+        fails.append(_("a %(kind)s, the product is for: %(kinds)s", kind=label("merchant_kind", merchant.kind),
+                       kinds=_labels("merchant_kind", kinds)))
+    region_ids = rules.get("region_ids")
+    if region_ids:
+        places = {merchant.county_id, merchant.town_id, merchant.district_id}
+        county = db.session.get(Region, merchant.county_id)
+        if county is not None and county.parent_id:
+            places.add(county.parent_id)
+        if not places & set(region_ids):
+            names = db.session.scalars(select(Region.name).where(Region.id.in_(region_ids))).all()
+            fails.append(_("located outside %(regions)s", regions=", ".join(names)))
+
+
+def check_rules(merchant: Merchant, rules: dict, on_date: date) -> tuple[list[str], list[str]]:
+    """(reasons it fails, facts not on record) for one set of rules."""
+    fails: list[str] = []
+    unknown: list[str] = []
+    _check_age(merchant, rules, on_date, fails, unknown)
+    _check_trading(merchant, rules, on_date, fails, unknown)
+    _check_lists(merchant, rules, fails, unknown)
+    _check_revenue(merchant, rules, fails, unknown)
+    return fails, unknown
+
+
+def _revenue_share(campaign: Campaign, merchant: Merchant) -> Decimal | None:
+    share = (campaign.tier_caps or {}).get("revenue_share_cap")
+    if share is None or merchant.annual_revenue is None:
+        return None
+    return (Decimal(str(share)) * merchant.annual_revenue).quantize(Decimal(1))
+
+
+def _capped(amount, limit: Decimal | None) -> Decimal | None:
+    if amount is None:
+        return limit
+    amount = Decimal(str(amount))
+    return amount if limit is None else min(amount, limit)
+
+
+def base_check(merchant: Merchant, campaign: Campaign, on_date: date) -> tuple[list[str], list[str]]:
+    """The drive's base conditions and its tier's own requirements: (fails, unknown)."""
+    conditions = dict(campaign.base_conditions or {})
+    tier_rules = conditions.pop("tier_rules", {}) or {}
+    fails, unknown = check_rules(merchant, conditions, on_date)
+    if merchant.registry_status != "operating":
+        fails.append(_("registry status is %(status)s", status=label("registry_status", merchant.registry_status)))
+    if merchant.dishonest:
+        fails.append(_("on the dishonest-persons list"))
+    if merchant.tier and merchant.tier in tier_rules:
+        more_fails, more_unknown = check_rules(merchant, tier_rules[merchant.tier], on_date)
+        fails += more_fails
+        unknown += more_unknown
+    return fails, unknown
+
+
+def suggested_cap(merchant: Merchant, campaign: Campaign, on_date: date) -> Decimal | None:
+    """The drive's pre-credit cap for the merchant's tier (名特优新 raises growth and development)."""
+    caps = campaign.tier_caps or {}
+    cap = caps.get(merchant.tier) if merchant.tier else None
+    distinguished = merchant.distinguished and (merchant.distinguished_until is None
+                                                or merchant.distinguished_until >= on_date)
+    if distinguished and merchant.tier in DISTINGUISHED_TIERS and caps.get("distinguished") is not None:
+        cap = caps["distinguished"]
+    if cap is None:
+        return None
+    return _capped(cap, _revenue_share(campaign, merchant))
+
+
+def campaign_products(campaign: Campaign) -> list[Product]:
+    """The drive's own products; a drive without any linked is matched against the whole catalogue."""
+    linked = db.session.scalars(
+        select(Product).join(CampaignProduct, CampaignProduct.product_id == Product.id)
+        .where(CampaignProduct.campaign_id == campaign.id, Product.active.is_(True)).order_by(Product.id)
+    ).all()
+    if linked:
+        return list(linked)
+    return list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)))
+
+
+def product_cap(product: Product) -> Decimal | None:
+    """The product's cap without security (credit), else its maximum amount."""
+    credit = (product.rules or {}).get("caps", {}).get("credit")
+    return Decimal(str(credit)) if credit is not None else product.max_amount
+
+
+def match(merchant: Merchant, campaign: Campaign, on_date: date) -> MatchResult:
+    """Which of the drive's products fit the merchant on that date, which do not and why."""
+    result = MatchResult()
+    base_fails, _base_unknown = base_check(merchant, campaign, on_date)
+    result.base_reasons = base_fails
+    result.suggested_cap = None if base_fails else suggested_cap(merchant, campaign, on_date)
+    share_limit = _revenue_share(campaign, merchant)
+    for product in campaign_products(campaign):
+        fails, unknown = check_rules(merchant, product.rules or {}, on_date)
+        if fails:
+            result.does_not_fit.append((product, fails))
+        else:
+            result.fits.append((product, _capped(product_cap(product), share_limit)))
+            if unknown:
+                result.unknown[product.id] = unknown
+    return result
+
+
+# ---- the catalogue -----------------------------------------------------------------------------
+
+def save_product(product: Product | None, values: dict, actor) -> Product:
+    """Create or update a product with its rules; audited."""
+    if product is None:
+        product = Product(**values)
+        db.session.add(product)
+        audit.record_create(product, AUDITED_FIELDS, summary=product.name, actor=actor)
+        return product
+    audit.apply_changes(product, values, AUDITED_FIELDS, summary=product.name, actor=actor)
+    return product

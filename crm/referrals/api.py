@@ -1,0 +1,162 @@
+"""/api/v1/referral-lists and /api/v1/referrals/{id}: push a list, read its progress, work an item."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
+from crm.auth.scoping import campaign_condition
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+from crm.referrals import operations
+from crm.referrals.models import CLOSED_REASONS, Referral, ReferralList
+from crm.referrals.queries import can_assign, can_work, list_condition, referral_condition
+from crm.referrals.views import BUILDER_ROLES
+
+FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
+NEW_LIST = schema("ReferralListNew", obj({
+    "campaign_id": {"type": "integer"},
+    "name": {"type": "string", "maxLength": 120},
+    "bank_org_id": {"type": "integer"},
+    "credit_codes": array({"type": "string"}),
+}))
+CREATED = schema("ReferralListCreated", obj({
+    "id": {"type": "integer"},
+    "created": {"type": "integer"},
+    "rejected": array(obj({"credit_code": {"type": "string"}, "reason": {"type": "string"}})),
+}))
+PROGRESS = schema("ReferralListProgress", obj({
+    "id": {"type": "integer"},
+    "name": {"type": "string"},
+    "counts": obj({status: {"type": "integer"} for status in ("pending", *FUNNEL_COUNTS)}),
+    "overdue": {"type": "integer"},
+    "granted_amount": {"type": "number"},
+    "drawn_amount": {"type": "number"},
+}))
+PATCH = schema("ReferralPatch", obj({
+    "status": {"type": "string", "enum": list(operations.MANUAL_TARGETS)},
+    "closed_reason": nullable({"type": "string", "enum": list(CLOSED_REASONS)}),
+    "closed_note": nullable("string"),
+    "assignee_id": {"type": "integer"},
+}, required=[]))
+REFERRAL = schema("Referral", obj({
+    "id": {"type": "integer"},
+    "list_id": {"type": "integer"},
+    "merchant_id": {"type": "integer"},
+    "credit_code": {"type": "string"},
+    "status": {"type": "string"},
+    "closed_reason": nullable("string"),
+    "closed_note": nullable("string"),
+    "assignee_id": nullable("integer"),
+    "deadline_on": nullable({"type": "string", "format": "date"}),
+}))
+
+
+def _int_field(body: dict, name: str, errors: dict) -> int | None:
+    value = body.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors[name] = _("must be a whole number")
+        return None
+    return value
+
+
+@route("/referral-lists", ["POST"], summary="Create a referral list from credit codes and hand it to a bank",
+       body=NEW_LIST, responses={201: CREATED, 404: None, 422: None})
+def create_referral_list():
+    if not current_user.has_role(*BUILDER_ROLES):
+        raise ApiError(404, "not_found", _("Not found."))
+    body, errors = json_body(), {}
+    campaign_id, bank_org_id = _int_field(body, "campaign_id", errors), _int_field(body, "bank_org_id", errors)
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 120:
+        errors["name"] = _("Give the list a name of at most 120 characters.")
+    codes = body.get("credit_codes")
+    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+        errors["credit_codes"] = _("Give a non-empty list of credit codes.")
+    if errors:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), errors)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id,
+                                                        campaign_condition(current_user, Campaign.id)))
+    if campaign is None:
+        raise ApiError(422, "invalid", _("No such drive."), {"campaign_id": _("no such drive")})
+    bank = next((o for o in operations.bank_choices(campaign) if o.id == bank_org_id), None)
+    if bank is None:
+        raise ApiError(422, "invalid", _("The list must go to the drive's bank or one of its branches."),
+                       {"bank_org_id": _("not a bank organization of this drive")})
+    check = operations.check_codes(current_user, campaign, codes)
+    if not check.merchant_ids:
+        raise ApiError(422, "invalid", _("None of the codes can go on the list."),
+                       {"credit_codes": "; ".join(f"{r['credit_code']}: {r['reason']}" for r in check.rejected[:20])})
+    referral_list, _count = operations.create_list(current_user, campaign, name.strip(), bank, check.merchant_ids,
+                                                   source="upload")
+    operations.hand_over(referral_list, current_user)
+    db.session.commit()
+    return jsonify({"id": referral_list.id, "created": len(check.merchant_ids), "rejected": check.rejected}), 201
+
+
+def _visible_list(list_id: int) -> ReferralList:
+    found = db.session.scalar(select(ReferralList).where(ReferralList.id == list_id, list_condition(current_user)))
+    if found is None:
+        raise ApiError(404, "not_found", _("No such list, or not one you may see."))
+    return found
+
+
+@route("/referral-lists/<int:list_id>", ["GET"], summary="A referral list's progress: the funnel and amounts",
+       responses={200: PROGRESS, 404: None})
+def get_referral_list(list_id: int):
+    referral_list = _visible_list(list_id)
+    figures = operations.progress(referral_list, referral_condition(current_user))
+    return jsonify({"id": referral_list.id, "name": referral_list.name, "counts": figures["counts"],
+                    "overdue": figures["overdue"], "granted_amount": float(figures["granted_amount"]),
+                    "drawn_amount": float(figures["drawn_amount"])})
+
+
+def referral_json(referral: Referral) -> dict:
+    return {"id": referral.id, "list_id": referral.list_id, "merchant_id": referral.merchant_id,
+            "credit_code": referral.merchant.credit_code, "status": referral.status,
+            "closed_reason": referral.closed_reason, "closed_note": referral.closed_note,
+            "assignee_id": referral.assignee_id,
+            "deadline_on": referral.deadline_on.isoformat() if referral.deadline_on else None}
+
+
+@route("/referrals/<int:referral_id>", ["PATCH"], summary="Reassign an item or move it along its status flow",
+       body=PATCH, responses={200: REFERRAL, 404: None, 409: None, 422: None})
+def patch_referral(referral_id: int):
+    referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, referral_condition(current_user)))
+    if referral is None or not can_work(current_user, referral):
+        raise ApiError(404, "not_found", _("No such item, or not one you may change."))
+    body = json_body()
+    unknown = set(body) - {"status", "closed_reason", "closed_note", "assignee_id"}
+    if unknown:
+        raise ApiError(422, "invalid", _("Unknown fields."), {k: _("unknown field") for k in sorted(unknown)})
+    if "assignee_id" in body:
+        _reassign(referral, body)
+    if body.get("status") is not None:
+        if not isinstance(body["status"], str):
+            raise ApiError(422, "invalid", _("Some fields are not valid."), {"status": _("must be a status")})
+        try:
+            operations.change_status(referral, body["status"], current_user, closed_reason=body.get("closed_reason"),
+                                     closed_note=body.get("closed_note"))
+        except operations.TransitionRefused as err:
+            db.session.rollback()
+            raise ApiError(409, "illegal_transition", str(err)) from err
+    db.session.commit()
+    return jsonify(referral_json(referral))
+
+
+def _reassign(referral: Referral, body: dict) -> None:
+    if not can_assign(current_user, referral.referral_list):
+        raise ApiError(404, "not_found", _("No such item, or not one you may change."))
+    errors: dict = {}
+    assignee_id = _int_field(body, "assignee_id", errors)
+    assignee = next((u for u in operations.account_managers(referral.referral_list) if u.id == assignee_id), None)
+    if assignee is None:
+        raise ApiError(422, "invalid", _("Choose an account manager of the branch the list was handed to."),
+                       errors or {"assignee_id": _("not an account manager of this branch")})
+    if referral.status not in ("pending", *operations.FUNNEL[:-1]):
+        raise ApiError(409, "illegal_transition", _("The item is finished; it cannot be reassigned."))
+    pair = operations.pair_of_user(referral.campaign_id, assignee, referral.merchant.town_id)
+    operations.assign([referral], assignee, current_user, pair)
+

@@ -1,0 +1,58 @@
+"""Forms of the referral pages: building a list, assigning its items, working an item."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.labels import choices
+
+
+class BuildForm(FlaskForm):
+    campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("List name"), validators=[Optional(), Length(max=120)])
+    bank_org_id = SelectField(_l("Hand to"), coerce=int, validate_choice=False, validators=[Optional()])
+    county_id = SelectField(_l("County"), coerce=int, validate_choice=False, validators=[Optional()])
+    town_id = SelectField(_l("Town"), coerce=int, validate_choice=False, validators=[Optional()])
+    district_id = SelectField(_l("District"), coerce=int, validate_choice=False, validators=[Optional()])
+    trade = SelectField(_l("Trade"), validators=[Optional()])
+    tier = SelectField(_l("Tier"), validators=[Optional()])
+    distinguished = BooleanField(_l("名特优新 only"))
+    not_visited = BooleanField(_l("Not yet visited in this drive"))
+    not_listed = BooleanField(_l("Not already on a list of this drive"), default=True)
+    codes = TextAreaField(_l("Or paste credit codes"), validators=[Optional()])
+    codes_file = FileField(_l("Or upload a file of credit codes (.xlsx or .csv)"))
+
+    def __init__(self, *args, campaigns=(), banks=(), places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+        self.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in banks]
+        blank = [(0, str(_l("All")))]
+        self.county_id.choices = blank + [(i, n) for i, n, level in places if level == "county"]
+        self.town_id.choices = blank + [(i, n) for i, n, level in places if level == "town"]
+        self.district_id.choices = blank + [(i, n) for i, n, level in places if level == "district"]
+        self.trade.choices = choices("trade", blank=True)
+        self.tier.choices = choices("tier", blank=True)
+
+
+class AssignForm(FlaskForm):
+    """Bulk: every pending item of a town (or of the whole list) to one account manager."""
+
+    town_id = SelectField(_l("Town"), coerce=int, validate_choice=False)
+    assignee_id = SelectField(_l("Account manager"), coerce=int, validate_choice=False)
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"))
+    closed_reason = SelectField(_l("Reason for closing"), validators=[Optional()])
+    closed_note = StringField(_l("Which condition / note"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [c for c in choices("referral_status") if c[0] != "pending"]
+        self.closed_reason.choices = choices("closed_reason", blank=True)
+
+
+class ReassignForm(FlaskForm):
+    assignee_id = SelectField(_l("Account manager"), coerce=int, validate_choice=False)

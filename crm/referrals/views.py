@@ -1,0 +1,282 @@
+"""Referral list pages: the lists, building one, its progress page, assigning and working items, export."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from crm.auth.scoping import campaign_condition, get_visible
+from crm.campaigns.models import Campaign
+from crm.extensions import db
+from crm.imports.parsing import CellError
+from crm.people.models import Organization, User
+from crm.referrals import operations
+from crm.referrals.export import export_list
+from crm.referrals.forms import AssignForm, BuildForm, ReassignForm, StatusForm
+from crm.referrals.models import Referral, ReferralList
+from crm.referrals.queries import (
+    can_assign,
+    can_manage_list,
+    can_work,
+    items_for,
+    list_condition,
+    may_see_phones,
+    referral_condition,
+)
+from crm.regions.models import Region
+from crm.regions.queries import region_choices
+from crm.timeutil import local_today
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+BUILDER_ROLES = ("liaison", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def blueprints():
+    return [bp]
+
+
+@bp.get("/")
+@login_required
+def lists():
+    rows = db.session.execute(
+        select(ReferralList, func.count(Referral.id))
+        .outerjoin(Referral, (Referral.list_id == ReferralList.id) & referral_condition(current_user))
+        .where(list_condition(current_user)).group_by(ReferralList.id)
+        .order_by(ReferralList.created_at.desc(), ReferralList.id.desc())).all()
+    return render_template("referrals/lists.html", rows=rows, can_build=current_user.has_role(*BUILDER_ROLES))
+
+
+def _campaigns() -> list[Campaign]:
+    return list(db.session.scalars(select(Campaign).where(campaign_condition(current_user, Campaign.id))
+                                   .order_by(Campaign.starts_on.desc())))
+
+
+def _filters(form: BuildForm) -> operations.Filters:
+    return operations.Filters(
+        county_id=form.county_id.data or None, town_id=form.town_id.data or None,
+        district_id=form.district_id.data or None, trade=form.trade.data or None, tier=form.tier.data or None,
+        distinguished=form.distinguished.data, not_visited=form.not_visited.data, not_listed=form.not_listed.data)
+
+
+def _uploaded_codes(form: BuildForm) -> list[str]:
+    codes = operations.split_codes(form.codes.data or "")
+    upload = form.codes_file.data
+    if upload and getattr(upload, "filename", ""):
+        suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+        with tempfile.NamedTemporaryFile(suffix=suffix, dir=_tmp_dir()) as handle:
+            upload.save(handle.name)
+            codes += operations.codes_from_file(handle.name, upload.filename)
+    return codes
+
+
+def _tmp_dir() -> str:
+    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "tmp")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def build():
+    """Filter the registry or paste codes; 'preview' shows the count and first names, 'create' makes the list."""
+    if not current_user.has_role(*BUILDER_ROLES):
+        abort(404)
+    campaigns = _campaigns()
+    if not campaigns:
+        flash(_("You take part in no drive yet."), "warning")
+        return redirect(url_for("referrals.lists"))
+    form = BuildForm(campaigns=campaigns, places=_places())
+    campaign = next((c for c in campaigns if c.id == form.campaign_id.data), campaigns[0])
+    form.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in operations.bank_choices(campaign)]
+    context = {"form": form, "campaign": campaign, "preview": None, "check": None}
+    if request.method == "POST" and form.validate():
+        try:
+            codes = _uploaded_codes(form)
+        except CellError as err:
+            form.codes_file.errors.append(str(err))
+            return render_template("referrals/build.html", **context)
+        creating = request.form.get("action") == "create"
+        if codes:
+            context["check"] = operations.check_codes(current_user, campaign, codes)
+        elif not creating:  # the count and first names; creating skips it, the insert counts the names
+            context["preview"] = operations.preview(current_user, campaign, _filters(form))
+        if creating:
+            created = _create(form, campaign, context["check"])
+            if created is not None:
+                return redirect(url_for("referrals.detail", list_id=created.id))
+    return render_template("referrals/build.html", **context)
+
+
+def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | None) -> ReferralList | None:
+    bank = db.session.get(Organization, form.bank_org_id.data or 0)
+    if bank is None or bank.id not in {o.id for o in operations.bank_choices(campaign)}:
+        form.bank_org_id.errors.append(_("Choose the bank organization to hand the list to."))
+    if not (form.name.data or "").strip():
+        form.name.errors.append(_("Give the list a name."))
+    if form.bank_org_id.errors or form.name.errors:
+        return None
+    filters = _filters(form)
+    merchants = check.merchant_ids if check else operations.candidates(current_user, campaign, filters)
+    created, count = operations.create_list(current_user, campaign, form.name.data.strip(), bank, merchants,
+                                            source="upload" if check else "filter",
+                                            criteria=None if check else filters.criteria())
+    if not count:
+        db.session.rollback()
+        flash(_("The list would be empty."), "warning")
+        return None
+    db.session.commit()
+    flash(_("List created with %(n)s names. Check it, then hand it over.", n=count), "success")
+    return created
+
+
+def _places() -> list[tuple[int, str, str]]:
+    levels = {r.id: r.level for r in db.session.scalars(select(Region).where(
+        Region.level.in_(("county", "town", "district"))))}
+    return [(i, name, levels[i]) for i, name in region_choices(("county", "town", "district"))]
+
+
+def _load(list_id: int) -> ReferralList:
+    return get_visible(ReferralList, list_id, list_condition(current_user))
+
+
+@bp.get("/<int:list_id>")
+@login_required
+def detail(list_id: int):
+    referral_list = _load(list_id)
+    status = request.args.get("status") or None
+    overdue = request.args.get("overdue") == "1"
+    page = db.paginate(items_for(current_user, referral_list, status=status, overdue=overdue),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    assignable = can_assign(current_user, referral_list)
+    managers = operations.account_managers(referral_list) if assignable else []
+    towns = _towns(referral_list) if assignable else []
+    return render_template(
+        "referrals/detail.html", referral_list=referral_list, page=page, status=status, overdue=overdue,
+        figures=operations.progress(referral_list, referral_condition(current_user)),
+        show_phones=may_see_phones(current_user), can_manage=can_manage_list(current_user, referral_list),
+        can_assign=assignable, managers=managers, towns=towns, status_form=StatusForm(),
+        assign_form=AssignForm(), can_work=lambda r: can_work(current_user, r), today=local_today(),
+        next_statuses=operations.next_statuses)
+
+
+def _towns(referral_list: ReferralList) -> list[tuple[Region, int]]:
+    """Towns with pending items on the list, and how many."""
+    from crm.merchants.models import Merchant
+
+    return db.session.execute(
+        select(Region, func.count(Referral.id)).join(Merchant, Merchant.town_id == Region.id)
+        .join(Referral, Referral.merchant_id == Merchant.id)
+        .where(Referral.list_id == referral_list.id, Referral.status == "pending")
+        .group_by(Region.id).order_by(Region.name)).all()
+
+
+@bp.post("/<int:list_id>/hand-over")
+@login_required
+def hand_over(list_id: int):
+    referral_list = _load(list_id)
+    if not can_manage_list(current_user, referral_list):
+        abort(404)
+    operations.hand_over(referral_list, current_user)
+    db.session.commit()
+    flash(_("List handed over to %(bank)s.", bank=referral_list.bank_org.name), "success")
+    return redirect(url_for("referrals.detail", list_id=list_id))
+
+
+def _assignee(list_: ReferralList, user_id: int | None) -> User:
+    """An account manager of the branch the list was handed to, else 404."""
+    assignee = next((u for u in operations.account_managers(list_) if u.id == user_id), None)
+    if assignee is None:
+        abort(404)
+    return assignee
+
+
+@bp.post("/<int:list_id>/assign")
+@login_required
+def assign(list_id: int):
+    """Automatically by pair, or every pending item of a town (or of the list) to one account manager."""
+    referral_list = _load(list_id)
+    if not can_assign(current_user, referral_list):
+        abort(404)
+    if request.form.get("mode") == "auto":
+        assigned, unmatched = operations.auto_assign(referral_list, current_user)
+        message = _("%(n)s items assigned to the account managers paired with their towns.", n=assigned)
+        if unmatched:
+            message += " " + _("%(n)s items have no pair for their town: assign them by hand.", n=unmatched)
+    else:
+        form = AssignForm()
+        if not form.validate_on_submit():
+            abort(400)
+        assignee = _assignee(referral_list, form.assignee_id.data)
+        items = operations.pending_items(referral_list, form.town_id.data or None)
+        pair = operations.pair_of_user(referral_list.campaign_id, assignee, form.town_id.data or None)
+        assigned = operations.assign(items, assignee, current_user, pair)
+        message = _("%(n)s items assigned to %(name)s.", n=assigned, name=assignee.display_name)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("referrals.detail", list_id=list_id))
+
+
+def _load_item(referral_id: int) -> Referral:
+    return get_visible(Referral, referral_id, referral_condition(current_user))
+
+
+@bp.post("/items/<int:referral_id>/assign")
+@login_required
+def reassign(referral_id: int):
+    referral = _load_item(referral_id)
+    if not can_assign(current_user, referral.referral_list):
+        abort(404)
+    form = ReassignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assignee = _assignee(referral.referral_list, form.assignee_id.data)
+    pair = operations.pair_of_user(referral.campaign_id, assignee, referral.merchant.town_id)
+    operations.assign([referral], assignee, current_user, pair)
+    db.session.commit()
+    flash(_("%(merchant)s is now with %(name)s.", merchant=referral.merchant.name, name=assignee.display_name),
+          "success")
+    return redirect(_safe_next() or url_for("referrals.detail", list_id=referral.list_id))
+
+
+@bp.post("/items/<int:referral_id>/status")
+@login_required
+def set_status(referral_id: int):
+    referral = _load_item(referral_id)
+    if not can_work(current_user, referral):
+        abort(404)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a status."), "error")
+    else:
+        try:
+            operations.change_status(referral, form.status.data, current_user,
+                                     closed_reason=form.closed_reason.data or None, closed_note=form.closed_note.data)
+            db.session.commit()
+            flash(_("%(merchant)s: status saved.", merchant=referral.merchant.name), "success")
+        except operations.TransitionRefused as err:
+            db.session.rollback()
+            flash(str(err), "error")
+    return redirect(_safe_next() or url_for("referrals.detail", list_id=referral.list_id))
+
+
+def _safe_next() -> str | None:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
+@bp.get("/<int:list_id>/export.xlsx")
+@login_required
+def export(list_id: int):
+    referral_list = _load(list_id)
+    buffer = io.BytesIO()
+    export_list(referral_list, current_user, buffer)
+    db.session.commit()  # the audit row of the export
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"referral-list-{referral_list.id}.xlsx",
+                     mimetype=XLSX)

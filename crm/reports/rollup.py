@@ -1,0 +1,287 @@
+"""rollup(campaign, period, by): every figure of a drive for a period, by county, town, district, pair,
+trade or tier, with the drive's totals. Definitions live in crm/reports/figures.py.
+
+The queries group facts by the merchant's county and the view's key; this module adds the groups
+up into rows and totals in Python, so a distinct count is never summed twice and the totals
+cover the whole drive (or slice) even where a view's rows overlap or leave something out.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy.sql import ColumnElement
+
+from crm.auth.scoping import regions_condition
+from crm.campaigns.coverage import district_meets_rule
+from crm.campaigns.models import TIERS, TRADES, Campaign
+from crm.labels import label
+from crm.regions.models import Region
+from crm.reports import queries
+from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
+from crm.reports.periods import Period, parse_period
+from crm.timeutil import local_date, utcnow
+
+BYS = ("county", "town", "district", "pair", "trade", "tier")
+# The merchant column each view needs besides the county (a pair's merchants are those of its town).
+_COLUMN_OF = {"county": None, "town": "town", "pair": "town", "district": "district", "trade": "trade",
+              "tier": "tier"}
+COUNTS = tuple(f.key for f in FIGURES if f.kind == COUNT)
+# Facts summed as amounts (floats) rather than counts.
+_AMOUNTS = ("applied_amount", "granted_amount", "drawn_amount", "rate_num", "rate_den")
+
+
+@dataclass
+class Geography:
+    """The counties, towns and districts of the slice of the drive's territory being reported."""
+
+    root: Region
+    counties: dict[int, str]
+    towns: dict[int, tuple[int, str]]  # id → (county id, name)
+    districts: dict[int, tuple[int, int, str, int | None]]  # id → (county id, town id, name, households)
+
+    def county_of_region(self, region_id: int | None) -> int | None:
+        if region_id in self.counties:
+            return region_id
+        if region_id in self.towns:
+            return self.towns[region_id][0]
+        if region_id in self.districts:
+            return self.districts[region_id][0]
+        return None
+
+
+@dataclass
+class Acc:
+    """The sums behind one row's figures."""
+
+    sums: Counter = field(default_factory=Counter)
+    covered: set = field(default_factory=set)  # county ids with a visit or held event
+
+
+@dataclass
+class DistrictCoverage:
+    id: int
+    name: str
+    county_id: int
+    town_id: int
+    households: int | None
+    merchants_visited: int
+    meets_rule: bool
+
+
+@dataclass
+class Result:
+    campaign: Campaign
+    period: Period
+    by: str
+    geography: Geography
+    totals: dict
+    rows: list[dict]
+    districts: list[DistrictCoverage]
+    location: ColumnElement  # the WHERE clause on Merchant that keeps the slice
+    computed_at: datetime = field(default_factory=utcnow)
+
+    def as_json(self) -> dict:
+        return {"campaign_id": self.campaign.id,
+                "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+                "totals": self.totals, "rows": self.rows}
+
+
+def rollup(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None) -> dict:
+    """The figures of the drive (or of the part `within` one of its regions) as the API returns them."""
+    return compute(campaign, period, by, within).as_json()
+
+
+def compute(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None) -> Result:
+    return compute_views(campaign, period, (by,), within)[by]
+
+
+def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...],
+                  within: Region | None = None) -> dict[str, Result]:
+    """Several views of the same period and slice from one set of queries: {by: Result}."""
+    if set(bys) - set(BYS):
+        raise ValueError(f"unknown view among {bys!r}")
+    if isinstance(period, str):
+        period = parse_period(period, campaign)
+    geo = geography(within or campaign.territory)
+    pairs = [p for p in queries.active_pairs(campaign.id) if _pair_in(p, geo)]
+    facts = _Facts(campaign, period, geo, pairs)
+    builders = [_Builder(by, geo, pairs) for by in bys]
+    names = tuple(sorted({_COLUMN_OF[by] for by in bys} - {None}))
+    for loc, values, covered in [*facts.merchants(names), *facts.districts(), *facts.events(), *facts.due()]:
+        for builder in builders:
+            builder.add(loc, values, covered)
+    return {b.by: Result(campaign, period, b.by, geo, b.figures(b.total, set(geo.counties), by_row=False),
+                         b.rows(), facts.coverage, facts.location) for b in builders}
+
+
+def geography(root: Region) -> Geography:
+    """The regions under `root` (the drive's territory, or a county, town or district in it)."""
+    if root.level == "district":
+        town, county = root.parent, root.parent.parent
+        return Geography(root, {county.id: county.name}, {town.id: (county.id, town.name)},
+                         {root.id: (county.id, town.id, root.name, root.households)})
+    if root.level == "town":
+        counties = {root.parent_id: root.parent.name}
+        towns = {root.id: (root.parent_id, root.name)}
+    else:
+        county_rows = (queries.regions_below([root.id], "county") if root.level == "city"
+                       else [(root.id, root.parent_id, root.name, root.households, root.code)])
+        counties = {row[0]: row[2] for row in county_rows}
+        towns = {row[0]: (row[1], row[2]) for row in queries.regions_below(list(counties), "town")}
+    districts = {row[0]: (towns[row[1]][0], row[1], row[2], row[3])
+                 for row in queries.regions_below(list(towns), "district")}
+    return Geography(root, counties, towns, districts)
+
+
+def _pair_in(pair, geo: Geography) -> bool:
+    """A pair serves the slice when it serves a town of it (or one of its counties, as a whole)."""
+    if geo.root.level in ("city", "county"):
+        return pair.county_id in geo.counties
+    return pair.region_id == geo.root.id
+
+
+class _Facts:
+    """Every fact of the period in the slice, each as (location, values, counts toward coverage)."""
+
+    def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list):
+        self.campaign, self.period, self.geo, self.pairs = campaign, period, geo, pairs
+        self.pairs_by_id = {pair.id: pair for pair in pairs}
+        self.location = regions_condition([geo.root.id])
+        self.coverage: list[DistrictCoverage] = []
+
+    def merchants(self, names: tuple[str, ...]):
+        width = len(queries.FACTS)
+        for row in queries.merchant_facts(self.campaign.id, self.period, self.location, names):
+            values = {name: float(value or 0) if name in _AMOUNTS else int(value or 0)
+                      for name, value in zip(queries.FACTS, row[:width], strict=True)}
+            yield dict(zip(("county", *names), row[width:], strict=True)), values, values["visits"] > 0
+
+    def districts(self):
+        visited = queries.visited_by_district(self.campaign, self.period, self.location)
+        threshold, ratio = self.campaign.district_household_threshold, self.campaign.district_coverage_ratio
+        for district_id, (county, town, name, households) in self.geo.districts.items():
+            count = visited.get(district_id, 0)
+            meets = district_meets_rule(count, households, threshold, ratio)
+            self.coverage.append(DistrictCoverage(district_id, name, county, town, households, count, meets))
+            yield ({"county": county, "town": town, "district": district_id},
+                   {"households": households or 0, "districts": 1, "districts_meeting_rule": int(meets)}, False)
+
+    def _event_loc(self, county_id, region_id, pair_id) -> dict | None:
+        geo, pair = self.geo, self.pairs_by_id.get(pair_id)
+        district = region_id if region_id in geo.districts else None
+        town = geo.districts[district][1] if district else (region_id if region_id in geo.towns else None)
+        if town is None and pair is not None and pair.region_id in geo.towns:
+            town = pair.region_id
+        county = county_id or (pair.county_id if pair is not None else None) or geo.county_of_region(town)
+        if county not in geo.counties or (geo.root.level == "town" and town != geo.root.id) or (
+                geo.root.level == "district" and district != geo.root.id):
+            return None
+        return {"county": county, "town": town, "district": district, "pair": pair.id if pair else None}
+
+    def events(self):
+        for county_id, region_id, pair_id, kind, count in queries.held_events(self.campaign.id, self.period):
+            loc = self._event_loc(county_id, region_id, pair_id)
+            if loc is not None:
+                yield loc, {"joint_visit_days_held": count if kind == "joint_visit_day" else 0,
+                            "matchmaking_meetings": count if kind == "matchmaking" else 0}, True
+
+    def due(self):
+        months = self.period.months()
+        per_month = self.campaign.joint_visit_days_per_month
+        for pair in self.pairs:
+            set_up = local_date(pair.created_at)
+            due = per_month * sum(1 for _first, last in months if last >= set_up)
+            town = pair.region_id if pair.region_id in self.geo.towns else None
+            yield ({"county": pair.county_id, "town": town, "district": None, "pair": pair.id},
+                   {"joint_visit_days_due": due}, False)
+
+
+class _Builder:
+    """Adds the facts up into one view's rows and the totals."""
+
+    def __init__(self, by: str, geo: Geography, pairs: list):
+        self.by, self.geo, self.pairs = by, geo, pairs
+        self.total = Acc()
+        self.accs: dict = defaultdict(Acc)
+        self.pairs_by_region: dict[int, list[int]] = defaultdict(list)
+        for pair in pairs:
+            self.pairs_by_region[pair.region_id].append(pair.id)
+
+    def _keys(self, loc: dict) -> list:
+        """The rows of the view a fact located at `loc` counts in (none if the view does not apply)."""
+        if self.by == "pair":
+            if "pair" in loc:
+                return [loc["pair"]] if loc["pair"] is not None else []
+            return self.pairs_by_region.get(loc.get("town"), []) + self.pairs_by_region.get(loc["county"], [])
+        if self.by in ("trade", "tier") and self.by not in loc:
+            return []
+        return [loc.get(self.by)]
+
+    def add(self, loc: dict, values: dict, covered: bool) -> None:
+        for acc in [self.total, *(self.accs[key] for key in self._keys(loc))]:
+            acc.sums.update(values)
+            if covered and loc.get("county") is not None:
+                acc.covered.add(loc["county"])
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def _declared_rows(self) -> list[tuple[object, str, set]]:
+        """(key, name, counties) of every row the view always shows, in their natural order."""
+        geo, everywhere = self.geo, set(self.geo.counties)
+        if self.by == "county":
+            return [(k, name, {k}) for k, name in geo.counties.items()]
+        if self.by == "town":
+            return [(k, name, {county}) for k, (county, name) in geo.towns.items()]
+        if self.by == "district":
+            return [(k, name, {county}) for k, (county, _town, name, _h) in geo.districts.items()]
+        if self.by == "pair":
+            return [(p.id, p.name, {p.county_id}) for p in self.pairs]
+        codes = TRADES if self.by == "trade" else TIERS
+        return [(code, label(self.by, code), everywhere) for code in codes]
+
+    def rows(self) -> list[dict]:
+        declared = self._declared_rows()
+        known = {key for key, _name, _c in declared}
+        extra = [(key, label(self.by, key) if key is not None and self.by in ("trade", "tier") else _("Unassigned"),
+                  set(self.geo.counties))
+                 for key, acc in self.accs.items() if key not in known and any(acc.sums.values())]
+        return [{"key": key, "name": name, **self.figures(self.accs.get(key, Acc()), counties, by_row=True)}
+                for key, name, counties in [*declared, *sorted(extra, key=lambda row: str(row[0]))]]
+
+    def figures(self, acc: Acc, counties: set, by_row: bool) -> dict:
+        s = acc.sums
+        applied = s["applied_amount"]
+        values = {
+            "households": s["households"], "merchants_visited": s["merchants_visited"], "visits": s["visits"],
+            "districts": s["districts"], "districts_meeting_rule": s["districts_meeting_rule"],
+            "counties": len(counties), "counties_covered": len(acc.covered & counties),
+            "joint_visit_days_held": s["joint_visit_days_held"], "joint_visit_days_due": s["joint_visit_days_due"],
+            "matchmaking_meetings": s["matchmaking_meetings"], "referrals": s["referrals"],
+            "referrals_overdue": s["referrals_overdue"], "applications": s["applications"],
+            "applied_amount": _money(applied), "granted_amount": _money(s["granted_amount"]),
+            "drawn_amount": _money(s["drawn_amount"]),
+            "grant_rate": _ratio(s["granted_amount"], applied), "drawdown_rate": _ratio(s["drawn_amount"], applied),
+            "first_time_borrowers": s["first_time_borrowers"],
+            "avg_granted_rate": _ratio(s["rate_num"], s["rate_den"], places=6),
+            "avg_satisfaction": _ratio(s["sat_sum"], s["sat_n"], places=2),
+            "needs_open": s["needs_open"], "needs_closed": s["needs_closed"],
+        }
+        # PostgreSQL sums counts as numeric: counts leave as whole numbers.
+        values.update({key: int(values[key]) for key in COUNTS})
+        if by_row and self.by in ("trade", "tier"):
+            values.update(dict.fromkeys(TERRITORIAL))
+        return values
+
+
+def _money(value) -> float:
+    return round(float(value or 0), 2)
+
+
+def _ratio(numerator, denominator, places: int = 4) -> float | None:
+    """numerator ÷ denominator, or None when there is nothing to divide by."""
+    if not denominator:
+        return None
+    return round(float(numerator) / float(denominator), places)

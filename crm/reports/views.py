@@ -1,0 +1,103 @@
+"""Progress pages: the dashboard (reports.dashboard), the circulation notice (.xlsx) and the
+printable quarterly report. Views parse, authorize (crm.reports.operations) and render."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from crm import audit
+from crm.extensions import db
+from crm.reports import charts, export, operations
+from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
+from crm.reports.periods import PeriodError, parse_period, period_choices
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def blueprints():
+    return [bp]
+
+
+@bp.app_template_global()
+def figure_value(key: str, value) -> str:
+    return display(key, value)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _load():
+    """The drive, the user's root in it, the period and the drill-down region asked for."""
+    campaign, root = operations.campaign_for(current_user, _int_arg("campaign"))
+    try:
+        period = parse_period(request.args.get("period"), campaign)
+    except PeriodError as err:
+        flash(str(err), "error")
+        period = parse_period("all", campaign)
+    return campaign, root, period, operations.region_for(root, _int_arg("region"))
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    if _int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
+        return render_template("reports/none.html")
+    campaign, root, period, region = _load()
+    view = request.args.get("view") if request.args.get("view") in operations.VIEWS else "places"
+    rank = request.args.get("rank") if request.args.get("rank") in RANK_BY else RANK_BY[0]
+    board = operations.dashboard(campaign, period, region, view, fresh=request.args.get("fresh") == "1")
+    rank_figure = rank if view != "product" else "granted_amount"  # products have only application figures
+    ranking = operations.ranked(board.rows, rank_figure)
+    bars, bars_height = charts.ranking_bars([(str(r["name"]), r[rank_figure] or 0, None) for r in ranking[:15]])
+    return render_template(
+        "reports/dashboard.html", campaign=campaign, root=root, period=period, region=region, board=board,
+        view=view, rank=rank, rank_figure=rank_figure, ranking=ranking, bars=bars, bars_height=bars_height,
+        trend_visits=charts.columns([(m["month"], m["visits"]) for m in board.trend]),
+        trend_granted=charts.columns([(m["month"], m["granted_amount"]) for m in board.trend]),
+        funnel=charts.funnel_bars(board.funnel), tiles=_tiles(board), figures=FIGURES, views=VIEWS,
+        rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
+        breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
+        drillable=view == "places" and region.level in ("city", "county", "town"),
+        display_change=display_change, change_class=change_class, shade=charts.shade)
+
+
+def _tiles(board) -> list[dict]:
+    """The coverage map: districts by their coverage in a town; elsewhere places by districts meeting the rule."""
+    if board.region.level in ("town", "district"):
+        return [{"name": d.name, "key": d.id, "fraction": d.merchants_visited / d.households if d.households else None,
+                 "meets": d.meets_rule, "detail": f"{d.merchants_visited}/{d.households or '—'}"}
+                for d in board.result.districts]
+    return [{"name": row["name"], "key": row["key"],
+             "fraction": row["districts_meeting_rule"] / row["districts"] if row["districts"] else None,
+             "meets": bool(row["districts"]) and row["districts_meeting_rule"] == row["districts"],
+             "detail": f"{row['districts_meeting_rule']}/{row['districts']}"}
+            for row in board.result.rows if row["key"] is not None and board.view == "places"]
+
+
+@bp.get("/notice.xlsx")
+@login_required
+def notice():
+    campaign, _root, period, region = _load()
+    stream = export.circulation_notice(campaign, period, region)
+    audit.record("export", campaign, summary=_("Circulation notice %(period)s", period=period.code),
+                 changes={"period": [None, period.code], "region": [None, region.id]})
+    db.session.commit()
+    return send_file(stream, as_attachment=True, download_name=export.filename(campaign, period),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/print")
+@login_required
+def printable():
+    campaign, _root, period, region = _load()
+    views = {by: operations.ranked(result.rows, RANK_BY[0])
+             for by, result in operations.cached_views(campaign, period, export.NOTICE_VIEWS, region).items()}
+    board = operations.dashboard(campaign, period, region, "places")
+    audit.record("export", campaign, summary=_("Printable report %(period)s", period=period.code),
+                 changes={"period": [None, period.code], "region": [None, region.id]})
+    db.session.commit()
+    return render_template("reports/print.html", campaign=campaign, period=period, region=region, board=board,
+                           views=views, view_names=VIEWS, figures=FIGURES, display_change=display_change)

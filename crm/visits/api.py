@@ -1,0 +1,201 @@
+"""POST /api/v1/visits (+ photos), POST/PATCH /api/v1/applications, GET /api/v1/me/agenda.
+
+The offline client replays queued visits here; a client_id makes every replay safe.
+"""
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
+from crm.auth.scoping import get_visible, work_condition
+from crm.extensions import db
+from crm.visits import operations
+from crm.visits.models import VISIT_KINDS, Application, Visit
+from crm.visits.payload import Conflict, Invalid, NotFound
+from crm.visits.queries import agenda
+
+DATE = {"type": "string", "format": "date"}
+MONEY = {"type": ["number", "string"]}
+REF = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"}})
+
+VISIT_BODY = schema("VisitInput", obj({
+    "client_id": {"type": "string", "maxLength": 64},
+    "campaign_id": {"type": "integer"},
+    "merchant": obj({
+        "credit_code": {"type": "string"}, "name": {"type": "string"}, "region_id": {"type": "integer"},
+        "kind": {"type": "string"}, "trade": {"type": "string"}, "operator_name": {"type": "string"},
+        "operator_phone": {"type": "string"}, "address": {"type": "string"},
+    }, required=["credit_code"]),
+    "kind": {"type": "string", "enum": list(VISIT_KINDS)},
+    "visited_at": {"type": "string", "format": "date-time"},
+    "location": obj({"lat": {"type": "number"}, "lng": {"type": "number"}, "accuracy_m": nullable("number")},
+                    required=["lat", "lng"]),
+    "financing_need": obj({"has_need": {"type": "boolean"}, "amount": nullable(MONEY),
+                           "purpose": nullable("string")}, required=["has_need"]),
+    "needs": array(obj({"text": {"type": "string"}, "due_on": nullable(DATE)}, required=["text"])),
+    "satisfaction": nullable({"type": "integer", "minimum": 1, "maximum": 5}),
+    "next_follow_up_on": nullable(DATE),
+    "notes": nullable("string"),
+}, required=["client_id", "campaign_id", "merchant", "kind", "visited_at"]))
+VISIT_CREATED = schema("VisitCreated", obj({"id": {"type": "integer"}, "client_id": {"type": "string"}}))
+PHOTO = schema("Photo", obj({"id": {"type": "integer"}, "visit_id": {"type": "integer"},
+                             "position": {"type": "integer"}, "width": {"type": "integer"},
+                             "height": {"type": "integer"}}))
+APPLICATION_FIELDS = {
+    "granted_amount": nullable("number"), "rate": nullable("number"), "granted_on": nullable(DATE),
+    "declined_reason": nullable("string"), "declined_on": nullable(DATE), "drawn_amount": nullable("number"),
+    "drawn_on": nullable(DATE), "first_time_borrower": {"type": "boolean"},
+}
+APPLICATION = schema("Application", obj({
+    "id": {"type": "integer"}, "client_id": {"type": "string"}, "campaign_id": {"type": "integer"},
+    "merchant": REF, "product_id": nullable("integer"), "need_id": nullable("integer"),
+    "applied_amount": {"type": "number"}, "applied_on": DATE, **APPLICATION_FIELDS,
+}))
+APPLICATION_BODY = schema("ApplicationInput", obj({
+    "client_id": {"type": "string", "maxLength": 64}, "campaign_id": {"type": "integer"},
+    "credit_code": {"type": "string"}, "product_id": nullable("integer"), "need_id": nullable("integer"),
+    "applied_amount": MONEY, "applied_on": DATE,
+}, required=["client_id", "campaign_id", "credit_code", "applied_amount", "applied_on"]))
+APPLICATION_PATCH = schema("ApplicationOutcome", obj(
+    {**APPLICATION_FIELDS, "granted_amount": nullable(MONEY), "rate": nullable(MONEY),
+     "drawn_amount": nullable(MONEY)}, required=[]))
+DUE = {"type": "boolean", "description": "past its date"}
+AGENDA = schema("Agenda", obj({
+    "today": DATE,
+    "follow_ups": array(obj({"id": {"type": "integer"}, "due_on": DATE, "overdue": DUE, "merchant": REF})),
+    "referrals": array(obj({"id": {"type": "integer"}, "status": {"type": "string"},
+                            "deadline_on": nullable(DATE), "overdue": DUE, "merchant": REF})),
+    "joint_visit_days": array(obj({
+        "pair": obj({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "event": nullable(obj({"id": {"type": "integer"}, "planned_on": DATE, "status": {"type": "string"},
+                               "place": nullable("string")})),
+    })),
+    "needs": array(obj({"id": {"type": "integer"}, "kind": {"type": "string"}, "text": {"type": "string"},
+                        "due_on": DATE, "overdue": DUE, "merchant": REF})),
+}))
+
+
+def _call(operation, *args):
+    """Run an operation; its refusals become API errors and nothing it touched is kept."""
+    try:
+        return operation(*args)
+    except Invalid as err:
+        db.session.rollback()
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
+    except NotFound as err:
+        db.session.rollback()
+        raise ApiError(404, "not_found", str(err)) from err
+    except Conflict as err:
+        db.session.rollback()
+        raise ApiError(409, "conflict", str(err)) from err
+
+
+def _store(operation, payload: dict, render) -> tuple[dict, bool]:
+    """(rendered body, created); rendered before the commit so nothing is read back after it."""
+    try:
+        item, created = _call(operation, current_user, payload)
+        body = render(item)
+        db.session.commit()
+    except IntegrityError:
+        # A twin request with the same client_id committed first: answer as a replay.
+        db.session.rollback()
+        item, created = _call(operation, current_user, payload)
+        body = render(item)
+    return body, created
+
+
+@route("/visits", ["POST"], summary="Record a visit (idempotent by client_id)", body=VISIT_BODY,
+       responses={201: VISIT_CREATED, 200: VISIT_CREATED, 400: None, 404: None, 409: None, 422: None})
+def create_visit():
+    body, created = _store(operations.record_visit, json_body(), lambda v: {"id": v.id, "client_id": v.client_id})
+    return jsonify(body), 201 if created else 200
+
+
+@route("/visits/<int:visit_id>/photos", ["POST"], summary="Add a photo to a visit (idempotent per position)",
+       responses={201: PHOTO, 200: PHOTO, 403: None, 404: None, 422: None})
+def add_visit_photo(visit_id: int):
+    visit = get_visible(Visit, visit_id, work_condition(current_user, Visit, Visit.author_id))
+    if visit.author_id != current_user.id and not operations.can_edit_visit(visit, current_user):
+        raise ApiError(403, "forbidden", _("Only the author may add photos to this visit."))
+    upload = request.files.get("photo")
+    if upload is None:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), {"photo": _("This field is required.")})
+    position = request.form.get("position", "0")
+    photo, created = _call(operations.add_photo, visit, int(position) if position.isdigit() else -1, upload.stream)
+    db.session.commit()
+    body = {"id": photo.id, "visit_id": visit.id, "position": photo.position, "width": photo.width,
+            "height": photo.height}
+    return jsonify(body), 201 if created else 200
+
+
+OPERATIONS[("/api/v1/visits/{visit_id}/photos", "post")]["requestBody"] = {
+    "required": True,
+    "content": {"multipart/form-data": {"schema": obj(
+        {"position": {"type": "integer", "minimum": 0, "maximum": 2}, "photo": {"type": "string", "format": "binary"}},
+        required=["photo"])}},
+}
+
+
+def _number(value):
+    return float(value) if value is not None else None
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _ref(merchant) -> dict:
+    return {"id": merchant.id, "name": merchant.name, "credit_code": merchant.credit_code}
+
+
+def application_json(a: Application) -> dict:
+    return {
+        "id": a.id, "client_id": a.client_id, "campaign_id": a.campaign_id, "merchant": _ref(a.merchant),
+        "product_id": a.product_id, "need_id": a.need_id, "applied_amount": float(a.applied_amount),
+        "applied_on": a.applied_on.isoformat(), "granted_amount": _number(a.granted_amount),
+        "rate": _number(a.rate), "granted_on": _iso(a.granted_on), "declined_reason": a.declined_reason,
+        "declined_on": _iso(a.declined_on), "drawn_amount": _number(a.drawn_amount), "drawn_on": _iso(a.drawn_on),
+        "first_time_borrower": bool(a.first_time_borrower),
+    }
+
+
+@route("/applications", ["POST"], summary="Record a loan application (idempotent by client_id)",
+       body=APPLICATION_BODY,
+       responses={201: APPLICATION, 200: APPLICATION, 400: None, 404: None, 409: None, 422: None})
+def create_application():
+    body, created = _store(operations.create_application, json_body(), application_json)
+    return jsonify(body), 201 if created else 200
+
+
+@route("/applications/<int:application_id>", ["PATCH"], summary="Record a loan outcome: granted, declined, drawn",
+       body=APPLICATION_PATCH, responses={200: APPLICATION, 400: None, 403: None, 404: None, 409: None, 422: None})
+def patch_application(application_id: int):
+    application = get_visible(Application, application_id,
+                              work_condition(current_user, Application, Application.author_id))
+    if not operations.can_edit_application(application, current_user):
+        raise ApiError(403, "forbidden", _("Only the author or their branch head records the outcome."))
+    _call(operations.update_application, application, current_user, json_body())
+    db.session.commit()
+    return jsonify(application_json(application))
+
+
+@route("/me/agenda", ["GET"], summary="What the Today page shows: follow-ups, referrals, joint visit days, needs",
+       responses={200: AGENDA})
+def my_agenda():
+    a = agenda(current_user)
+    return jsonify({
+        "today": a.today.isoformat(),
+        "follow_ups": [{"id": f.id, "due_on": f.due_on.isoformat(), "overdue": f.due_on < a.today,
+                        "merchant": _ref(f.merchant)} for f in a.follow_ups],
+        "referrals": [{"id": r.id, "status": r.status, "deadline_on": _iso(r.deadline_on),
+                       "overdue": r.deadline_on is not None and r.deadline_on < a.today,
+                       "merchant": _ref(r.merchant)} for r in a.referrals],
+        "joint_visit_days": [{"pair": {"id": d.pair.id, "name": d.pair.name}, "event": None if d.event is None else {
+            "id": d.event.id, "planned_on": d.event.planned_on.isoformat(), "status": d.event.status,
+            "place": d.event.place}} for d in a.joint_visit_days],
+        "needs": [{"id": n.id, "kind": n.kind, "text": n.text, "due_on": n.due_on.isoformat(),
+                   "overdue": n.due_on < a.today, "merchant": _ref(n.merchant)} for n in a.needs],
+    })

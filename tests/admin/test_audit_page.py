@@ -1,0 +1,59 @@
+"""/admin/audit: the read-only log, filtered by action, object type and user, for administrators only."""
+import pytest
+
+from crm import audit
+from crm.extensions import db as _db
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def logged(world):
+    """A few events: two sign-ins, a failed one, and a change to a merchant."""
+    for who in ("lead", "am_a1"):
+        audit.record("login", world.users[who], actor=world.users[who])
+    audit.record("login_failed", world.users["am_b1"], summary="failure 1", actor=world.users["am_b1"])
+    audit.record("update", world.merchants["m_a1"], summary="张三干洗店", actor=world.users["liaison_a1"],
+                  changes={"tier": ["growth", "development"]})
+    _db.session.commit()
+    return world
+
+
+@pytest.fixture
+def admin_client(client, logged, login):
+    login(logged.users["admin"])  # adds one more "login" event
+    client.get("/lang/en")
+    return client
+
+
+def _rows(page: str) -> int:
+    return page.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+
+
+def test_the_log_lists_every_event_newest_first(admin_client):
+    page = admin_client.get("/admin/audit/").get_data(as_text=True)
+    assert _rows(page) == 5
+    assert page.index("admin-action-update") < page.index("admin-action-login_failed")
+    assert "growth" in page and "development" in page
+
+
+@pytest.mark.parametrize("query, rows", [("action=login", 3), ("action=login_failed", 1), ("object_type=merchants", 1),
+                                          ("actor=am_a1", 1), ("actor=lead&action=login", 1), ("actor=nobody", 0)])
+def test_filters(admin_client, query, rows):
+    page = admin_client.get(f"/admin/audit/?{query}").get_data(as_text=True)
+    assert _rows(page) == (rows or 1)  # an empty log shows one "no events" row
+    assert ("No events match." in page) == (rows == 0)
+
+
+def test_the_log_pages(admin_client, world, app):
+    for n in range(30):
+        audit.record("export", summary=f"export {n}", actor=world.users["lead"])
+    _db.session.commit()
+    first = admin_client.get("/admin/audit/").get_data(as_text=True)
+    assert _rows(first) == app.config["PAGE_SIZE"] and "Page 1 of 2" in first
+
+
+def test_the_log_is_read_only_and_for_admins_only(admin_client, app, logged):
+    assert admin_client.post("/admin/audit/").status_code == 405
+    lead = app.test_client()
+    lead.post("/login", data={"username": "lead", "password": PASSWORD})
+    assert lead.get("/admin/audit/").status_code == 404

@@ -1,0 +1,165 @@
+"""Joint visit days, meetings and their quotas; the events API."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from crm.events import operations as ops
+from crm.events.models import Event
+from crm.extensions import db
+from crm.timeutil import freeze
+from crm.visits.models import Visit
+
+_ids = itertools.count(1)
+JULY_15 = datetime(2025, 7, 15, 4, 0)  # 12:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    with app.test_request_context("/?lang=en"):
+        yield
+
+
+@pytest.fixture
+def drive(world):
+    world.campaign.starts_on, world.campaign.ends_on = date(2025, 6, 1), date(2025, 12, 31)
+    db.session.commit()
+    return world
+
+
+def visit(world, author, on: date, pair=None):
+    moment = datetime(on.year, on.month, on.day, 2, 0)
+    v = Visit(client_id=f"e{next(_ids)}", body_hash="x", campaign_id=world.campaign.id,
+              merchant_id=world.merchants["m_a1"].id, author_id=author.id, pair_id=pair.id if pair else None,
+              kind="joint_visit_day", visited_at=moment, visited_on=on)
+    db.session.add(v)
+    return v
+
+
+def test_plan_and_hold_a_july_day_links_the_visits(drive):
+    pair, am, liaison = drive.pairs[0], drive.users["am_a1"], drive.users["liaison_a1"]
+    with freeze(JULY_15):
+        day = ops.plan_event(drive.campaign, {"kind": "joint_visit_day", "pair_id": pair.id,
+                                              "region_id": drive.districts[0].id, "planned_on": date(2025, 7, 10),
+                                              "with_briefing": True}, am)
+        assert day.county_id == drive.counties[0].id
+        by_am = visit(drive, am, date(2025, 7, 12), pair)
+        by_liaison = visit(drive, liaison, date(2025, 7, 12))
+        other_day = visit(drive, am, date(2025, 7, 13), pair)
+        db.session.flush()
+        ops.record_held(day, {"held_on": date(2025, 7, 12), "attendance": 12, "merchants_reached": 30,
+                              "briefing_audience": 25}, am)
+        db.session.commit()
+        assert (by_am.event_id, by_liaison.event_id, other_day.event_id) == (day.id, day.id, None)
+        assert day.status == "held"
+        cells = ops.month_cells(drive.campaign, [pair.id])[pair.id]
+        states = {c.month.month: c.state for c in cells}
+        assert states[6] == "missed" and states[7] == "held" and states[8] == "future"
+        # A second day in July is refused: one a month.
+        with pytest.raises(ops.EventError) as err:
+            ops.plan_event(drive.campaign, {"kind": "joint_visit_day", "pair_id": pair.id,
+                                            "region_id": drive.towns[0].id, "planned_on": date(2025, 7, 20)}, am)
+        assert "planned_on" in err.value.fields
+
+
+def test_day_place_must_be_in_the_pairs_county_and_not_held_in_the_future(drive):
+    pair = drive.pairs[0]
+    with freeze(JULY_15), pytest.raises(ops.EventError) as err:
+        ops.plan_event(drive.campaign, {"kind": "joint_visit_day", "pair_id": pair.id,
+                                        "region_id": drive.districts[2].id, "planned_on": date(2025, 7, 10)},
+                       drive.users["am_a1"])
+    assert set(err.value.fields) == {"region_id"}
+    with freeze(JULY_15), pytest.raises(ops.EventError) as err:
+        ops.plan_event(drive.campaign, {"kind": "briefing", "planned_on": date(2025, 7, 20),
+                                        "held_on": date(2025, 7, 20)}, drive.users["am_a1"])
+    assert set(err.value.fields) == {"held_on"}
+    assert db.session.scalars(select(Event)).all() == []
+
+
+def test_matchmaking_quota_shows_the_county_behind(drive):
+    a, b = drive.counties
+    with freeze(JULY_15):
+        ops.plan_event(drive.campaign, {"kind": "matchmaking", "county_id": a.id, "planned_on": date(2025, 7, 3),
+                                        "held_on": date(2025, 7, 3), "attendance": 40, "intentions": 6}, None)
+        ops.plan_event(drive.campaign, {"kind": "matchmaking", "county_id": b.id, "planned_on": date(2025, 8, 3)},
+                       None)
+        quota = {county.name: {c.label: c.state for c in cells} for county, cells in ops.matchmaking_quota(
+            drive.campaign)}
+    assert quota[a.name] == {"2025 Q2": "missed", "2025 Q3": "met", "2025 Q4": "future"}
+    assert quota[b.name]["2025 Q3"] == "behind"
+
+
+def test_level_visit_quota(drive):
+    with freeze(JULY_15):
+        for n in range(3):
+            ops.plan_event(drive.campaign, {"kind": "level_visit", "level": "city",
+                                            "planned_on": date(2025, 7, 1 + n), "held_on": date(2025, 7, 1 + n)},
+                           None)
+        table = dict(ops.level_visit_quota(drive.campaign))
+    assert table["city"][0].state == "met" and table["county"][0].state == "behind"
+
+
+def test_pages(drive, login):
+    pair = drive.pairs[0]
+    client = login(drive.users["am_a1"])
+    client.get("/lang/en")
+    with freeze(JULY_15):
+        response = client.post(f"/events/new?campaign={drive.campaign.id}", data={
+            "kind": "joint_visit_day", "planned_on": "2025-07-10", "pair_id": str(pair.id),
+            "region_id": str(drive.towns[0].id), "with_briefing": "y"})
+        assert response.status_code == 302
+        event = db.session.scalar(select(Event))
+        held = client.post(f"/events/{event.id}/held", data={"held_on": "2025-07-10", "attendance": "8",
+                                                             "merchants_reached": "20"})
+        assert held.status_code == 302
+        assert "Held" in client.get(f"/events/pairs/{pair.id}").get_data(as_text=True)
+        lead = login(drive.users["lead"])
+        lead.get("/lang/en")  # signing in starts a new session, in the default language
+        grid = lead.get(f"/events/joint-days?campaign={drive.campaign.id}")
+        assert "Missed" in grid.get_data(as_text=True)
+        index = lead.get(f"/events/?campaign={drive.campaign.id}").get_data(as_text=True)
+        assert "Counties behind their matchmaking quota" in index
+        assert login(drive.users["lead"]).get(f"/events/quotas?campaign={drive.campaign.id}").status_code == 200
+    # Another pair's account manager may not plan this pair's day.
+    with freeze(JULY_15):
+        other = login(drive.users["am_b1"])
+        refused = other.post(f"/events/new?campaign={drive.campaign.id}", data={
+            "kind": "joint_visit_day", "planned_on": "2025-07-11", "pair_id": str(pair.id),
+            "region_id": str(drive.towns[0].id)})
+    assert refused.status_code in (200, 404), refused.headers.get("Location")
+    assert len(db.session.scalars(select(Event)).all()) == 1
+
+
+def test_photos_of_a_held_day_are_resized_and_served_in_scope(drive, login):
+    import io
+
+    from PIL import Image
+
+    from crm.visits.models import Photo
+
+    pair = drive.pairs[0]
+    with freeze(JULY_15):
+        day = ops.plan_event(drive.campaign, {"kind": "joint_visit_day", "pair_id": pair.id,
+                                              "region_id": drive.towns[0].id, "planned_on": date(2025, 7, 10)},
+                             drive.users["am_a1"])
+        db.session.commit()
+        big = io.BytesIO()
+        Image.new("RGB", (3200, 2400), "red").save(big, "JPEG")
+        client = login(drive.users["liaison_a1"])
+        response = client.post(f"/events/{day.id}/held", data={
+            "held_on": "2025-07-10", "attendance": "6", "photos": [(io.BytesIO(big.getvalue()), "day.jpg")]},
+            content_type="multipart/form-data")
+        assert response.status_code == 302
+        photo = db.session.scalar(select(Photo).where(Photo.event_id == day.id))
+        assert max(photo.width, photo.height) <= 1600
+        assert client.get(f"/events/photos/{photo.id}").status_code == 200
+        not_a_photo = client.post(f"/events/{day.id}/held", data={
+            "held_on": "2025-07-10", "photos": [(io.BytesIO(b"not an image"), "x.jpg")]},
+            content_type="multipart/form-data")
+        assert not_a_photo.status_code == 200
+        assert len(db.session.scalars(select(Photo).where(Photo.event_id == day.id)).all()) == 1
+        outsider = login(drive.users["am_b1"])
+        assert outsider.get(f"/events/{day.id}/held").status_code == 404

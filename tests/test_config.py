@@ -1,0 +1,64 @@
+"""Start-up settings: production refuses the default secret, SQLite runs as a real database, /healthz."""
+import pytest
+from sqlalchemy import text
+
+from crm import create_app
+from crm.config import DEFAULT_SECRET_KEY
+from crm.extensions import db
+
+
+@pytest.fixture
+def fresh_env(monkeypatch, tmp_path):
+    """A clean environment: the app's defaults, an empty instance folder."""
+    for name in ("CRM_ENV", "CRM_SECRET_KEY", "CRM_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+    return monkeypatch
+
+
+def test_production_refuses_the_default_secret_key(fresh_env):
+    fresh_env.setenv("CRM_ENV", "production")
+    with pytest.raises(RuntimeError, match="CRM_SECRET_KEY"):
+        create_app()
+    fresh_env.setenv("CRM_SECRET_KEY", DEFAULT_SECRET_KEY)
+    with pytest.raises(RuntimeError):
+        create_app()
+
+
+def test_production_starts_with_a_secret_key(fresh_env):
+    fresh_env.setenv("CRM_ENV", "production")
+    fresh_env.setenv("CRM_SECRET_KEY", "a-long-random-value-0f9a8b7c6d5e4f3a2b1c")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "a-long-random-value-0f9a8b7c6d5e4f3a2b1c"
+    assert app.config["ENV_NAME"] == "production"
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder_with_its_pragmas(fresh_env, tmp_path):
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(text("PRAGMA busy_timeout")).scalar() > 0
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_cookies_are_http_only_and_sessions_expire(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["IDLE_TIMEOUT"].total_seconds() == 30 * 60
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_pages_send_protective_headers(client):
+    headers = client.get("/login").headers
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
