@@ -80,9 +80,8 @@ def create_app(overrides: dict | None = None) -> Flask:
                    default_translation_directories=os.path.join(ROOT, "crm", "translations"))
 
     from crm import models  # noqa: F401  (register every table)
-    from crm.web import register_web
-
     from crm.api.core import api
+    from crm.web import register_web
 
     for module_name in API_MODULES:
         importlib.import_module(module_name)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import secrets
 import string
 
@@ -77,11 +76,15 @@ def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int
 
 
 def _serve(port: int) -> None:
-    # The single-command demo runs the reminder scheduler inside the app process.
-    if importlib.util.find_spec("crm.reminders.scheduler"):
-        importlib.import_module("crm.reminders.scheduler").start_in_app(current_app._get_current_object())
+    from werkzeug.serving import run_simple
+
+    from crm.reminders.scheduler import start_in_app
+
+    app = current_app._get_current_object()
+    start_in_app(app)  # only the single-command demo runs the reminder scheduler in the web process
     click.echo(f"Open http://127.0.0.1:{port}/")
-    current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+    # app.run() refuses to start inside a CLI command; the WSGI server it wraps does not.
+    run_simple("127.0.0.1", port, app, threaded=True)
 
 
 @users_cli.command("create")

@@ -46,7 +46,11 @@ def load_config(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("CRM_SMTP_USER", ""),
         "SMTP_PASSWORD": os.environ.get("CRM_SMTP_PASSWORD", ""),
         "SMTP_SENDER": os.environ.get("CRM_SMTP_SENDER", "crm@localhost"),
+        "SMTP_STARTTLS": _bool("CRM_SMTP_STARTTLS", False),
         "WEBHOOK_URL": os.environ.get("CRM_WEBHOOK_URL", ""),
+        "OUTBOX_MAX_ATTEMPTS": _int("CRM_OUTBOX_MAX_ATTEMPTS", 8),
+        # The address people reach the app at, for absolute links in e-mails and chat messages.
+        "PUBLIC_URL": os.environ.get("CRM_PUBLIC_URL", ""),
         # Rollup figures are kept this long per process (0 = always recompute).
         "REPORTS_CACHE_SECONDS": _int("CRM_REPORTS_CACHE_SECONDS", 300),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),

@@ -6,7 +6,7 @@ Tests and `--at` options move the clock through `freeze`, so every rule that ask
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -17,11 +17,11 @@ def utcnow() -> datetime:
     """Naive UTC now: how every timestamp is stored, on SQLite and PostgreSQL alike."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_now() -> datetime:
-    return utcnow().replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+    return utcnow().replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def local_today() -> date:
@@ -32,13 +32,13 @@ def to_utc_naive(moment: datetime) -> datetime:
     """An aware datetime (from a form or the API) as the naive UTC the database stores."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TZ)
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
 
 
 def local_date(moment: datetime) -> date:

@@ -51,7 +51,10 @@ def _enforce_idle_timeout():
             return None
         flash(_("You were signed out after a period of inactivity."), "info")
         return redirect(url_for("auth.login", next=request.full_path))
-    session["last_seen"] = now
+    # Refresh the stamp at most once a minute: rewriting the cookie on every request lets two
+    # requests in flight (a page and its service worker) undo each other's session changes.
+    if not last or now - last > 60:
+        session["last_seen"] = now
     return None
 
 

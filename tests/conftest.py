@@ -16,7 +16,6 @@ from sqlalchemy.engine import make_url
 
 from crm import create_app
 from crm.extensions import db as _db
-
 from tests import factories
 
 
@@ -164,3 +163,33 @@ def api(app):
         return test_client
 
     return for_user
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; tests never download a browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def live_server(app):
+    """The app served over real HTTP on a free loopback port, for browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

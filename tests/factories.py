@@ -53,13 +53,13 @@ def user(username, roles, organization, display_name=None) -> User:
 def merchant(name, district, **kw) -> Merchant:
     town = district.parent if district.level == "district" else district
     county = town.parent
-    values = dict(
-        credit_code=credit_code.make(rng=_rng), name=name, name_initials=initials(name), kind="individual",
-        operator_name="张三", operator_phone=f"139{next(_counter):08d}", trade="wholesale_retail", tier="growth",
-        registry_status="operating", county_id=county.id, town_id=town.id,
-        district_id=district.id if district.level == "district" else None,
-        registered_on=local_today() - timedelta(days=800), annual_revenue=Decimal("500000"),
-    )
+    values = {
+        "credit_code": credit_code.make(rng=_rng), "name": name, "name_initials": initials(name), "kind": "individual",
+        "operator_name": "张三", "operator_phone": f"139{next(_counter):08d}", "trade": "wholesale_retail", "tier": "growth",
+        "registry_status": "operating", "county_id": county.id, "town_id": town.id,
+        "district_id": district.id if district.level == "district" else None,
+        "registered_on": local_today() - timedelta(days=800), "annual_revenue": Decimal(500000),
+    }
     values.update(kw)
     m = Merchant(**values)
     db.session.add(m)
@@ -68,10 +68,10 @@ def merchant(name, district, **kw) -> Merchant:
 
 def campaign(territory, bureau, bank, **kw) -> Campaign:
     today = local_today()
-    values = dict(name="双百工程", bureau_org=bureau, bank_org=bank, territory=territory,
-                  starts_on=today - timedelta(days=120), ends_on=today + timedelta(days=120),
-                  focus_trades=["wholesale_retail", "lodging_catering", "transport_logistics"],
-                  tier_caps={"survival": 100000, "growth": 200000, "development": 300000})
+    values = {"name": "双百工程", "bureau_org": bureau, "bank_org": bank, "territory": territory,
+              "starts_on": today - timedelta(days=120), "ends_on": today + timedelta(days=120),
+              "focus_trades": ["wholesale_retail", "lodging_catering", "transport_logistics"],
+              "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000}}
     values.update(kw)
     c = Campaign(**values)
     db.session.add(c)

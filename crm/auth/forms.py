@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from crm.auth.passwords import policy_problem
 
@@ -28,3 +28,12 @@ class PasswordForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), check_policy])
     repeat = PasswordField(_l("Repeat new password"), validators=[DataRequired(), EqualTo("new")])
     submit = SubmitField(_l("Change password"))
+
+
+class DeliveryForm(FlaskForm):
+    """Where a user's reminders go besides the in-app inbox."""
+
+    email = StringField(_l("E-mail for reminders"), validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address.")), Length(max=120)])
+    webhook_url = StringField(_l("Group-chat robot webhook"),
+                              validators=[Optional(), URL(require_tld=False), Length(max=300)])
+    submit = SubmitField(_l("Save"))

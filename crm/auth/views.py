@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from crm import audit
 from crm.auth import operations
-from crm.auth.forms import LoginForm, PasswordForm, TokenForm
+from crm.auth.forms import DeliveryForm, LoginForm, PasswordForm, TokenForm
 from crm.auth.models import ApiToken
 from crm.auth.passwords import hash_password, verify_password
 from crm.extensions import db
@@ -81,7 +81,8 @@ def account():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
-        "auth/account.html", tokens=tokens, token_form=TokenForm(), password_form=PasswordForm(), new_token=None
+        "auth/account.html", tokens=tokens, token_form=TokenForm(), password_form=PasswordForm(), new_token=None,
+        delivery_form=DeliveryForm(obj=current_user),
     )
 
 
@@ -98,7 +99,7 @@ def create_token():
     ).all()
     return render_template(
         "auth/account.html", tokens=tokens, token_form=TokenForm(formdata=None), password_form=PasswordForm(),
-        new_token=new_token,
+        new_token=new_token, delivery_form=DeliveryForm(obj=current_user),
     )
 
 
@@ -127,6 +128,25 @@ def change_password():
         return redirect(url_for("auth.account"))
     if form.is_submitted() and not form.errors:
         flash(_("The current password is wrong."), "error")
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/delivery")
+@login_required
+def change_delivery():
+    form = DeliveryForm()
+    if form.validate_on_submit():
+        before = audit.snapshot(current_user, ("email", "webhook_url"))
+        current_user.email = form.email.data or None
+        current_user.webhook_url = form.webhook_url.data or None
+        changes = audit.diff(before, audit.snapshot(current_user, ("email", "webhook_url")))
+        if changes:
+            audit.record("update", current_user, summary="reminder delivery", changes=changes)
+        db.session.commit()
+        flash(_("Reminder delivery saved."), "success")
     for errors in form.errors.values():
         for message in errors:
             flash(message, "error")

@@ -20,8 +20,10 @@ from crm.extensions import db
 from crm.regions.models import Region
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
-from crm.visits.operations import PHOTO_QUALITY
-from crm.visits.operations import _clean_image as clean_image  # event photos are cleaned as visit photos
+from crm.visits.operations import (
+    PHOTO_QUALITY,
+    clean_image,  # event photos are cleaned as visit photos
+)
 from crm.visits.payload import Invalid
 
 AUDITED_FIELDS = (

@@ -6,7 +6,6 @@ A drive overrides the defaults in Campaign.reminder_settings, e.g.
 """
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 
@@ -66,7 +65,7 @@ def next_working_day(day: date, campaign: Campaign) -> date:
 
 def outbox_max_attempts() -> int:
     """How many times a delivery is tried before it is reported as failed."""
-    return int(current_app.config.get("OUTBOX_MAX_ATTEMPTS") or os.environ.get("CRM_OUTBOX_MAX_ATTEMPTS", "8"))
+    return int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
 
 
 TUNABLES = {

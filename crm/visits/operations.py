@@ -309,7 +309,7 @@ def add_photo(visit: Visit, position: int, stream) -> tuple[Photo, bool]:
     stored = db.session.scalar(select(Photo).where(Photo.visit_id == visit.id, Photo.position == position))
     if stored is not None:
         return stored, False
-    image = _clean_image(stream)
+    image = clean_image(stream)
     folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "photos")
     os.makedirs(folder, exist_ok=True)
     filename = f"v{visit.id}-{position}-{secrets.token_hex(6)}.jpg"
@@ -324,7 +324,7 @@ def photo_path(photo: Photo) -> str:
     return os.path.join(current_app.config["UPLOAD_FOLDER"], "photos", photo.filename)
 
 
-def _clean_image(stream) -> Image.Image:
+def clean_image(stream) -> Image.Image:
     """Upright (EXIF orientation applied), at most 1600 px, RGB, with no metadata left."""
     try:
         with Image.open(stream) as source:

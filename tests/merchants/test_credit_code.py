@@ -6,7 +6,6 @@ from crm.merchants import credit_code
 from crm.merchants.credit_code import CreditCodeError, validate
 
 
-
 def test_known_valid_codes_pass():
     assert validate("91350100M000100Y43") == "91350100M000100Y43"
 

@@ -11,7 +11,7 @@ from crm.events.models import Event
 from crm.referrals.models import Referral, ReferralList
 from crm.timeutil import local_today
 from crm.visits.models import Application, FollowUp, Need, Photo, Visit
-from tests.visits.conftest import assert_documented
+from tests.api.openapi_check import assert_matches
 
 VISITS = "/api/v1/visits"
 APPLICATIONS = "/api/v1/applications"
@@ -26,13 +26,13 @@ def test_a_visit_is_created_then_replayed_then_conflicts(world, db, api, make_pa
     body = make_payload()
     created = client.post(VISITS, json=body)
     assert created.status_code == 201
-    assert_documented(created, "/api/v1/visits", "post")
+    assert_matches(created, "post", "/api/v1/visits")
     replay = client.post(VISITS, json=body)
     assert replay.status_code == 200 and replay.get_json() == created.get_json()
     assert (count(db, Visit), count(db, Need), count(db, FollowUp)) == (1, 2, 1)
     conflict = client.post(VISITS, json={**body, "notes": "different"})
     assert conflict.status_code == 409
-    assert_documented(conflict, "/api/v1/visits", "post")
+    assert_matches(conflict, "post", "/api/v1/visits")
     assert count(db, Visit) == 1
 
 
@@ -41,7 +41,7 @@ def test_invalid_visits_get_a_message_per_field_and_store_nothing(world, db, api
     response = client.post(VISITS, json=make_payload(kind="gossip", visited_at="yesterday", satisfaction=0,
                                                      next_follow_up_on="2000-01-01", needs="many"))
     assert response.status_code == 422
-    assert_documented(response, "/api/v1/visits", "post")
+    assert_matches(response, "post", "/api/v1/visits")
     fields = response.get_json()["error"]["fields"]
     assert set(fields) == {"kind", "visited_at", "satisfaction", "needs"} and all(fields.values())
     assert set(client.post(VISITS, json=make_payload(client_id="")).get_json()["error"]["fields"]) == {"client_id"}
@@ -54,7 +54,7 @@ def test_out_of_scope_merchants_and_drives_are_404(world, db, api, make_payload)
     for body in (make_payload("m_b1"), make_payload(campaign_id=999), make_payload(merchant={"credit_code": "X"})):
         response = client.post(VISITS, json=body)
         assert response.status_code == 404
-        assert_documented(response, "/api/v1/visits", "post")
+        assert_matches(response, "post", "/api/v1/visits")
     assert count(db, Visit) == 0
 
 
@@ -70,7 +70,7 @@ def test_photos_are_added_once_per_position_by_the_author(world, db, api, make_p
 
     first = upload()
     assert first.status_code == 201 and first.get_json()["width"] == 1600
-    assert_documented(first, "/api/v1/visits/{visit_id}/photos", "post")
+    assert_matches(first, "post", "/api/v1/visits/{visit_id}/photos")
     assert upload().status_code == 200 and count(db, Photo) == 1
     assert upload("7").status_code == 422
     assert upload(who=api(world.users["am_b1"])).status_code == 404
@@ -89,7 +89,7 @@ def test_applications_follow_the_same_rules(world, db, api):
     client = api(world.users["am_a1"])
     created = client.post(APPLICATIONS, json=_application(world))
     assert created.status_code == 201
-    assert_documented(created, "/api/v1/applications", "post")
+    assert_matches(created, "post", "/api/v1/applications")
     assert client.post(APPLICATIONS, json=_application(world)).get_json() == created.get_json()
     assert client.post(APPLICATIONS, json=_application(world, applied_amount=1)).status_code == 409
     invalid = client.post(APPLICATIONS, json=_application(world, client_id="app-2", applied_amount=-5,
@@ -112,7 +112,7 @@ def test_patching_an_outcome(world, db, api):
     assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"rate", "colour"}
     granted = client.patch(url, json={"granted_amount": 250000, "rate": 0.0345, "first_time_borrower": True})
     assert granted.status_code == 200
-    assert_documented(granted, "/api/v1/applications/{application_id}", "patch")
+    assert_matches(granted, "patch", "/api/v1/applications/{application_id}")
     assert granted.get_json()["granted_on"] == local_today().isoformat()
     assert client.patch(url, json={"granted_amount": 250000}).status_code == 200  # the same patch again
     assert client.patch(url, json={"drawn_amount": 260000}).status_code == 422
@@ -138,7 +138,7 @@ def test_the_agenda_lists_due_work_soonest_first(world, db, api, make_payload):
     db.session.commit()
     response = client.get("/api/v1/me/agenda")
     assert response.status_code == 200
-    assert_documented(response, "/api/v1/me/agenda", "get")
+    assert_matches(response, "get", "/api/v1/me/agenda")
     body = response.get_json()
     assert [f["due_on"] for f in body["follow_ups"]] == [(local_today() + timedelta(days=3)).isoformat()]
     assert body["referrals"][0]["overdue"] is True

@@ -3,42 +3,19 @@ and through a connection that drops mid-send — and each visit is stored exactl
 from __future__ import annotations
 
 import io
-import threading
 
-import pytest
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from crm.extensions import db as _db
 from crm.visits.models import Photo, Visit
 from tests.factories import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
          "geolocation": {"latitude": 36.1953, "longitude": 113.1163, "accuracy": 15},
          "permissions": ["geolocation"], "timezone_id": "Asia/Shanghai"}
 TIMEOUT = 30_000
-
-
-@pytest.fixture(scope="module")
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _photo() -> bytes:
@@ -94,11 +71,11 @@ def _count(model) -> int:
     return _db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_online_then_offline_then_online_stores_three_visits(world, server, browser):
+def test_online_then_offline_then_online_stores_three_visits(world, live_server, browser):
     merchant_id = world.merchants["m_a1"].id
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    _sign_in(page, server)
+    _sign_in(page, live_server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # Today installs the worker
     page.click("a.vis-record")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -118,23 +95,23 @@ def test_online_then_offline_then_online_stores_three_visits(world, server, brow
 
     context.set_offline(False)
     expect(page.locator("[data-queue]")).to_be_hidden(timeout=45_000)
-    assert _visits_on_merchant_page(page, server, merchant_id) == 3
+    assert _visits_on_merchant_page(page, live_server, merchant_id) == 3
     assert (_count(Visit), _count(Photo)) == (3, 1)
     notes = set(_db.session.scalars(select(Visit.notes)))
     assert notes == {"第一次, 在线", "离线一", "离线二"}
     context.close()
 
 
-def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, server, browser):
-    # The route sits between page and server; a service worker would hide requests from it.
+def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, live_server, browser):
+    # The route sits between page and live_server; a service worker would hide requests from it.
     merchant_id = world.merchants["m_a1"].id
     context = browser.new_context(**PHONE, service_workers="block")
     page = context.new_page()
-    _sign_in(page, server)
+    _sign_in(page, live_server)
     dropped = {"visit": 0, "photo": 0}
 
     def drop_first_answer(route, kind):
-        response = route.fetch()  # the server stores it ...
+        response = route.fetch()  # the live_server stores it ...
         if dropped[kind] == 0:
             dropped[kind] += 1
             route.abort("connectionreset")  # ... but the phone never hears back
@@ -143,7 +120,7 @@ def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, serv
 
     page.route("**/api/v1/visits", lambda route: drop_first_answer(route, "visit"))
     page.route("**/api/v1/visits/*/photos", lambda route: drop_first_answer(route, "photo"))
-    page.goto(f"{server}/visits/new")
+    page.goto(f"{live_server}/visits/new")
     _record(page, "信号不好", kind="first", photo=True)
     expect(page.locator("[data-pending-text]")).to_have_text("Waiting to send: 1")
     assert _count(Visit) == 1  # stored, though the phone does not know yet
@@ -152,6 +129,6 @@ def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, serv
     assert dropped == {"visit": 1, "photo": 1}
     _record(page, "第二家")
     expect(page.locator("[data-done]")).to_have_text("Visit recorded.")
-    assert _visits_on_merchant_page(page, server, merchant_id) == 2
+    assert _visits_on_merchant_page(page, live_server, merchant_id) == 2
     assert (_count(Visit), _count(Photo)) == (2, 1)
     context.close()
