@@ -139,12 +139,8 @@ def change_password():
 def change_delivery():
     form = DeliveryForm()
     if form.validate_on_submit():
-        before = audit.snapshot(current_user, ("email", "webhook_url"))
-        current_user.email = form.email.data or None
-        current_user.webhook_url = form.webhook_url.data or None
-        changes = audit.diff(before, audit.snapshot(current_user, ("email", "webhook_url")))
-        if changes:
-            audit.record("update", current_user, summary="reminder delivery", changes=changes)
+        values = {"email": form.email.data or None, "webhook_url": form.webhook_url.data or None}
+        audit.apply_changes(current_user, values, tuple(values), summary="reminder delivery")
         db.session.commit()
         flash(_("Reminder delivery saved."), "success")
     for errors in form.errors.values():

@@ -293,13 +293,7 @@ def update_visit(visit: Visit, editor: User, payload: dict) -> dict:
     r = Reader(payload)
     values = _read_visit_fields(r, visit.campaign)
     r.check()
-    before = audit.snapshot(visit, VISIT_AUDITED)
-    for key, value in values.items():
-        setattr(visit, key, value)
-    changes = audit.diff(before, audit.snapshot(visit, VISIT_AUDITED))
-    if changes:
-        audit.record("update", visit, summary=visit.merchant.name, changes=changes, actor=editor)
-    return changes
+    return audit.apply_changes(visit, values, VISIT_AUDITED, summary=visit.merchant.name, actor=editor)
 
 
 def add_photo(visit: Visit, position: int, stream) -> tuple[Photo, bool]:
@@ -417,12 +411,9 @@ def update_application(application: Application, editor: User, payload: dict) ->
     r.check()
     _check_outcome(r, application, patch, {k: getattr(application, k) for k in OUTCOME_FIELDS} | patch)
     r.check()
-    before = audit.snapshot(application, APPLICATION_AUDITED)
-    for key, value in patch.items():
-        setattr(application, key, value)
-    changes = audit.diff(before, audit.snapshot(application, APPLICATION_AUDITED))
+    changes = audit.apply_changes(application, patch, APPLICATION_AUDITED, summary=application.merchant.name,
+                                  actor=editor)
     if changes:
-        audit.record("update", application, summary=application.merchant.name, changes=changes, actor=editor)
         application_changed.send(application)
     return changes
 
