@@ -51,8 +51,8 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("CRM_OUTBOX_MAX_ATTEMPTS", 8),
         # The address people reach the app at, for absolute links in e-mails and chat messages.
         "PUBLIC_URL": os.environ.get("CRM_PUBLIC_URL", ""),
-        # Rollup figures are kept this long per process (0 = always recompute).
-        "REPORTS_CACHE_SECONDS": _int("CRM_REPORTS_CACHE_SECONDS", 300),
+        # The scheduler recomputes the rollup snapshots of the current periods this often.
+        "REPORTS_REFRESH_MINUTES": _int("CRM_REPORTS_REFRESH_MINUTES", 10),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),
         "HOLIDAYS": [d for d in os.environ.get("CRM_HOLIDAYS", "").split(",") if d],
     }

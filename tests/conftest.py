@@ -83,7 +83,6 @@ def app(database_url, tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "REPORTS_CACHE_SECONDS": 0,
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "SERVER_NAME": None,
     })

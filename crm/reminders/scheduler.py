@@ -1,4 +1,5 @@
-"""The reminder scheduler: one leader per database runs the sweeps and the outbox sender.
+"""The reminder scheduler: one leader per database runs the sweeps, the outbox sender and the
+recomputation of rollup snapshots.
 
 `crm scheduler` runs it as its own process; others started against the same database wait as
 standbys. The leader lock is a PostgreSQL advisory lock held on a dedicated connection for the
@@ -28,6 +29,7 @@ from crm.extensions import db
 from crm.reminders import delivery, operations
 from crm.reminders.models import RuleRun
 from crm.reminders.rules import RULES
+from crm.reports import snapshots
 from crm.timeutil import LOCAL_TZ, local_now, to_local
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,16 @@ def send_job(app: Flask) -> None:
         db.session.remove()
 
 
+def reports_job(app: Flask) -> None:
+    """Recompute the rollup snapshots that are due (crm.reports.snapshots)."""
+    with app.app_context():
+        every = timedelta(minutes=app.config["REPORTS_REFRESH_MINUTES"])
+        done = snapshots.refresh_due(every)
+        if done:
+            log.info("rollups: %d periods recomputed in %.1f s", len(done), sum(done.values()))
+        db.session.remove()
+
+
 def catch_up(app: Flask, everything: bool = False) -> int:
     """Run the sweeps missed while no scheduler ran (or all of them), then send what is due."""
     with app.app_context():
@@ -177,6 +189,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     for name in RULES:
         scheduler.add_job(sweep_job, rule_trigger(name), args=[app, name], id=f"rule:{name}", name=name)
     scheduler.add_job(send_job, IntervalTrigger(seconds=SEND_EVERY_SECONDS), args=[app], id="outbox")
+    # Checked every minute; each period is recomputed only when due, so the job is cheap when idle.
+    scheduler.add_job(reports_job, IntervalTrigger(minutes=1), args=[app], id="reports")
 
 
 def build(app: Flask, scheduler_class: type[BaseScheduler]) -> BaseScheduler:

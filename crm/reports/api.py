@@ -12,7 +12,7 @@ from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reports.figures import AMOUNT, API_VIEWS, FIGURES, RATIOS, TERRITORIAL
-from crm.reports.operations import cached_compute, report_root
+from crm.reports.operations import compute_one, report_root
 from crm.reports.periods import PeriodError, parse_period
 
 
@@ -56,4 +56,4 @@ def campaign_rollup(campaign_id: int):
         period = parse_period(request.args.get("period"), campaign)
     except PeriodError as err:
         raise ApiError(422, "invalid", str(err), {"period": str(err)}) from err
-    return jsonify(cached_compute(campaign, period, by, root).as_json())
+    return jsonify(compute_one(campaign, period, by, root).as_json())

@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from crm.campaigns.models import Campaign
 from crm.regions.models import Region
 from crm.reports.figures import AMOUNT, AVERAGE, FIGURES, RANK_BY, RATE, VIEWS
-from crm.reports.operations import cached_views, ranked
+from crm.reports.operations import ranked
 from crm.reports.periods import Period
-from crm.reports.rollup import Result
+from crm.reports.rollup import Result, compute_views
 
 NOTICE_VIEWS = ("county", "pair", "trade", "tier")
 HEADER_ROW = 4  # rows 1–3: title, drive and period, ranking note
@@ -100,7 +100,7 @@ def _summary_sheet(book: Workbook, result: Result, region: Region) -> None:
 
 
 def circulation_notice(campaign: Campaign, period: Period, region: Region) -> BytesIO:
-    results = list(cached_views(campaign, period, NOTICE_VIEWS, region).values())
+    results = list(compute_views(campaign, period, NOTICE_VIEWS, region).values())
     book = Workbook()
     _summary_sheet(book, results[0], region)
     for result in results:

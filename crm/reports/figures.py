@@ -8,8 +8,10 @@ located in that row's county, town, district, pair, trade or tier.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask_babel import format_decimal, format_percent
+from babel.numbers import NumberPattern, parse_pattern
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 # How a value is shown and exported: a count, an amount in yuan, a fraction shown as a percentage,
@@ -108,18 +110,29 @@ API_VIEWS = ("county", "town", "pair", "trade", "tier")
 RANK_BY = ("merchants_visited", "granted_amount", "visits")
 
 
+@lru_cache(maxsize=None)
+def _pattern(text: str) -> NumberPattern:
+    return parse_pattern(text)
+
+
+def _format(value, pattern: str) -> str:
+    """babel's format_decimal/format_percent without re-reading the pattern on each of a dashboard's
+    thousands of cells."""
+    return _pattern(pattern).apply(value, get_locale())
+
+
 def display(key: str, value) -> str:
     """A figure as people read it: counts whole, amounts in 万元, rates as percentages, "—" when empty."""
     if value is None:
         return "—"
     kind = BY_KEY[key].kind if key in BY_KEY else COUNT
     if kind == AMOUNT:
-        return format_decimal(value / 10000, format="#,##0.##")
+        return _format(value / 10000, "#,##0.##")
     if kind == RATE or key == "avg_granted_rate":
-        return format_percent(value, format="#,##0.0#%")
+        return _format(value, "#,##0.0#%")
     if kind == AVERAGE:
-        return format_decimal(value, format="0.00")
-    return format_decimal(value, format="#,##0")
+        return _format(value, "0.00")
+    return _format(value, "#,##0")
 
 
 def display_change(key: str, change: tuple | None) -> str:
@@ -130,7 +143,7 @@ def display_change(key: str, change: tuple | None) -> str:
     sign = "+" if difference > 0 else ("±" if difference == 0 else "−")
     text = sign + display(key, abs(difference))
     if relative is not None:
-        text += f" ({'+' if relative >= 0 else '−'}{format_percent(abs(relative), format='#,##0.0%')})"
+        text += f" ({'+' if relative >= 0 else '−'}{_format(abs(relative), '#,##0.0%')})"
     return text
 
 

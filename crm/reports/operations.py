@@ -6,10 +6,9 @@ drilled down from there — and nothing above it. Everyone else finds no such dr
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from flask import abort, current_app
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,11 +18,12 @@ from crm.extensions import db
 from crm.people.models import User
 from crm.referrals.models import STATUSES
 from crm.regions.models import Region
-from crm.reports import queries
+from crm.reports import queries, snapshots
 from crm.reports.figures import RATIOS
+from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, previous_period
-from crm.reports.rollup import Result, compute_views
-from crm.visits.models import Application
+from crm.reports.queries import APPLICATION_FACTS
+from crm.reports.rollup import Geography, Result, compute_views
 
 # The level whose rows a drill-down shows below each level.
 CHILD_LEVEL = {"city": "county", "county": "town", "town": "district", "district": "district"}
@@ -43,6 +43,11 @@ def report_root(user: User, campaign: Campaign) -> Region | None:
     if region is None or not is_within(region, campaign.territory):
         return None
     return region
+
+
+def may_refresh(user: User, campaign: Campaign) -> bool:
+    """Recomputing a period costs the database seconds at province scale: the drive's leads only."""
+    return is_admin(user) or campaign.id in led_campaign_ids(user)
 
 
 def is_within(region: Region, root: Region) -> bool:
@@ -95,60 +100,8 @@ def changes(current: dict, previous: dict | None) -> dict:
     return result
 
 
-# ---- a short-lived cache of computed figures ---------------------------------------------------
-# A province-scale rollup reads millions of rows; people reviewing a quarter do not need it
-# recomputed on every click. Figures are kept REPORTS_CACHE_SECONDS (default 300; 0 turns the
-# cache off, as in tests) and every page says when they were computed; ?fresh=1 recomputes.
-_CACHE: dict[tuple, tuple[float, object]] = {}
-_CACHE_SIZE = 48  # a province-wide result holds every district's coverage: keep few
-
-
-def clear_cache() -> None:
-    _CACHE.clear()
-
-
-def cache_seconds() -> int:
-    return int(current_app.config["REPORTS_CACHE_SECONDS"])
-
-
-def _cached(key: tuple, make, fresh: bool = False):
-    ttl = cache_seconds()
-    if ttl <= 0:
-        return make()
-    now = time.monotonic()
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] > now and not fresh:
-        return hit[1]
-    value = make()
-    if len(_CACHE) >= _CACHE_SIZE:
-        for stale in sorted(_CACHE, key=lambda k: _CACHE[k][0])[: _CACHE_SIZE // 4]:
-            _CACHE.pop(stale, None)
-    _CACHE[key] = (now + ttl, value)
-    return value
-
-
-def _key(kind: str, campaign: Campaign, period: Period, region: Region, extra: str) -> tuple:
-    rules = (campaign.district_household_threshold, str(campaign.district_coverage_ratio),
-             campaign.joint_visit_days_per_month, campaign.starts_on, campaign.ends_on)
-    return (kind, campaign.id, rules, period, region.id, extra)
-
-
-def cached_compute(campaign: Campaign, period: Period, by: str, region: Region, fresh: bool = False) -> Result:
-    return cached_views(campaign, period, (by,), region, fresh)[by]
-
-
-def cached_views(campaign: Campaign, period: Period, bys: tuple[str, ...], region: Region,
-                 fresh: bool = False) -> dict[str, Result]:
-    """Several views, the ones not cached computed together from one set of queries."""
-    keys = {by: _key("rollup", campaign, period, region, by) for by in bys}
-    found = {} if fresh or cache_seconds() <= 0 else {
-        by: hit[1] for by, key in keys.items() if (hit := _CACHE.get(key)) is not None and hit[0] > time.monotonic()}
-    missing = tuple(by for by in bys if by not in found)
-    if missing:
-        computed = compute_views(campaign, period, missing, region)
-        for by, result in computed.items():
-            found[by] = _cached(keys[by], lambda result=result: result, fresh=True)
-    return {by: found[by] for by in bys}
+def compute_one(campaign: Campaign, period: Period, by: str, region: Region, geo: Geography | None = None) -> Result:
+    return compute_views(campaign, period, (by,), region, geo)[by]
 
 
 @dataclass
@@ -164,35 +117,28 @@ class Dashboard:
     rows: list[dict]
 
 
-def dashboard(campaign: Campaign, period: Period, region: Region, view: str, fresh: bool = False) -> Dashboard:
-    return _cached(_key("dashboard", campaign, period, region, view),
-                   lambda: _dashboard(campaign, period, region, view, fresh), fresh)
-
-
-def _dashboard(campaign: Campaign, period: Period, region: Region, view: str, fresh: bool) -> Dashboard:
+def dashboard(campaign: Campaign, period: Period, region: Region, view: str) -> Dashboard:
     by = CHILD_LEVEL[region.level] if view in ("places", "product") else view
-    result = cached_compute(campaign, period, by, region, fresh)
+    result = compute_one(campaign, period, by, region)
     before = previous_period(period, campaign)
-    previous = cached_compute(campaign, before, "county", region, fresh) if before is not None else None
-    # The whole drive's trend, funnel and visit kinds need no join to merchants: its records are its own.
-    location = None if region.id == campaign.territory_id else result.location
-    rows = product_rows(campaign, period, result.location) if view == "product" else result.rows
+    previous = compute_one(campaign, before, "county", region, result.geography) if before is not None else None
+    snapshot = result.snapshot
+    rows = product_rows(snapshot, campaign, region) if view == "product" else result.rows
     return Dashboard(
         result=result, previous=previous,
         changes=changes(result.totals, previous.totals if previous else None),
-        region=region, view=view, trend=trend(campaign, period, location),
-        funnel=funnel(queries.referral_statuses(campaign.id, period, location)),
-        visit_kinds=queries.visits_by_kind(campaign.id, period, location), rows=rows,
+        region=region, view=view, trend=trend(campaign, result.period, region),
+        funnel=funnel(snapshots.counts_by_key(snapshot, campaign, region, "status", "referrals")),
+        visit_kinds=snapshots.counts_by_key(snapshot, campaign, region, "kind", "visits"), rows=rows,
     )
 
 
-def trend(campaign: Campaign, period: Period, location, months: int = 12) -> list[dict]:
+def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) -> list[dict]:
     """Visits and amount granted in each month of the drive (the last 12) up to the period's end."""
-    drive_to_date = Period("all", campaign.starts_on, period.end).months()[-months:]
-    by_month = queries.monthly_trend(campaign.id, drive_to_date, location)
-    return [{"month": first.strftime("%Y-%m"), "visits": by_month.get(i, (0, 0))[0],
-             "granted_amount": float(by_month.get(i, (0, 0))[1])}
-            for i, (first, _last) in enumerate(drive_to_date)]
+    codes = [first.strftime("%Y-%m") for first, _last in Period("all", campaign.starts_on, period.end).months()]
+    by_month = snapshots.monthly(campaign, codes[-months:], region)
+    return [{"month": code, "visits": by_month.get(code, (0, 0))[0], "granted_amount": by_month.get(code, (0, 0))[1]}
+            for code in codes[-months:]]
 
 
 def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
@@ -205,21 +151,18 @@ def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
     return list(zip(FUNNEL, reached, strict=True))
 
 
-def product_rows(campaign: Campaign, period: Period, location) -> list[dict]:
+def product_rows(snapshot: RollupSnapshot, campaign: Campaign, region: Region) -> list[dict]:
     """The application figures by credit product (applications without a product: key None)."""
-    sums: dict = {}
-    for n, applied, granted, drawn, first, rate_num, rate_den, product_id, _county in queries.application_facts(
-            campaign.id, period, location, extra_group=Application.product_id):
-        acc = sums.setdefault(product_id, [0] * 7)
-        for index, value in enumerate((n, applied, granted, drawn, first, rate_num, rate_den)):
-            acc[index] += value or 0
-    names = queries.product_names(sums)
+    found = snapshots.sums(snapshot, campaign, region, "product", ("key",), APPLICATION_FACTS)
+    names = queries.product_names(int(row[-1]) for row in found if row[-1] is not None)
     rows = []
-    for key, (n, applied, granted, drawn, first, rate_num, rate_den) in sums.items():
-        rows.append({"key": key, "name": names.get(key) or _("No product"), "applications": int(n),
-                     "applied_amount": float(applied), "granted_amount": float(granted),
-                     "drawn_amount": float(drawn), "grant_rate": float(granted) / float(applied) if applied else None,
-                     "drawdown_rate": float(drawn) / float(applied) if applied else None,
+    for n, applied, granted, drawn, first, rate_num, rate_den, key in found:
+        product_id = int(key) if key is not None else None
+        applied, granted, drawn = float(applied), float(granted), float(drawn)
+        rows.append({"key": product_id, "name": names.get(product_id) or _("No product"), "applications": int(n),
+                     "applied_amount": applied, "granted_amount": granted, "drawn_amount": drawn,
+                     "grant_rate": granted / applied if applied else None,
+                     "drawdown_rate": drawn / applied if applied else None,
                      "first_time_borrowers": int(first),
                      "avg_granted_rate": float(rate_num) / float(rate_den) if rate_den else None})
     return sorted(rows, key=lambda row: -row["granted_amount"])

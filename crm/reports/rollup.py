@@ -1,9 +1,10 @@
 """rollup(campaign, period, by): every figure of a drive for a period, by county, town, district, pair,
 trade or tier, with the drive's totals. Definitions live in crm/reports/figures.py.
 
-The queries group facts by the merchant's county and the view's key; this module adds the groups
-up into rows and totals in Python, so a distinct count is never summed twice and the totals
-cover the whole drive (or slice) even where a view's rows overlap or leave something out.
+The merchant facts come from the period's snapshot (crm/reports/snapshots.py), summed by the
+merchant's county and the view's key; events and pairs are read live (they are few). This module
+adds the groups up into rows and totals in Python, so a distinct count is never summed twice and
+the totals cover the whole drive (or slice) even where a view's rows overlap or leave something out.
 """
 from __future__ import annotations
 
@@ -12,22 +13,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy.sql import ColumnElement
 
-from crm.auth.scoping import regions_condition
 from crm.campaigns.coverage import district_meets_rule
 from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.labels import label
 from crm.regions.models import Region
-from crm.reports import queries
+from crm.reports import queries, snapshots
 from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
+from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, parse_period
-from crm.timeutil import local_date, utcnow
+from crm.timeutil import local_date
 
 BYS = ("county", "town", "district", "pair", "trade", "tier")
 # The merchant column each view needs besides the county (a pair's merchants are those of its town).
-_COLUMN_OF = {"county": None, "town": "town", "pair": "town", "district": "district", "trade": "trade",
+_COLUMN_OF = {"county": None, "town": "town_id", "pair": "town_id", "district": "district_id", "trade": "trade",
               "tier": "tier"}
+# Names of a fact's location, as the view builders read them.
+_LOC_NAME = {"county_id": "county", "town_id": "town", "district_id": "district", "trade": "trade", "tier": "tier"}
 COUNTS = tuple(f.key for f in FIGURES if f.kind == COUNT)
 # Facts summed as amounts (floats) rather than counts.
 _AMOUNTS = ("applied_amount", "granted_amount", "drawn_amount", "rate_num", "rate_den")
@@ -80,8 +82,11 @@ class Result:
     totals: dict
     rows: list[dict]
     districts: list[DistrictCoverage]
-    location: ColumnElement  # the WHERE clause on Merchant that keeps the slice
-    computed_at: datetime = field(default_factory=utcnow)
+    snapshot: RollupSnapshot  # the stored facts the figures were read from
+
+    @property
+    def computed_at(self) -> datetime:
+        return self.snapshot.computed_at
 
     def as_json(self) -> dict:
         return {"campaign_id": self.campaign.id,
@@ -99,22 +104,26 @@ def compute(campaign: Campaign, period: Period | str, by: str = "county", within
 
 
 def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...],
-                  within: Region | None = None) -> dict[str, Result]:
-    """Several views of the same period and slice from one set of queries: {by: Result}."""
+                  within: Region | None = None, geo: Geography | None = None) -> dict[str, Result]:
+    """Several views of the same period and slice from one set of queries: {by: Result}; `geo`, the
+    slice's geography when the caller has it already (from another period's result)."""
     if set(bys) - set(BYS):
         raise ValueError(f"unknown view among {bys!r}")
     if isinstance(period, str):
         period = parse_period(period, campaign)
-    geo = geography(within or campaign.territory)
+    snapshot = snapshots.snapshot_for(campaign, period)
+    period = snapshots.period_of(snapshot)
+    geo = geo or geography(within or campaign.territory)
     pairs = [p for p in queries.active_pairs(campaign.id) if _pair_in(p, geo)]
-    facts = _Facts(campaign, period, geo, pairs)
+    facts = _Facts(campaign, period, geo, pairs, snapshot)
     builders = [_Builder(by, geo, pairs) for by in bys]
     names = tuple(sorted({_COLUMN_OF[by] for by in bys} - {None}))
-    for loc, values, covered in [*facts.merchants(names), *facts.districts(), *facts.events(), *facts.due()]:
+    districts = facts.districts(by_district="district" in bys)
+    for loc, values, covered in [*facts.merchants(names), *districts, *facts.events(), *facts.due()]:
         for builder in builders:
             builder.add(loc, values, covered)
     return {b.by: Result(campaign, period, b.by, geo, b.figures(b.total, set(geo.counties), by_row=False),
-                         b.rows(), facts.coverage, facts.location) for b in builders}
+                         b.rows(), facts.coverage, snapshot) for b in builders}
 
 
 def geography(root: Region) -> Geography:
@@ -126,13 +135,17 @@ def geography(root: Region) -> Geography:
     if root.level == "town":
         counties = {root.parent_id: root.parent.name}
         towns = {root.id: (root.parent_id, root.name)}
+        town_ids = [root.id]
     else:
         county_rows = (queries.regions_below([root.id], "county") if root.level == "city"
                        else [(root.id, root.parent_id, root.name, root.households, root.code)])
         counties = {row[0]: row[2] for row in county_rows}
-        towns = {row[0]: (row[1], row[2]) for row in queries.regions_below(list(counties), "town")}
+        # Parents as subqueries: a province has a thousand towns, slow to send as parameters.
+        county_ids = queries.child_ids([root.id]) if root.level == "city" else [root.id]
+        towns = {row[0]: (row[1], row[2]) for row in queries.regions_below(county_ids, "town")}
+        town_ids = queries.child_ids(county_ids)
     districts = {row[0]: (towns[row[1]][0], row[1], row[2], row[3])
-                 for row in queries.regions_below(list(towns), "district")}
+                 for row in queries.regions_below(town_ids, "district")}
     return Geography(root, counties, towns, districts)
 
 
@@ -146,28 +159,42 @@ def _pair_in(pair, geo: Geography) -> bool:
 class _Facts:
     """Every fact of the period in the slice, each as (location, values, counts toward coverage)."""
 
-    def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list):
-        self.campaign, self.period, self.geo, self.pairs = campaign, period, geo, pairs
+    def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list, snapshot: RollupSnapshot):
+        self.campaign, self.period, self.geo, self.pairs, self.snapshot = campaign, period, geo, pairs, snapshot
         self.pairs_by_id = {pair.id: pair for pair in pairs}
-        self.location = regions_condition([geo.root.id])
         self.coverage: list[DistrictCoverage] = []
 
+    def _sums(self, grain: str, group_by: tuple[str, ...], facts: tuple[str, ...] = queries.FACTS) -> list:
+        return snapshots.sums(self.snapshot, self.campaign, self.geo.root, grain, group_by, facts)
+
     def merchants(self, names: tuple[str, ...]):
+        """The merchant facts grouped by county and the views' columns; the small "place" grain
+        serves every view but trade and tier."""
+        grain = "place" if set(names) <= {"town_id", "district_id"} else "fine"
         width = len(queries.FACTS)
-        for row in queries.merchant_facts(self.campaign.id, self.period, self.location, names):
+        keys = ("county", *(_LOC_NAME[name] for name in names))
+        for row in self._sums(grain, ("county_id", *names)):
             values = {name: float(value or 0) if name in _AMOUNTS else int(value or 0)
                       for name, value in zip(queries.FACTS, row[:width], strict=True)}
-            yield dict(zip(("county", *names), row[width:], strict=True)), values, values["visits"] > 0
+            yield dict(zip(keys, row[width:], strict=True)), values, values["visits"] > 0
 
-    def districts(self):
-        visited = queries.visited_by_district(self.campaign, self.period, self.location)
+    def districts(self, by_district: bool) -> list:
+        """Each district's coverage (kept for the coverage map), as facts summed per town unless a
+        view needs them per district (thousands of districts, a few hundred towns)."""
+        visited = {district: int(n) for n, district in self._sums("coverage", ("district_id",), ("merchants_visited",))}
         threshold, ratio = self.campaign.district_household_threshold, self.campaign.district_coverage_ratio
+        sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for district_id, (county, town, name, households) in self.geo.districts.items():
             count = visited.get(district_id, 0)
             meets = district_meets_rule(count, households, threshold, ratio)
             self.coverage.append(DistrictCoverage(district_id, name, county, town, households, count, meets))
-            yield ({"county": county, "town": town, "district": district_id},
-                   {"households": households or 0, "districts": 1, "districts_meeting_rule": int(meets)}, False)
+            acc = sums[(county, town, district_id if by_district else None)]
+            acc[0] += households or 0
+            acc[1] += 1
+            acc[2] += meets
+        return [({"county": county, "town": town, "district": district},
+                 {"households": households, "districts": n, "districts_meeting_rule": meeting}, False)
+                for (county, town, district), (households, n, meeting) in sums.items()]
 
     def _event_loc(self, county_id, region_id, pair_id) -> dict | None:
         geo, pair = self.geo, self.pairs_by_id.get(pair_id)
@@ -221,10 +248,14 @@ class _Builder:
         return [loc.get(self.by)]
 
     def add(self, loc: dict, values: dict, covered: bool) -> None:
+        county = loc.get("county") if covered else None
         for acc in [self.total, *(self.accs[key] for key in self._keys(loc))]:
-            acc.sums.update(values)
-            if covered and loc.get("county") is not None:
-                acc.covered.add(loc["county"])
+            sums = acc.sums
+            for name, value in values.items():
+                if value:  # most facts of a row are zero; Counter.update would be slower still
+                    sums[name] += value
+            if county is not None:
+                acc.covered.add(county)
 
     # -- rows -----------------------------------------------------------------------------------
 

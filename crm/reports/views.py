@@ -2,15 +2,16 @@
 printable quarterly report. Views parse, authorize (crm.reports.operations) and render."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
 from crm.extensions import db
-from crm.reports import charts, export, operations
+from crm.reports import charts, export, operations, snapshots
 from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
 from crm.reports.periods import PeriodError, parse_period, period_choices
+from crm.reports.rollup import compute_views
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -48,7 +49,7 @@ def dashboard():
     campaign, root, period, region = _load()
     view = request.args.get("view") if request.args.get("view") in operations.VIEWS else "places"
     rank = request.args.get("rank") if request.args.get("rank") in RANK_BY else RANK_BY[0]
-    board = operations.dashboard(campaign, period, region, view, fresh=request.args.get("fresh") == "1")
+    board = operations.dashboard(campaign, period, region, view)
     rank_figure = rank if view != "product" else "granted_amount"  # products have only application figures
     ranking = operations.ranked(board.rows, rank_figure)
     bars, bars_height = charts.ranking_bars([(str(r["name"]), r[rank_figure] or 0, None) for r in ranking[:15]])
@@ -61,6 +62,7 @@ def dashboard():
         rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
+        may_refresh=operations.may_refresh(current_user, campaign),
         display_change=display_change, change_class=change_class, shade=charts.shade)
 
 
@@ -75,6 +77,18 @@ def _tiles(board) -> list[dict]:
              "meets": bool(row["districts"]) and row["districts_meeting_rule"] == row["districts"],
              "detail": f"{row['districts_meeting_rule']}/{row['districts']}"}
             for row in board.result.rows if row["key"] is not None and board.view == "places"]
+
+
+@bp.post("/refresh")
+@login_required
+def refresh():
+    """Recompute the period's figures now (a lead's button; the scheduler does it by itself)."""
+    campaign, _root, period, _region = _load()
+    if not operations.may_refresh(current_user, campaign):
+        abort(403)
+    snapshot = snapshots.refresh(campaign, period.code)
+    flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")
+    return redirect(url_for("reports.dashboard", **request.args))
 
 
 @bp.get("/notice.xlsx")
@@ -94,7 +108,7 @@ def notice():
 def printable():
     campaign, _root, period, region = _load()
     views = {by: operations.ranked(result.rows, RANK_BY[0])
-             for by, result in operations.cached_views(campaign, period, export.NOTICE_VIEWS, region).items()}
+             for by, result in compute_views(campaign, period, export.NOTICE_VIEWS, region).items()}
     board = operations.dashboard(campaign, period, region, "places")
     audit.record("export", campaign, summary=_("Printable report %(period)s", period=period.code),
                  changes={"period": [None, period.code], "region": [None, region.id]})

@@ -253,24 +253,6 @@ def test_dashboard_trend_funnel_kinds_and_changes(drive):
     ]
 
 
-def test_cached_figures_are_reused_until_refreshed(drive, app, monkeypatch):
-    from crm.reports.operations import cached_compute, clear_cache
-    from crm.reports.periods import parse_period
-    from tests.reports.conftest import visit
-
-    monkeypatch.setitem(app.config, "REPORTS_CACHE_SECONDS", 60)
-    clear_cache()
-    period = parse_period("2025Q4", drive.campaign)
-    first = cached_compute(drive.campaign, period, "county", drive.campaign.territory)
-    visit(drive.campaign, drive.merchants["m_b1"], date(2025, 10, 14), drive.world.users["am_b1"])
-    db.session.commit()
-    assert cached_compute(drive.campaign, period, "county", drive.campaign.territory) is first
-    fresh = cached_compute(drive.campaign, period, "county", drive.campaign.territory, fresh=True)
-    assert fresh.totals["visits"] == first.totals["visits"] + 1
-    assert cached_compute(drive.campaign, period, "county", drive.campaign.territory) is fresh
-    clear_cache()
-
-
 def test_views_computed_together_equal_views_computed_alone(drive):
     from crm.reports.rollup import compute_views
 
