@@ -15,6 +15,7 @@ from crm.reports.figures import AMOUNT, AVERAGE, FIGURES, RANK_BY, RATE, VIEWS
 from crm.reports.operations import ranked
 from crm.reports.periods import Period
 from crm.reports.rollup import Result, compute_views
+from crm.web import local_dt
 
 NOTICE_VIEWS = ("county", "pair", "trade", "tier")
 HEADER_ROW = 4  # rows 1–3: title, drive and period, ranking note
@@ -32,11 +33,13 @@ def _number_format(figure) -> str:
     return FORMATS.get(figure.kind, "#,##0")
 
 
-def _heading(sheet, title: str, campaign: Campaign, period: Period, region: Region) -> None:
+def _heading(sheet, title: str, result: Result, region: Region) -> None:
+    period = result.period
     sheet["A1"] = title
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = _("%(drive)s · %(place)s · %(start)s to %(end)s", drive=campaign.name, place=region.name,
-                    start=period.start.isoformat(), end=period.end.isoformat())
+    sheet["A2"] = _("%(drive)s · %(place)s · %(start)s to %(end)s · figures as of %(time)s",
+                    drive=result.campaign.name, place=region.name, start=period.start.isoformat(),
+                    end=period.end.isoformat(), time=local_dt(result.computed_at))
     sheet["A3"] = _("Ranked by merchants visited, then amount granted. Amounts in yuan.")
 
 
@@ -64,9 +67,9 @@ def _widths(sheet, count: int) -> None:
 
 
 def _view_sheet(book: Workbook, result: Result, region: Region) -> None:
-    campaign, period, by = result.campaign, result.period, result.by
+    by = result.by
     sheet = book.create_sheet(str(VIEWS[by])[:31])
-    _heading(sheet, _("Circulation notice by %(view)s", view=str(VIEWS[by]).lower()), campaign, period, region)
+    _heading(sheet, _("Circulation notice by %(view)s", view=str(VIEWS[by]).lower()), result, region)
     _header(sheet, [_("Rank"), str(VIEWS[by]), *[str(f.label) for f in FIGURES]])
     rows = ranked(result.rows, RANK_BY[0])
     for index, row in enumerate([*rows, {**result.totals, "name": _("Total"), "rank": None}]):
@@ -84,10 +87,10 @@ def _view_sheet(book: Workbook, result: Result, region: Region) -> None:
 
 
 def _summary_sheet(book: Workbook, result: Result, region: Region) -> None:
-    campaign, period, totals = result.campaign, result.period, result.totals
+    totals = result.totals
     sheet = book.active
     sheet.title = _("Summary")
-    _heading(sheet, _("Circulation notice"), campaign, period, region)
+    _heading(sheet, _("Circulation notice"), result, region)
     _header(sheet, [_("Figure"), _("Value"), _("Definition")])
     for offset, figure in enumerate(FIGURES, start=1):
         line = HEADER_ROW + offset
