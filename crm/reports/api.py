@@ -12,8 +12,9 @@ from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reports.figures import AMOUNT, API_VIEWS, FIGURES, RATIOS, TERRITORIAL
-from crm.reports.operations import compute_one, report_root
+from crm.reports.operations import report_root
 from crm.reports.periods import PeriodError, parse_period
+from crm.reports.rollup import compute
 
 
 def _figure_schema(figure, in_row: bool) -> dict:
@@ -56,4 +57,4 @@ def campaign_rollup(campaign_id: int):
         period = parse_period(request.args.get("period"), campaign)
     except PeriodError as err:
         raise ApiError(422, "invalid", str(err), {"period": str(err)}) from err
-    return jsonify(compute_one(campaign, period, by, root).as_json())
+    return jsonify(compute(campaign, period, by, root).as_json())

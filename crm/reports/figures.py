@@ -8,7 +8,7 @@ located in that row's county, town, district, pair, trade or tier.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
@@ -110,7 +110,7 @@ API_VIEWS = ("county", "town", "pair", "trade", "tier")
 RANK_BY = ("merchants_visited", "granted_amount", "visits")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(text: str) -> NumberPattern:
     return parse_pattern(text)
 

@@ -23,7 +23,7 @@ from crm.reports.figures import RATIOS
 from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, previous_period
 from crm.reports.queries import APPLICATION_FACTS
-from crm.reports.rollup import Geography, Result, compute_views
+from crm.reports.rollup import Result, compute
 
 # The level whose rows a drill-down shows below each level.
 CHILD_LEVEL = {"city": "county", "county": "town", "town": "district", "district": "district"}
@@ -100,10 +100,6 @@ def changes(current: dict, previous: dict | None) -> dict:
     return result
 
 
-def compute_one(campaign: Campaign, period: Period, by: str, region: Region, geo: Geography | None = None) -> Result:
-    return compute_views(campaign, period, (by,), region, geo)[by]
-
-
 @dataclass
 class Dashboard:
     result: Result
@@ -117,11 +113,16 @@ class Dashboard:
     rows: list[dict]
 
 
-def dashboard(campaign: Campaign, period: Period, region: Region, view: str) -> Dashboard:
-    by = CHILD_LEVEL[region.level] if view in ("places", "product") else view
-    result = compute_one(campaign, period, by, region)
+def dashboard_view(region: Region, view: str) -> str:
+    """The rollup view a dashboard view shows: the places below the region for "places" and "product"."""
+    return CHILD_LEVEL[region.level] if view in ("places", "product") else view
+
+
+def dashboard(campaign: Campaign, period: Period, region: Region, view: str, result: Result | None = None) -> Dashboard:
+    """The dashboard's figures; `result`, its rollup view when the caller has computed it already."""
+    result = result or compute(campaign, period, dashboard_view(region, view), region)
     before = previous_period(period, campaign)
-    previous = compute_one(campaign, before, "county", region, result.geography) if before is not None else None
+    previous = compute(campaign, before, "county", region, result.geography) if before is not None else None
     snapshot = result.snapshot
     rows = product_rows(snapshot, campaign, region) if view == "product" else result.rows
     return Dashboard(

@@ -99,8 +99,9 @@ def rollup(campaign: Campaign, period: Period | str, by: str = "county", within:
     return compute(campaign, period, by, within).as_json()
 
 
-def compute(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None) -> Result:
-    return compute_views(campaign, period, (by,), within)[by]
+def compute(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None,
+            geo: Geography | None = None) -> Result:
+    return compute_views(campaign, period, (by,), within, geo)[by]
 
 
 def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...],

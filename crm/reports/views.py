@@ -107,9 +107,10 @@ def notice():
 @login_required
 def printable():
     campaign, _root, period, region = _load()
-    views = {by: operations.ranked(result.rows, RANK_BY[0])
-             for by, result in compute_views(campaign, period, export.NOTICE_VIEWS, region).items()}
-    board = operations.dashboard(campaign, period, region, "places")
+    places = operations.dashboard_view(region, "places")
+    results = compute_views(campaign, period, tuple(dict.fromkeys((*export.NOTICE_VIEWS, places))), region)
+    views = {by: operations.ranked(results[by].rows, RANK_BY[0]) for by in export.NOTICE_VIEWS}
+    board = operations.dashboard(campaign, period, region, "places", results[places])
     audit.record("export", campaign, summary=_("Printable report %(period)s", period=period.code),
                  changes={"period": [None, period.code], "region": [None, region.id]})
     db.session.commit()
