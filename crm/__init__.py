@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BLUEPRINT_MODULES = (
     "crm.auth.views",
     "crm.admin.views",
-    "crm.audit.views",
+    "crm.admin.audit",
     "crm.merchants.views",
     "crm.referrals.views",
     "crm.visits.views",

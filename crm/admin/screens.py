@@ -16,6 +16,7 @@ from crm.auth.scoping import is_admin, led_campaign_ids, pair_condition
 from crm.campaigns import operations as campaign_ops
 from crm.campaigns.forms import CampaignForm, CampaignRulesForm, PairForm
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.formatting import iso_date, local_dt, wan
 from crm.labels import label
 from crm.people import operations as people_ops
 from crm.people.forms import OrganizationForm, UserForm
@@ -23,7 +24,6 @@ from crm.people.models import Organization, User
 from crm.regions import operations as region_ops
 from crm.regions.forms import RegionForm
 from crm.regions.models import Region
-from crm.web import iso_date, local_dt, wan
 
 
 def tag(text, css: str = "") -> Markup:

@@ -6,14 +6,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, json_body, nullable, obj, page_args, paged, query, route, schema
-from crm.auth.scoping import campaign_condition, pair_condition
-from crm.campaigns.models import Campaign, LiaisonPair
+from crm.api.core import (
+    ApiError,
+    api_campaign,
+    json_body,
+    nullable,
+    obj,
+    page_args,
+    paged,
+    query,
+    route,
+    schema,
+)
+from crm.api.payload import Reader
+from crm.auth.scoping import pair_condition
+from crm.campaigns.models import LiaisonPair
 from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
 from crm.events.queries import events_for
 from crm.extensions import db
-from crm.visits.payload import Reader
 
 EVENT_FIELDS = {
     "kind": {"type": "string", "enum": list(EVENT_KINDS)},
@@ -53,15 +64,6 @@ def event_json(e: Event) -> dict:
         "briefing_audience": e.briefing_audience, "intentions": e.intentions,
         "signed_amount": float(e.signed_amount) if e.signed_amount is not None else None, "notes": e.notes,
     }
-
-
-def api_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
-    )
-    if campaign is None:
-        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
-    return campaign
 
 
 def read_event(payload: dict) -> dict:

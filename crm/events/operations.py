@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from crm import audit
+from crm.api.payload import Invalid
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.campaigns.queries import campaign_counties
 from crm.events.models import EVENT_KINDS, LEVELS, Event
 from crm.extensions import db
 from crm.regions.models import Region
@@ -24,7 +26,6 @@ from crm.visits.operations import (
     PHOTO_QUALITY,
     clean_image,  # event photos are cleaned as visit photos
 )
-from crm.visits.payload import Invalid
 
 AUDITED_FIELDS = (
     "kind", "status", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "held_on", "place",
@@ -57,18 +58,6 @@ def next_month(day: date) -> date:
 
 def quarter_of(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
-
-
-def campaign_counties(campaign: Campaign) -> list[Region]:
-    territory = campaign.territory
-    if territory.level == "county":
-        return [territory]
-    if territory.level != "city":
-        return [r for r in territory.ancestors() if r.level == "county"]
-    return list(db.session.scalars(
-        select(Region).where(Region.parent_id == territory.id, Region.level == "county").order_by(Region.code,
-                                                                                                  Region.name)
-    ))
 
 
 # ---- validation --------------------------------------------------------------------------------

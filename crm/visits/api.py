@@ -10,11 +10,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, work_condition
 from crm.extensions import db
 from crm.visits import operations
 from crm.visits.models import VISIT_KINDS, Application, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound
 from crm.visits.queries import agenda
 
 DATE = {"type": "string", "format": "date"}

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from crm import audit
+from crm.api.payload import Conflict, Invalid, NotFound, Reader, body_hash
 from crm.auth.scoping import campaign_condition, can_see_merchant
 from crm.campaigns.models import TRADES, Campaign, LiaisonPair
 from crm.events.models import Event
@@ -30,7 +31,6 @@ from crm.regions.models import Region
 from crm.signals import application_changed, visit_recorded
 from crm.timeutil import local_date, local_today, to_utc_naive, utcnow
 from crm.visits.models import VISIT_KINDS, Application, FollowUp, Need, Photo, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound, Reader, body_hash
 
 EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, merchant_condition, work_condition
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -24,7 +25,6 @@ from crm.visits.forms import (
     visit_payload,
 )
 from crm.visits.models import Application, Need, Photo, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 needs_bp = Blueprint("needs", __name__, url_prefix="/needs")
