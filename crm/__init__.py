@@ -76,7 +76,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai",
+    babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=os.path.join(ROOT, "crm", "translations"))
 
     from crm import models  # noqa: F401  (register every table)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -57,6 +57,15 @@ def requested_campaign(user) -> Campaign:
     return campaign
 
 
+def photo_response(path: str):
+    """A stored photo: revalidated by its date, kept a day in the browser's own cache only (photos are
+    scoped to who may see them, so no shared cache may keep one)."""
+    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=86400)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
 def _enforce_idle_timeout():
     """Sign out a browser session that has been idle longer than the configured time."""
     if not current_user.is_authenticated or g.get("token_auth"):
@@ -79,6 +88,7 @@ def _enforce_idle_timeout():
 
 def register_web(app: Flask) -> None:
     from crm import labels
+    from crm.campaigns import coverage
     from crm.menu import menu_for
 
     login_manager.login_view = "auth.login"
@@ -108,7 +118,8 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
     from flask_babel import get_locale
 
-    app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale)
+    app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale,
+                                coverage_rule=coverage.rule_text)
 
     @app.context_processor
     def _menu():

@@ -62,3 +62,30 @@ def test_healthz_checks_the_database(client):
 def test_pages_send_protective_headers(client):
     headers = client.get("/login").headers
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+CLOCK_PROBE = """
+from datetime import datetime
+from crm import create_app
+from crm.formatting import local_dt
+from crm.timeutil import freeze, local_today
+app = create_app()
+with app.app_context(), freeze(datetime(2025, 7, 1, 20, 0)):  # 20:00 UTC
+    print(local_today(), local_dt(datetime(2025, 7, 1, 20, 0)), app.config["BABEL_DEFAULT_TIMEZONE"])
+"""
+
+
+@pytest.mark.parametrize("zone, seen", [
+    (None, "2025-07-02 2025-07-02 04:00 Asia/Shanghai"),
+    ("Europe/London", "2025-07-01 2025-07-01 21:00 Europe/London"),
+])
+def test_crm_timezone_sets_the_day_and_the_clock_people_see(tmp_path, zone, seen):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CRM_TIMEZONE"}
+    env.update({"CRM_INSTANCE_PATH": str(tmp_path)}, **({"CRM_TIMEZONE": zone} if zone else {}))
+    result = subprocess.run([sys.executable, "-c", CLOCK_PROBE], env=env, capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == seen
