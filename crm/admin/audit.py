@@ -13,10 +13,6 @@ from crm.extensions import db
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
-def blueprints():
-    return [bp]
-
-
 @bp.get("/")
 @login_required
 def index():
