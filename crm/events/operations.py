@@ -17,6 +17,7 @@ from crm import audit
 from crm.api.payload import Invalid
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.campaigns.queries import campaign_counties
+from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
 from crm.events.models import EVENT_KINDS, LEVELS, Event
 from crm.extensions import db
 from crm.regions.models import Region
@@ -46,18 +47,6 @@ class EventError(ValueError):
     def __init__(self, fields: dict[str, str]):
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
 
 
 # ---- validation --------------------------------------------------------------------------------
@@ -101,7 +90,7 @@ def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Ev
     start = month_start(values["planned_on"])
     stmt = select(func.count(Event.id)).where(
         Event.pair_id == values["pair_id"], Event.kind == "joint_visit_day", Event.status != "cancelled",
-        Event.planned_on >= start, Event.planned_on < next_month(start),
+        Event.planned_on >= start, Event.planned_on < add_months(start, 1),
     )
     if event is not None and event.id is not None:
         stmt = stmt.where(Event.id != event.id)
@@ -263,7 +252,7 @@ def drive_months(campaign: Campaign, today: date | None = None, limit: int = 12)
     months, cursor = [], month_start(campaign.starts_on)
     while cursor <= campaign.ends_on:
         months.append(cursor)
-        cursor = next_month(cursor)
+        cursor = add_months(cursor, 1)
     if len(months) > limit:
         current = min(max(month_start(today), months[limit - 1]), months[-1])
         end = months.index(current) + 1
@@ -290,7 +279,7 @@ def month_cells(campaign: Campaign, pair_ids: list[int], today: date | None = No
             held = next((e for e in found if e.status == "held"), None)
             if held is not None:
                 row.append(MonthCell(month, "held", held))
-            elif next_month(month) <= today:
+            elif add_months(month, 1) <= today:
                 row.append(MonthCell(month, "missed", found[0] if found else None))
             elif found:
                 row.append(MonthCell(month, "planned", found[0]))
@@ -317,19 +306,13 @@ def _quota_state(held: int, quota: int, start: date, end: date, today: date) -> 
     return "missed" if end < today else "behind"
 
 
-def drive_quarters(campaign: Campaign) -> list[tuple[int, int]]:
-    quarters, cursor = [], month_start(campaign.starts_on)
+def drive_quarters(campaign: Campaign) -> list[date]:
+    """First days of the calendar quarters the drive touches."""
+    quarters, cursor = [], quarter_start(campaign.starts_on)
     while cursor <= campaign.ends_on:
-        if quarter_of(cursor) not in quarters:
-            quarters.append(quarter_of(cursor))
-        cursor = next_month(cursor)
+        quarters.append(cursor)
+        cursor = add_months(cursor, 3)
     return quarters
-
-
-def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    start = date(year, 3 * quarter - 2, 1)
-    end = next_month(next_month(next_month(start))) - timedelta(days=1)
-    return start, end
 
 
 def _counts(campaign: Campaign, kind: str, key_column) -> list:
@@ -344,18 +327,18 @@ def matchmaking_quota(campaign: Campaign, today: date | None = None) -> list[tup
     """Counties × quarters: held matchmaking meetings against the drive's per-quarter quota."""
     today = today or local_today()
     quota = campaign.matchmaking_per_county_per_quarter
-    tally: dict[tuple[int, tuple[int, int], str], int] = {}
+    tally: dict[tuple[int, date, str], int] = {}
     for county_id, status, day in _counts(campaign, "matchmaking", Event.county_id):
-        key = (county_id, quarter_of(day), status)
+        key = (county_id, quarter_start(day), status)
         tally[key] = tally.get(key, 0) + 1
     table = []
     for county in campaign_counties(campaign):
         cells = []
-        for year, quarter in drive_quarters(campaign):
-            start, end = _quarter_bounds(year, quarter)
-            held = tally.get((county.id, (year, quarter), "held"), 0)
-            planned = tally.get((county.id, (year, quarter), "planned"), 0)
-            cells.append(QuotaCell(f"{year} Q{quarter}", held, planned, quota,
+        for start in drive_quarters(campaign):
+            _start, end = quarter_bounds(start)
+            held = tally.get((county.id, start, "held"), 0)
+            planned = tally.get((county.id, start, "planned"), 0)
+            cells.append(QuotaCell(quarter_code(start).replace("Q", " Q"), held, planned, quota,
                                    _quota_state(held, quota, start, end, today)))
         table.append((county, cells))
     return table

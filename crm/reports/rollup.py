@@ -21,7 +21,7 @@ from crm.regions.models import Region
 from crm.reports import queries, snapshots
 from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
 from crm.reports.models import RollupSnapshot
-from crm.reports.periods import Period, parse_period
+from crm.reports.periods import Period, as_period
 from crm.timeutil import local_date
 
 BYS = ("county", "town", "district", "pair", "trade", "tier")
@@ -94,8 +94,7 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
     slice's geography when the caller has it already (from another period's result)."""
     if set(bys) - set(BYS):
         raise ValueError(f"unknown view among {bys!r}")
-    if isinstance(period, str):
-        period = parse_period(period, campaign)
+    period = as_period(period, campaign)
     snapshot = snapshots.snapshot_for(campaign, period)
     period = snapshots.period_of(snapshot)
     geo = geo or geography(within or campaign.territory)
