@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from crm import audit
+from crm.api import shapes
 from crm.api.payload import Invalid
+from crm.auth.scoping import pair_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
@@ -34,6 +36,14 @@ AUDITED_FIELDS = (
     "signed_amount", "notes",
 )
 COUNT_FIELDS = ("attendance", "merchants_reached", "briefing_audience", "intentions")
+# An event as the API receives it (POST /api/v1/campaigns/{id}/events): read with this, documented from it.
+EVENT_INPUT = shapes.Shape(
+    kind=shapes.choice(EVENT_KINDS, required=True), title=shapes.text(160), planned_on=shapes.day(required=True),
+    held_on=shapes.day(), pair_id=shapes.integer(), county_id=shapes.integer(), region_id=shapes.integer(),
+    level=shapes.choice(LEVELS), place=shapes.text(200), organizers=shapes.text(200), with_briefing=shapes.flag(),
+    **{name: shapes.integer(low=0) for name in COUNT_FIELDS}, signed_amount=shapes.number(low=0),
+    notes=shapes.text(2000),
+)
 # Fields the planner sets; the outcome fields are recorded when the event is held.
 PLAN_FIELDS = ("kind", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "place", "organizers",
                "with_briefing", "notes")
@@ -51,10 +61,16 @@ class EventError(ValueError):
 
 # ---- validation --------------------------------------------------------------------------------
 
-def _check_place(campaign: Campaign, values: dict, errors: dict) -> None:
+def _visible_pair(pair_id, actor) -> LiaisonPair | None:
+    """The pair, if the actor may see it (the CLI and the demo, with no actor, see every pair)."""
+    stmt = select(LiaisonPair).where(LiaisonPair.id == (pair_id or 0))
+    return db.session.scalar(stmt if actor is None else stmt.where(pair_condition(actor)))
+
+
+def _check_place(campaign: Campaign, values: dict, errors: dict, actor) -> None:
     kind = values.get("kind")
     if kind == "joint_visit_day":
-        pair = db.session.get(LiaisonPair, values.get("pair_id") or 0)
+        pair = _visible_pair(values.get("pair_id"), actor)
         if pair is None or pair.campaign_id != campaign.id:
             errors["pair_id"] = _("Choose the pair whose day this is.")
             return
@@ -99,7 +115,7 @@ def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Ev
                                  month=start.strftime("%Y-%m"))
 
 
-def validate_plan(campaign: Campaign, values: dict, event: Event | None = None) -> None:
+def validate_plan(campaign: Campaign, values: dict, event: Event | None = None, actor=None) -> None:
     """Raise EventError unless the planned event makes sense for this drive."""
     errors: dict[str, str] = {}
     if values.get("kind") not in EVENT_KINDS:
@@ -110,7 +126,7 @@ def validate_plan(campaign: Campaign, values: dict, event: Event | None = None) 
     elif not campaign.starts_on <= planned <= campaign.ends_on:
         errors["planned_on"] = _("The date must fall within the drive (%(start)s to %(end)s).",
                                  start=campaign.starts_on.isoformat(), end=campaign.ends_on.isoformat())
-    _check_place(campaign, values, errors)
+    _check_place(campaign, values, errors, actor)
     _check_numbers(values, errors)
     _check_month_quota(campaign, values, errors, event)
     if errors:
@@ -136,7 +152,7 @@ def validate_outcome(values: dict, campaign: Campaign) -> None:
 def plan_event(campaign: Campaign, values: dict, actor) -> Event:
     """Create a planned event (or an already held one when the values say held_on)."""
     plan = {k: values.get(k) for k in PLAN_FIELDS if k in values}
-    validate_plan(campaign, plan)
+    validate_plan(campaign, plan, actor=actor)
     outcome = {k: values[k] for k in OUTCOME_FIELDS if k in values and k != "notes"}
     if outcome.get("held_on") is not None:
         validate_outcome(outcome, campaign)
@@ -154,7 +170,7 @@ def plan_event(campaign: Campaign, values: dict, actor) -> Event:
 
 def update_plan(event: Event, values: dict, actor) -> dict:
     plan = {k: values.get(k, getattr(event, k)) for k in PLAN_FIELDS}
-    validate_plan(event.campaign, plan, event)
+    validate_plan(event.campaign, plan, event, actor)
     plan["with_briefing"] = bool(plan.get("with_briefing"))
     return audit.apply_changes(event, plan, AUDITED_FIELDS, summary=describe(event), actor=actor)
 

@@ -92,11 +92,8 @@ def create():
         form.pair_id.data = int_arg("pair")
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
-        values = form.values()
-        if values["kind"] == "joint_visit_day" and values["pair_id"] not in {p.id for p in _visible_pairs(campaign)}:
-            abort(404)
         try:
-            event = ops.plan_event(campaign, values, current_user)
+            event = ops.plan_event(campaign, form.values(), current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
