@@ -104,6 +104,18 @@ def raw(kind: str, required: bool = False) -> Field:
     return Field(lambda r, k: r.data.get(k), {"type": kind}, required)
 
 
+def strings(too_few, required: bool = False) -> Field:
+    """A non-empty list of strings; `too_few`, the (lazy) message when it is not one."""
+    def read(r: Reader, key: str) -> list[str]:
+        values = r.data.get(key)
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            r.fail(key, too_few)
+            return []
+        return values
+
+    return Field(read, {"type": "array", "items": {"type": "string"}, "minItems": 1}, required)
+
+
 def nested(shape: Shape, required: bool = False) -> Field:
     """An object of its own; absent or null reads as None."""
     def read(r: Reader, key: str):
