@@ -10,18 +10,17 @@ from crm.events import operations as ops
 from crm.extensions import db
 from crm.timeutil import freeze
 
-JULY_15 = datetime(2025, 7, 15, 4, 0)
+JULY_15 = datetime(2025, 7, 15, 4, 0)  # the drive below runs from June to December 2025
 
 
 @pytest.fixture
 def drive(world):
     world.campaign.starts_on, world.campaign.ends_on = date(2025, 6, 1), date(2025, 12, 31)
-    db.session.commit()
     return world
 
 
 def test_the_event_body_is_read_as_it_is_documented(drive, api):
-    client = api(drive.users["lead"])
+    client = api(drive.users["lead"])  # creating the token commits the drive's dates
     declared = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["EventInput"]
     assert declared["required"] == ["kind", "planned_on"]
     limit = declared["properties"]["title"]["anyOf"][0]["maxLength"]
@@ -38,6 +37,7 @@ def test_the_event_body_is_read_as_it_is_documented(drive, api):
 def test_a_joint_visit_day_is_refused_for_a_pair_one_cannot_see_whoever_asks(drive):
     own, other = drive.pairs[0], drive.pairs[2]  # am_a1's pair; county B's pair
     am = drive.users["am_a1"]
+    db.session.commit()
     with freeze(JULY_15):
         day = {"kind": "joint_visit_day", "planned_on": date(2025, 7, 10), "region_id": drive.towns[2].id}
         with pytest.raises(ops.EventError) as refused:
