@@ -75,17 +75,22 @@ with app.app_context(), freeze(datetime(2025, 7, 1, 20, 0)):  # 20:00 UTC
 """
 
 
-def test_crm_timezone_sets_the_day_and_the_clock_people_see(tmp_path):
-    """Read once at start-up, so a process of its own: Asia/Shanghai by default, London when told."""
+def test_crm_timezone_sets_the_day_and_the_clock_people_see(fresh_env, tmp_path):
+    """Read once at start-up: Asia/Shanghai in this process (no CRM_TIMEZONE), London in one told so."""
     import os
     import subprocess
     import sys
+    from datetime import datetime
 
-    def seen(zone: str | None) -> str:
-        env = {k: v for k, v in os.environ.items() if k != "CRM_TIMEZONE"}
-        env.update({"CRM_INSTANCE_PATH": str(tmp_path)}, **({"CRM_TIMEZONE": zone} if zone else {}))
-        return subprocess.run([sys.executable, "-c", CLOCK_PROBE], env=env, capture_output=True, text=True,
-                              timeout=60, check=True).stdout.strip()
+    from crm.formatting import local_dt
+    from crm.timeutil import freeze, local_today
 
-    assert seen("Europe/London") == "2025-07-01 2025-07-01 21:00 Europe/London"
-    assert seen(None) == "2025-07-02 2025-07-02 04:00 Asia/Shanghai"
+    assert "CRM_TIMEZONE" not in os.environ
+    app = create_app()
+    with app.app_context(), freeze(datetime(2025, 7, 1, 20, 0)):  # 20:00 UTC
+        assert (str(local_today()), local_dt(datetime(2025, 7, 1, 20, 0)), app.config["BABEL_DEFAULT_TIMEZONE"]) == (
+            "2025-07-02", "2025-07-02 04:00", "Asia/Shanghai")
+    env = {**os.environ, "CRM_INSTANCE_PATH": str(tmp_path), "CRM_TIMEZONE": "Europe/London"}
+    london = subprocess.run([sys.executable, "-c", CLOCK_PROBE], env=env, capture_output=True, text=True,
+                            timeout=120, check=True).stdout.strip()
+    assert london == "2025-07-01 2025-07-01 21:00 Europe/London"
