@@ -17,6 +17,7 @@ from crm.api.core import (
     route,
     schema,
 )
+from crm.api.filters import region_arg, region_parameter
 from crm.api.payload import Invalid
 from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
@@ -65,7 +66,7 @@ def event_json(e: Event) -> dict:
 
 @route("/campaigns/<int:campaign_id>/events", ["GET"], summary="The drive's events, newest first",
        parameters=[query("kind", description="matchmaking, briefing, joint_meeting, level_visit, joint_visit_day"),
-                   query("county", "integer", "county region id"), query("pair", "integer", "liaison pair id"),
+                   region_parameter("county", "county"), query("pair", "integer", "liaison pair id"),
                    query("page", "integer"), query("per_page", "integer")],
        responses={200: paged(EVENT), 404: None, 422: None})
 def list_events(campaign_id: int):
@@ -74,13 +75,11 @@ def list_events(campaign_id: int):
     kind = request.args.get("kind") or None
     if kind and kind not in EVENT_KINDS:
         raise ApiError(422, "invalid", _("Unknown kind of event."), {"kind": _("Unknown kind of event.")})
-    filters = {}
-    for name in ("county", "pair"):
-        value = request.args.get(name, "")
-        if value and not value.isdigit():
-            raise ApiError(422, "invalid", _("%(name)s must be an id", name=name), {name: _("must be an id")})
-        filters[f"{name}_id"] = int(value) if value else None
-    result = db.paginate(events_for(campaign, kind=kind, **filters), page=page, per_page=size, error_out=False)
+    pair = request.args.get("pair", "")
+    if pair and not pair.isdigit():
+        raise ApiError(422, "invalid", _("%(name)s must be an id", name="pair"), {"pair": _("must be an id")})
+    stmt = events_for(campaign, kind=kind, county_id=region_arg("county", "county"), pair_id=int(pair) if pair else None)
+    result = db.paginate(stmt, page=page, per_page=size, error_out=False)
     return jsonify({"items": [event_json(e) for e in result.items], "page": page, "per_page": size,
                     "total": result.total})
 
