@@ -100,9 +100,14 @@ def channels(user_rows) -> dict[int, list[tuple[str, str]]]:
     return result
 
 
-def message_text(subject: str, body: str | None, link: str | None) -> str:
+def public_url(link: str | None) -> str | None:
+    """The link as a full address outside the app, or None without a link or CRM_PUBLIC_URL."""
     base = current_app.config.get("PUBLIC_URL", "").rstrip("/")
-    parts = [subject, body or "", f"{base}{link}" if link and base else ""]
+    return f"{base}{link}" if link and base else None
+
+
+def message_text(subject: str, body: str | None, link: str | None) -> str:
+    parts = [subject, body or "", public_url(link) or ""]
     return "\n".join(p for p in parts if p)
 
 

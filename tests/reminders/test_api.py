@@ -28,3 +28,21 @@ def test_api_lists_my_reminders_and_marks_one_read(reminded, api, reminders_of):
     missing = caller.post(f"/api/v1/me/reminders/{theirs}/read")
     assert_matches(missing, "POST", "/api/v1/me/reminders/{reminder_id}/read")
     assert missing.status_code == 404
+
+
+def test_a_reminder_carries_its_items_and_where_to_act(reminded, api, app):
+    """The overdue follow-up digest names the merchant and links to the follow-ups page."""
+    caller = api(reminded.users["am_a1"])
+    app.config["PUBLIC_URL"] = "https://crm.example.cn/"
+    try:
+        response = caller.get("/api/v1/me/reminders")
+    finally:
+        app.config["PUBLIC_URL"] = ""
+    assert_matches(response, "GET", "/api/v1/me/reminders")
+    [overdue] = [item for item in response.get_json() if item["rule"] == "follow_up_overdue"]
+    merchant = reminded.merchants["m_a1"].name
+    assert [line.split(" (")[0] for line in overdue["items"]] == [merchant]
+    assert merchant in overdue["body"]
+    assert overdue["link"].startswith("/") and overdue["url"] == "https://crm.example.cn" + overdue["link"]
+    without_base = caller.get("/api/v1/me/reminders").get_json()
+    assert {item["url"] for item in without_base} == {None}
