@@ -38,7 +38,7 @@ def region_arg(name: str, level: str | None = None) -> int | None:
 
 def _regions_named(value: str, level: str | None) -> list[Region]:
     levels = (Region.level == level,) if level else ()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         by_code = db.session.scalars(select(Region).where(Region.code == value, *levels)).all()
         if by_code or len(value) > MAX_ID_DIGITS:
             return list(by_code)

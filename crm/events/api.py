@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_
 
+from crm.api import sync
 from crm.api.core import (
     ApiError,
     api_campaign,
@@ -19,6 +21,7 @@ from crm.api.core import (
 )
 from crm.api.filters import region_arg, region_parameter
 from crm.api.payload import Invalid
+from crm.auth.scoping import campaign_condition
 from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
 from crm.events.queries import events_for
@@ -95,3 +98,14 @@ def create_event(campaign_id: int):
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     db.session.commit()
     return jsonify(event_json(event)), 201
+
+
+def _event_region(region_id: int):
+    below = sync.region_and_below(region_id)
+    return or_(Event.county_id.in_(below), Event.region_id.in_(below))
+
+
+sync.register(sync.Listing(
+    "events", Event, EVENT, event_json, lambda user: campaign_condition(user, Event.campaign_id),
+    campaign=Event.campaign_id, region=_event_region, pair=Event.pair_id, status=Event.status,
+    status_values=EVENT_STATUSES, day=Event.planned_on))

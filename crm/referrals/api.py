@@ -6,16 +6,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from crm.api import shapes
+from crm.api import shapes, sync
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
 from crm.api.payload import Invalid
-from crm.auth.scoping import campaign_condition
-from crm.campaigns.models import Campaign
+from crm.auth.scoping import campaign_condition, pair_condition
+from crm.campaigns.models import Campaign, LiaisonPair
 from crm.extensions import db
+from crm.formatting import mask_phone
 from crm.referrals import operations
-from crm.referrals.models import CLOSED_REASONS, Referral, ReferralList
-from crm.referrals.queries import can_assign, can_work, list_condition, referral_condition
+from crm.referrals.models import (
+    CLOSED_REASONS,
+    OPEN_STATUSES,
+    STATUSES,
+    IntakeSubmission,
+    Referral,
+    ReferralList,
+)
+from crm.referrals.queries import can_assign, can_work, list_condition, may_see_phones, referral_condition
 from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
@@ -160,3 +169,40 @@ def _reassign(referral: Referral, body: dict) -> None:
     pair = operations.pair_of_user(referral.campaign_id, assignee, referral.merchant.town_id)
     operations.assign([referral], assignee, current_user, pair)
 
+
+
+# ---- list and sync (crm/api/sync.py) ------------------------------------------------------------
+
+INTAKE_SUBMISSION = schema("IntakeSubmission", obj({
+    "id": {"type": "integer"}, "pair_id": {"type": "integer"}, "campaign_id": {"type": "integer"},
+    "business_name": {"type": "string"}, "credit_code": {"type": "string"},
+    "phone": {"type": "string", "description": "masked unless the caller may see operators' phones"},
+    "amount": nullable("integer"), "purpose": nullable("string"), "consent": {"type": "boolean"},
+    "referral_id": nullable("integer"), "created_at": {"type": "string", "format": "date-time"},
+}))
+
+
+def intake_submission_json(s: IntakeSubmission) -> dict:
+    return {
+        "id": s.id, "pair_id": s.pair_id, "campaign_id": s.campaign_id, "business_name": s.business_name,
+        "credit_code": s.credit_code, "phone": s.phone if may_see_phones(current_user) else mask_phone(s.phone),
+        "amount": s.amount, "purpose": s.purpose, "consent": bool(s.consent), "referral_id": s.referral_id,
+        "created_at": s.created_at.isoformat() + "Z",
+    }
+
+
+def _pair_region(pair_column):
+    return lambda region_id: pair_column.in_(
+        select(LiaisonPair.id).where(LiaisonPair.region_id.in_(sync.region_and_below(region_id))))
+
+
+sync.register(sync.Listing(
+    "referrals", Referral, REFERRAL, referral_json, referral_condition, campaign=Referral.campaign_id,
+    region=sync.merchant_region(Referral), pair=Referral.pair_id, status=Referral.status,
+    status_values=tuple(dict.fromkeys(OPEN_STATUSES + STATUSES)), day=Referral.deadline_on,
+    options=(selectinload(Referral.merchant),)))
+sync.register(sync.Listing(
+    "intake-submissions", IntakeSubmission, INTAKE_SUBMISSION, intake_submission_json,
+    lambda user: IntakeSubmission.pair_id.in_(select(LiaisonPair.id).where(pair_condition(user))),
+    campaign=IntakeSubmission.campaign_id, region=_pair_region(IntakeSubmission.pair_id),
+    pair=IntakeSubmission.pair_id, day=IntakeSubmission.created_at))

@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, insert, literal, select
 
-from crm import audit
+from crm import audit, changes
 from crm.auth.scoping import merchant_condition, regions_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.extensions import db
@@ -283,6 +283,7 @@ def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organiza
             db.session.execute(Referral.__table__.insert(), [
                 {**fixed, "merchant_id": merchant_id} for merchant_id in merchants[start:start + INSERT_BATCH]])
         count = len(merchants)
+    changes.mark_rows(Referral, select(Referral.id).where(Referral.list_id == referral_list.id), campaign.id)
     audit.record("create", referral_list, summary=name, actor=creator,
                  changes={"merchants": count, "bank_org_id": bank_org.id, "source": source})
     return referral_list, count

@@ -8,13 +8,15 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from crm.api import sync
 from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
 from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, work_condition
 from crm.extensions import db
 from crm.visits import operations
-from crm.visits.models import Application, Visit
+from crm.visits.models import FOLLOW_UP_STATUSES, NEED_STATUSES, Application, FollowUp, Need, Visit
 from crm.visits.queries import agenda
 
 DATE = {"type": "string", "format": "date"}
@@ -174,3 +176,77 @@ def my_agenda():
         "needs": [{"id": n.id, "kind": n.kind, "text": n.text, "due_on": n.due_on.isoformat(),
                    "overdue": n.due_on < a.today, "merchant": _ref(n.merchant)} for n in a.needs],
     })
+
+
+# ---- list and sync (crm/api/sync.py) ------------------------------------------------------------
+
+def _moment(value) -> str | None:
+    return value.isoformat() + "Z" if value is not None else None
+
+
+MOMENT = {"type": "string", "format": "date-time"}
+VISIT_RECORD = schema("VisitRecord", obj({
+    "id": {"type": "integer"}, "client_id": {"type": "string"}, "campaign_id": {"type": "integer"}, "merchant": REF,
+    "author_id": {"type": "integer"}, "pair_id": nullable("integer"), "event_id": nullable("integer"),
+    "kind": {"type": "string"}, "visited_at": MOMENT, "visited_on": DATE,
+    "has_financing_need": nullable("boolean"), "financing_amount": nullable("number"),
+    "financing_purpose": nullable("string"), "satisfaction": nullable("integer"), "notes": nullable("string"),
+    "updated_at": MOMENT,
+}))
+NEED = schema("Need", obj({
+    "id": {"type": "integer"}, "campaign_id": {"type": "integer"}, "merchant": REF, "visit_id": nullable("integer"),
+    "kind": {"type": "string"}, "text": {"type": "string"}, "owner_id": {"type": "integer"}, "due_on": DATE,
+    "status": {"type": "string", "enum": list(NEED_STATUSES)}, "opened_on": DATE, "closed_on": nullable(DATE),
+    "resolution": nullable("string"),
+}))
+FOLLOW_UP = schema("FollowUp", obj({
+    "id": {"type": "integer"}, "campaign_id": {"type": "integer"}, "merchant": REF, "assignee_id": {"type": "integer"},
+    "due_on": DATE, "reason": nullable("string"), "status": {"type": "string", "enum": list(FOLLOW_UP_STATUSES)},
+    "source_visit_id": nullable("integer"), "done_visit_id": nullable("integer"), "created_at": MOMENT,
+}))
+
+
+def visit_record_json(v: Visit) -> dict:
+    return {
+        "id": v.id, "client_id": v.client_id, "campaign_id": v.campaign_id, "merchant": _ref(v.merchant),
+        "author_id": v.author_id, "pair_id": v.pair_id, "event_id": v.event_id, "kind": v.kind,
+        "visited_at": _moment(v.visited_at), "visited_on": v.visited_on.isoformat(),
+        "has_financing_need": v.has_financing_need, "financing_amount": _number(v.financing_amount),
+        "financing_purpose": v.financing_purpose, "satisfaction": v.satisfaction, "notes": v.notes,
+        "updated_at": _moment(v.updated_at),
+    }
+
+
+def need_json(n: Need) -> dict:
+    return {
+        "id": n.id, "campaign_id": n.campaign_id, "merchant": _ref(n.merchant), "visit_id": n.visit_id, "kind": n.kind,
+        "text": n.text, "owner_id": n.owner_id, "due_on": n.due_on.isoformat(), "status": n.status,
+        "opened_on": n.opened_on.isoformat(), "closed_on": _iso(n.closed_on), "resolution": n.resolution,
+    }
+
+
+def follow_up_json(f: FollowUp) -> dict:
+    return {
+        "id": f.id, "campaign_id": f.campaign_id, "merchant": _ref(f.merchant), "assignee_id": f.assignee_id,
+        "due_on": f.due_on.isoformat(), "reason": f.reason, "status": f.status, "source_visit_id": f.source_visit_id,
+        "done_visit_id": f.done_visit_id, "created_at": _moment(f.created_at),
+    }
+
+
+sync.register(sync.Listing(
+    "visits", Visit, VISIT_RECORD, visit_record_json, lambda user: work_condition(user, Visit, Visit.author_id),
+    campaign=Visit.campaign_id, region=sync.merchant_region(Visit), pair=Visit.pair_id, day=Visit.visited_on,
+    options=(selectinload(Visit.merchant),)))
+sync.register(sync.Listing(
+    "applications", Application, APPLICATION, application_json,
+    lambda user: work_condition(user, Application, Application.author_id),
+    campaign=Application.campaign_id, region=sync.merchant_region(Application), day=Application.applied_on,
+    options=(selectinload(Application.merchant),)))
+sync.register(sync.Listing(
+    "needs", Need, NEED, need_json, lambda user: work_condition(user, Need, Need.owner_id),
+    campaign=Need.campaign_id, region=sync.merchant_region(Need), status=Need.status, status_values=NEED_STATUSES,
+    day=Need.due_on, options=(selectinload(Need.merchant),)))
+sync.register(sync.Listing(
+    "follow-ups", FollowUp, FOLLOW_UP, follow_up_json, lambda user: work_condition(user, FollowUp, FollowUp.assignee_id),
+    campaign=FollowUp.campaign_id, region=sync.merchant_region(FollowUp), status=FollowUp.status,
+    status_values=FOLLOW_UP_STATUSES, day=FollowUp.due_on, options=(selectinload(FollowUp.merchant),)))

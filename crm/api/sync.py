@@ -1,0 +1,252 @@
+"""List and sync: one machinery behind every record list of the API (visits, referrals, events …).
+
+Every write of a listed record leaves its mark in the change log (crm/changes.py), one row per record:
+its latest change sequence number, its drive, and whether it is gone (a tombstone). A list is read in
+(sequence, id) order, so a cursor — the position of the last record sent — resumes exactly there:
+a record written while a client pages gets a higher sequence and comes again on a later page, a
+deleted one comes back as a tombstone, and nothing is skipped. Records older than the change log
+(sequence 0) come first, by id.
+
+A resource is declared once with `Listing` (model, who may see what, filters, serializer) and
+`register(listing)` adds GET /api/v1/<resource> with its OpenAPI description.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import (
+    DateTime,
+    and_,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.sql import ColumnElement
+
+from crm.api.core import ApiError, array, obj, query, route
+from crm.api.filters import region_arg, region_parameter
+from crm.auth.scoping import campaign_condition, regions_condition
+from crm.changes import SyncChange, track
+from crm.extensions import db
+from crm.merchants.models import Merchant
+from crm.regions.models import Region
+from crm.timeutil import to_utc_naive
+
+DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One record list: what it lists, who may see which rows, how it filters, how a row reads."""
+
+    resource: str  # the URL segment and the name in the change log: "follow-ups"
+    model: type
+    item_schema: dict
+    serialize: Callable[[object], dict]
+    scope: Callable[[object], ColumnElement]  # user → WHERE clause on the model
+    campaign: object  # the drive column
+    region: Callable[[int], ColumnElement] | None = None  # region id → WHERE clause
+    pair: object | None = None
+    status: object | None = None
+    status_values: tuple[str, ...] = ()
+    day: object | None = None  # a Date or (UTC) DateTime column for from / to
+    options: tuple = ()  # loader options the serializer needs
+
+    def parameters(self) -> list[dict]:
+        params = [query("drive", "integer", "drive (campaign) id")]
+        if self.region is not None:
+            params.append(region_parameter("region"))
+        if self.pair is not None:
+            params.append(query("pair", "integer", "liaison pair id"))
+        if self.status is not None:
+            params.append({**query("status", description="status"),
+                           "schema": {"type": "string", "enum": list(self.status_values)}})
+        if self.day is not None:
+            params += [{**query("from", description=f"first day (local) of {self.day.key}"),
+                        "schema": {"type": "string", "format": "date"}},
+                       {**query("to", description=f"last day (local) of {self.day.key}"),
+                        "schema": {"type": "string", "format": "date"}}]
+        return params + [
+            {**query("updated_since", description="only records changed (or deleted) at or after this moment"),
+             "schema": {"type": "string", "format": "date-time"}},
+            query("cursor", description="next_cursor of the previous page; resumes right after it"),
+            {**query("limit", description=f"records per page, at most {MAX_LIMIT}"),
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
+        ]
+
+
+def page_schema(listing: Listing) -> dict:
+    tombstone = obj({"id": {"type": "integer"}, "deleted_at": {"type": "string", "format": "date-time"}})
+    return obj({
+        "items": array(listing.item_schema),
+        "deleted": array(tombstone),
+        "next_cursor": {"type": "string", "description": "pass as cursor to continue, now or in a later sync"},
+        "has_more": {"type": "boolean", "description": "false: this was the last page for now"},
+    })
+
+
+def register(listing: Listing) -> None:
+    """Track the model's changes and add GET /api/v1/<resource>."""
+    track(listing.model)
+
+    def view():
+        return jsonify(read_page(listing, current_user))
+
+    view.__name__ = "sync_" + listing.resource.replace("-", "_")
+    route(f"/{listing.resource}", ["GET"], parameters=listing.parameters(),
+          summary=f"List and sync {listing.resource}: filters, cursor paging, updated_since, tombstones",
+          responses={200: page_schema(listing), 422: None})(view)
+
+
+def merchant_region(model) -> Callable[[int], ColumnElement]:
+    """Region filter for records on a merchant: where the merchant is."""
+    return lambda region_id: model.merchant_id.in_(select(Merchant.id).where(regions_condition([region_id])))
+
+
+def region_and_below(region_id: int) -> list[int]:
+    """The region and every region under it (four levels at most: one query per level)."""
+    ids, level = [region_id], [region_id]
+    while level:
+        level = list(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level))))
+        ids += level
+    return ids
+
+
+# ---- reading a page ---------------------------------------------------------------------------
+
+def read_page(listing: Listing, user) -> dict:
+    limit = _limit()
+    after = decode_cursor(listing, request.args.get("cursor", ""))
+    since = _moment_arg("updated_since")
+    position = func.coalesce(SyncChange.seq, 0)
+    live = (select(listing.model, position.label("position"))
+            .outerjoin(SyncChange, and_(SyncChange.resource == listing.model.__tablename__, SyncChange.row_id == listing.model.id))
+            .where(SyncChange.deleted.is_not(True), listing.scope(user), *_filters(listing),
+                   _after(position, listing.model.id, after))
+            .order_by(position, listing.model.id).limit(limit + 1).options(*listing.options))
+    dead = (select(SyncChange)
+            .where(SyncChange.resource == listing.model.__tablename__, SyncChange.deleted.is_(True),
+                   campaign_condition(user, SyncChange.campaign_id), *_drive(SyncChange.campaign_id),
+                   _after(SyncChange.seq, SyncChange.row_id, after))
+            .order_by(SyncChange.seq).limit(limit + 1))
+    if since is not None:
+        live = live.where(SyncChange.changed_at >= since)
+        dead = dead.where(SyncChange.changed_at >= since)
+    entries = sorted([((pos, record.id), record) for record, pos in db.session.execute(live)]
+                     + [((change.seq, change.row_id), change) for change in db.session.scalars(dead)],
+                     key=lambda entry: entry[0])
+    page = entries[:limit]
+    last = page[-1][0] if page else after
+    return {
+        "items": [listing.serialize(record) for _pos, record in page if not isinstance(record, SyncChange)],
+        "deleted": [{"id": change.row_id, "deleted_at": change.changed_at.isoformat() + "Z"}
+                    for _pos, change in page if isinstance(change, SyncChange)],
+        "next_cursor": encode_cursor(listing, last),
+        "has_more": len(entries) > limit,
+    }
+
+
+def _after(position, record_id, after: tuple[int, int]) -> ColumnElement:
+    seq, row_id = after
+    return or_(position > seq, and_(position == seq, record_id > row_id))
+
+
+def encode_cursor(listing: Listing, position: tuple[int, int]) -> str:
+    raw = json.dumps([listing.resource, *position], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(listing: Listing, value: str) -> tuple[int, int]:
+    if not value:
+        return 0, 0
+    try:
+        resource, seq, row_id = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        if resource != listing.resource or not all(isinstance(n, int) and 0 <= n < 2**63 for n in (seq, row_id)):
+            raise ValueError(resource)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise _invalid("cursor", _("This cursor does not belong to this list.")) from exc
+    return seq, row_id
+
+
+# ---- filters ----------------------------------------------------------------------------------
+
+def _filters(listing: Listing) -> list[ColumnElement]:
+    conditions = _drive(listing.campaign)
+    region_id = region_arg("region") if listing.region is not None else None
+    if region_id is not None:
+        conditions.append(listing.region(region_id))
+    if listing.pair is not None and (pair := _id_arg("pair")) is not None:
+        conditions.append(listing.pair == pair)
+    if listing.status is not None and (status := request.args.get("status")):
+        if status not in listing.status_values:
+            raise _invalid("status", _("Unknown status."))
+        conditions.append(listing.status == status)
+    if listing.day is not None:
+        conditions += _day_range(listing.day)
+    return conditions
+
+
+def _drive(column) -> list[ColumnElement]:
+    drive = _id_arg("drive")
+    return [] if drive is None else [column == drive]
+
+
+def _day_range(column) -> list[ColumnElement]:
+    first, last = _date_arg("from"), _date_arg("to")
+    is_moment = isinstance(column.type, DateTime)
+    conditions = []
+    if first is not None:
+        conditions.append(column >= (_local_midnight(first) if is_moment else first))
+    if last is not None:
+        conditions.append(column < _local_midnight(last + timedelta(days=1)) if is_moment else column <= last)
+    return conditions
+
+
+def _local_midnight(day: date) -> datetime:
+    return to_utc_naive(datetime.combine(day, time()))
+
+
+def _id_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise _invalid(name, _("must be an id"))
+    return int(value)
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise _invalid(name, _("must be a date (YYYY-MM-DD)")) from exc
+
+
+def _moment_arg(name: str) -> datetime | None:
+    value = request.args.get(name, "")
+    try:
+        return to_utc_naive(datetime.fromisoformat(value)) if value else None
+    except ValueError as exc:
+        raise _invalid(name, _("must be a date and time (ISO 8601)")) from exc
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "")
+    if not value:
+        return DEFAULT_LIMIT
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_LIMIT:
+        raise _invalid("limit", _("must be a whole number from 1 to %(max)d", max=MAX_LIMIT))
+    return int(value)
+
+
+def _invalid(name: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", _("Some fields are not valid."), {name: str(message)})
