@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import jsonify, request
+from flask import Response, jsonify, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
@@ -31,16 +33,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
-from crm.api.core import ApiError, array, obj, query, route
+from crm import audit
+from crm.api.core import OPERATIONS, SCHEMAS, ApiError, array, obj, query, route
 from crm.api.filters import region_arg, region_parameter
 from crm.auth.scoping import campaign_condition, regions_condition
 from crm.changes import SyncChange, track
 from crm.extensions import db
+from crm.imports.xlsx import safe_cell
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
 from crm.timeutil import to_utc_naive
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+EXPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,18 @@ def register(listing: Listing) -> None:
           summary=f"List and sync {listing.resource}: filters, cursor paging, updated_since, tombstones",
           responses={200: page_schema(listing), 422: None})(view)
 
+    def export():
+        return export_response(listing, current_user)
+
+    export.__name__ = "export_" + listing.resource.replace("-", "_")
+    rule = f"/{listing.resource}.csv"
+    route(rule, ["GET"], parameters=listing.parameters()[:-2],
+          summary=f"Export {listing.resource} as CSV (UTF-8 with BOM), with the list's filters; audited",
+          responses={200: None, 422: None})(export)
+    OPERATIONS[("/api/v1" + rule, "get")]["responses"]["200"] = {
+        "description": "one row per record, columns as the list's items (nested fields as parent.child)",
+        "content": {"text/csv": {"schema": {"type": "string"}}}}
+
 
 def merchant_region(model) -> Callable[[int], ColumnElement]:
     """Region filter for records on a merchant: where the merchant is."""
@@ -118,6 +135,73 @@ def region_and_below(region_id: int) -> list[int]:
         level = list(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level))))
         ids += level
     return ids
+
+
+# ---- CSV export -------------------------------------------------------------------------------
+
+def export_response(listing: Listing, user) -> Response:
+    """Every matching record, streamed in id order in batches, never all held; the export is audited first."""
+    since = _moment_arg("updated_since")
+    stmt = (select(listing.model)
+            .outerjoin(SyncChange, and_(SyncChange.resource == listing.model.__tablename__,
+                                        SyncChange.row_id == listing.model.id))
+            .where(listing.scope(user), *_filters(listing))
+            .order_by(listing.model.id).options(*listing.options).execution_options(yield_per=EXPORT_BATCH))
+    if since is not None:
+        stmt = stmt.where(SyncChange.changed_at >= since)
+    audit.record("export", None, object_type=listing.model.__tablename__, actor=user,
+                 summary=f"{listing.resource}.csv", changes={"filters": request.args.to_dict()})
+    db.session.commit()
+    columns = csv_columns(listing.item_schema)
+
+    def rows():
+        yield "\ufeff" + _csv_line(columns)
+        for record in db.session.scalars(stmt):
+            flat = _flatten(listing.serialize(record))
+            yield _csv_line([safe_cell(flat.get(column, "")) for column in columns])
+
+    name = f"{listing.resource}.csv"
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def csv_columns(item_schema: dict, prefix: str = "") -> list[str]:
+    """The item's fields as column names, nested objects spread out as parent.child."""
+    columns = []
+    for name, field in _resolved(item_schema)["properties"].items():
+        field = _resolved(field)
+        if "properties" in field:
+            columns += csv_columns(field, f"{prefix}{name}.")
+        else:
+            columns.append(prefix + name)
+    return columns
+
+
+def _resolved(field: dict) -> dict:
+    if "$ref" in field:
+        return SCHEMAS[field["$ref"].rsplit("/", 1)[-1]]
+    objects = [_resolved(option) for option in field.get("anyOf", []) if "properties" in _resolved(option)]
+    return objects[0] if objects else field
+
+
+def _flatten(item: dict, prefix: str = "") -> dict:
+    flat = {}
+    for name, value in item.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        elif isinstance(value, list):
+            flat[prefix + name] = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, bool):
+            flat[prefix + name] = "true" if value else "false"
+        else:
+            flat[prefix + name] = "" if value is None else value
+    return flat
+
+
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()
 
 
 # ---- reading a page ---------------------------------------------------------------------------
