@@ -289,13 +289,13 @@ def _day_range(column) -> list[ColumnElement]:
     conditions = []
     if first is not None:
         conditions.append(column >= (_local_midnight(first) if is_moment else first))
-    if last is not None:
+    if last is not None and last < date.max:  # the last day of the calendar ends nothing
         conditions.append(column < _local_midnight(last + timedelta(days=1)) if is_moment else column <= last)
     return conditions
 
 
 def _local_midnight(day: date) -> datetime:
-    return to_utc_naive(datetime.combine(day, time()))
+    return to_utc_naive(datetime.combine(max(day, date.min + timedelta(days=1)), time()))
 
 
 def _id_arg(name: str) -> int | None:
@@ -319,7 +319,7 @@ def _moment_arg(name: str) -> datetime | None:
     value = request.args.get(name, "")
     try:
         return to_utc_naive(datetime.fromisoformat(value)) if value else None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # not a moment, or one no clock reaches (year 1 in UTC+8)
         raise _invalid(name, _("must be a date and time (ISO 8601)")) from exc
 
 

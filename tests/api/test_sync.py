@@ -204,3 +204,12 @@ def test_a_list_of_referrals_written_in_one_statement_still_reaches_a_synced_cli
     sync(reader, "referrals", state, cursor)
     assert sorted(item["merchant_id"] for item in state.values()) == sorted(
         world.merchants[key].id for key in ("m_a1", "m_a2", "m_b1"))
+
+
+def test_the_ends_of_the_calendar_are_valid_bounds(full_world, api):
+    admin = api(full_world.users["admin"])
+    for resource in ("intake-submissions", "visits"):
+        response = admin.get(f"/api/v1/{resource}", query_string={"from": "0001-01-01", "to": "9999-12-31"})
+        assert response.status_code == 200 and len(response.get_json()["items"]) == 1
+    far = admin.get("/api/v1/visits", query_string={"updated_since": "0001-01-01T00:00:00"})
+    assert far.status_code == 422 and "updated_since" in far.get_json()["error"]["fields"]
