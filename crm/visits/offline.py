@@ -1,6 +1,6 @@
-"""What keeps the visit form light and usable with no network: the service worker at /sw.js
-(its cache name follows the shell's content), long-lived versioned static files, and gzip for
-text responses — a village with one bar of signal pays for every byte."""
+"""What keeps Today and the visit form light and usable with no network: the service worker at
+/sw.js (its cache name follows the shell's content), long-lived versioned static files, and gzip
+for text responses — a village with one bar of signal pays for every byte."""
 from __future__ import annotations
 
 import gzip
@@ -13,7 +13,9 @@ from flask import Blueprint, current_app, make_response, request, url_for
 
 bp = Blueprint("offline", __name__)
 
-SHELL_FILES = ("css/app.css", "js/visits.js", "icon.svg")
+# In load order: storage, sending, the credit-code check, the kept copy of the day, the pages.
+SCRIPTS = ("js/store.js", "js/sender.js", "js/credit_code.js", "js/fieldbook.js", "js/visits.js")
+SHELL_FILES = ("css/app.css", *SCRIPTS, "icon.svg")
 COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                 "image/svg+xml")
 MIN_COMPRESS_BYTES = 600
@@ -45,7 +47,7 @@ def shell_urls() -> list[str]:
     version = shell_version()
     static = [url_for("static", filename=name, v=version) if name.startswith("js/") else
               url_for("static", filename=name) for name in SHELL_FILES]
-    return [*static, url_for("visits.new")]
+    return [*static, url_for("visits.today"), url_for("visits.new")]
 
 
 @bp.get("/sw.js")
