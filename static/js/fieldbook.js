@@ -23,6 +23,7 @@
       loading = store.kept(KEY).then(function (kept) {
         copy = kept && kept.user === userId ? kept : null;  // a copy of another account is never shown
         index = null;
+        if (copy) buildIndex();
         return copy;
       }, function () { return null; });
     }
@@ -44,7 +45,7 @@
         if (!res.ok) throw new Error(String(res.status));
         return res.json();
       }).then(function (fresh) {
-        copy = merge(kept, fresh); index = null; loading = Promise.resolve(copy);
+        copy = merge(kept, fresh); buildIndex(); loading = Promise.resolve(copy);
         return store.keep(KEY, copy).then(function () { return copy; });
       });
     });
@@ -57,21 +58,22 @@
   }
 
   // ---- search by name, pinyin initials, credit code or phone ----
+  // One lower-case line per merchant: a single indexOf rules most of them out.
   function buildIndex() {
     index = copy.merchants.map(function (m) {
-      return {m: m, initials: (m.initials || "").toLowerCase(), name: m.name.toLowerCase(),
-              code: m.code.toLowerCase(), phone: m.phone || ""};
+      return {m: m, hay: [m.initials || "", m.name, m.code, m.phone || ""].join("\n").toLowerCase()};
     });
   }
-  function search(text, limit) {  // needs load() first; best matches (prefixes) first
+  function search(text, limit) {  // needs load() first; matches at the start of a field first
     if (!copy) return null;
     if (!index) buildIndex();
-    var t = text.trim().toLowerCase(), first = [], rest = [];
+    var t = text.trim().toLowerCase(), starts = "\n" + t, first = [], rest = [];
     if (!t) return [];
     for (var i = 0; i < index.length && first.length < limit; i++) {
-      var e = index[i];
-      if (e.initials.indexOf(t) === 0 || e.name.indexOf(t) === 0 || e.code.indexOf(t) === 0 || e.phone.indexOf(t) === 0) first.push(e.m);
-      else if (rest.length < limit && (e.name.indexOf(t) >= 0 || e.initials.indexOf(t) >= 0 || e.phone.indexOf(t) >= 0 || e.code.indexOf(t) >= 0)) rest.push(e.m);
+      var at = index[i].hay.indexOf(t);
+      if (at < 0) continue;
+      if (at === 0 || index[i].hay.indexOf(starts) >= 0) first.push(index[i].m);
+      else if (rest.length < limit) rest.push(index[i].m);
     }
     return first.concat(rest).slice(0, limit);
   }
