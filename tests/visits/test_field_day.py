@@ -40,7 +40,7 @@ def day(world):
                              assignee_id=world.users["am_a1"].id, due_on=factories.today() - timedelta(days=1),
                              status="planned"))
     _db.session.commit()
-    return {"moved_id": merchants["李记粮油"].id, "other_town_id": world.towns[1].id,
+    return {"moved_id": merchants["李记粮油"].id, "wangfu_id": merchants["旺福超市"].id, "other_town_id": world.towns[1].id,
             "phone": merchants["赵六果蔬"].operator_phone}
 
 
@@ -92,6 +92,11 @@ def _record_the_day_offline(page, day) -> str:
     """Five visits with no network; returns the new merchant's credit code."""
     page.locator('[data-list="follow_ups"] li', has_text="张三干洗店").get_by_role("link", name="走访").click()
     expect(page.locator("[data-picked-name]")).to_have_text("张三干洗店")
+    expect(page.locator("[data-unpick]")).to_have_text("更换")
+    expect(page.locator("[data-gps]")).to_contain_text("±15 米")
+    for radio in page.locator("#visit-form label:has(input[type=radio])").all():  # thumbs, not styluses
+        box = radio.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, box
     expect(page.locator('input[name="kind"][value="follow_up"]')).to_be_checked()
     page.check('input[name="satisfaction"][value="5"]')
     _save(page, "回访一", "张三干洗店", photo=1)
@@ -131,6 +136,7 @@ def _move_out_of_the_area(day) -> None:
 
 def _check_stored_once(page, day, code: str) -> None:
     expect(page.locator("[data-queue]")).to_be_hidden(timeout=BACK_ONLINE_MS)
+    expect(page.locator("[data-done]")).to_be_hidden()  # "saved on this phone" is no longer true
     refused = page.locator("[data-attention] li")
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("李记粮油")
@@ -163,6 +169,17 @@ def test_a_field_day_offline(day, live_server, browser):
 
     context.set_offline(False)  # no reload: the page notices by itself
     _check_stored_once(page, day, code)
+
+    page.locator("[data-attention] li").get_by_role("link", name="修改").click()  # the refused one, fixed
+    expect(page.locator("#notes")).to_have_value("将被拒绝")
+    page.click("[data-unpick]")
+    _find(page, "wfcs", "旺福超市")
+    page.click('#visit-form button[type="submit"]')
+    expect(page.locator("[data-done]")).to_have_text("已登记对旺福超市的走访。")
+    expect(page.locator("[data-attention] li")).to_have_count(0)
+    _db.session.remove()
+    assert _db.session.scalar(select(Visit.merchant_id).where(Visit.notes == "将被拒绝")) == day["wangfu_id"]
+    assert _count(Visit) == 5
     context.close()
 
 
