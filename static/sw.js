@@ -50,8 +50,8 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("sync", function (event) {
   if (event.tag !== "crm-send") return;
-  event.waitUntil(self.crmStore.kept("csrf").then(function (csrf) {
-    return self.crmSender.flush(csrf || "");
+  event.waitUntil(self.crmStore.kept("session").then(function (session) {
+    return session ? self.crmSender.flush(session.csrf, session.user) : "later";
   }).then(function (outcome) {
     return self.clients.matchAll().then(function (pages) {
       pages.forEach(function (page) { page.postMessage("crm-sent"); });

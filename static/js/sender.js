@@ -58,12 +58,13 @@
     localLane = run.catch(function () {});
     return run;
   }
-  // Sends every waiting visit in order; stops at the first that must wait for the network.
-  function flush(csrf) {
+  // Sends the user's waiting visits in order; stops at the first that must wait for the network.
+  // (Another account signed in on the same phone never sends them under its own name.)
+  function flush(csrf, user) {
     return exclusive(function () {
       return store.queued().then(function (items) {
         var chain = Promise.resolve("done");
-        items.filter(function (it) { return it.state !== "attention"; }).forEach(function (it) {
+        items.filter(function (it) { return it.state !== "attention" && it.user === user; }).forEach(function (it) {
           chain = chain.then(function (last) {
             if (last === "later") return "later";
             // another sender may have finished it meanwhile: read it again

@@ -7,13 +7,14 @@
   var store = self.crmStore, sender = self.crmSender, book = self.crmFieldbook;
   var form = document.getElementById("visit-form");
   var box = document.querySelector("[data-queue]"), attentionList = document.querySelector("[data-attention]");
-  var RETRY_MS = [2000, 4000, 8000, 15000, 30000], retries = 0, retryTimer = null, flushing = null;
+  var RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000], retries = 0, retryTimer = null, flushing = null;
   var PHOTO_BYTES = 200 * 1024;
 
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
 
+  var user = document.body.dataset.user || "";
   function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
-  store.keep("csrf", csrf()).catch(function () {});  // for the service worker's Background Sync
+  store.keep("session", {csrf: csrf(), user: user}).catch(function () {});  // for the worker's Background Sync
   function msg(name, value) {
     var text = (form && form.dataset["msg" + name]) || (box && box.dataset["msg" + name]) || "";
     return text.replace(/\{[nm]\}/, value);
@@ -23,7 +24,7 @@
   function flush() {
     if (flushing) return flushing;
     clearTimeout(retryTimer);
-    flushing = sender.flush(csrf()).catch(function () { return "later"; }).then(function (outcome) {
+    flushing = sender.flush(csrf(), user).catch(function () { return "later"; }).then(function (outcome) {
       flushing = null;
       if (outcome === "later") {  // the network is not really back yet: try again soon
         retryTimer = setTimeout(flush, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
@@ -45,6 +46,7 @@
   function render() {
     if (!box) return Promise.resolve();
     return store.queued().then(function (items) {
+      items = items.filter(function (it) { return it.user === user; });
       var waiting = items.filter(function (it) { return it.state !== "attention"; });
       var attention = items.filter(function (it) { return it.state === "attention"; });
       box.hidden = !waiting.length;
@@ -189,7 +191,7 @@
     var body = payload(), name = merchantName(), chosen = ["photo0", "photo1", "photo2"].map(function (n) {
       var f = form.elements[n].files; return f && f[0] ? f[0] : null; });
     var kept = fixing ? fixing.photos || [] : [];
-    var item = {client_id: body.client_id, payload: body, visit_id: null, state: "waiting", seq: Date.now(),
+    var item = {client_id: body.client_id, payload: body, visit_id: null, state: "waiting", seq: Date.now(), user: user,
                 label: name + " " + value("visited_at").replace("T", " ")};
     var submit = form.querySelector('[type="submit"]');
     submit.disabled = true;
