@@ -12,6 +12,7 @@ from crm.auth.scoping import campaign_condition, own_pairs, pair_condition, regi
 from crm.campaigns.models import LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
+from crm.formatting import mask_phone
 from crm.merchants.models import Merchant
 from crm.people.models import User
 from crm.plaques.models import Plaque
@@ -19,7 +20,6 @@ from crm.referrals.models import OPEN_STATUSES, Referral
 from crm.timeutil import local_date, local_today, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
 from crm.visits.operations import can_edit_application, can_edit_visit
-from crm.web import mask_phone
 
 AGENDA_DAYS_AHEAD = 7  # what is due within a week counts as "due"
 AGENDA_LIMIT = 20  # a phone screen or two; the soonest first
