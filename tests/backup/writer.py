@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import sys
-import time
 import uuid
 
 from PIL import Image
@@ -51,7 +50,6 @@ def main(count: int) -> None:
         world = factories.build_world()
         for number in range(count):
             record(world, number)
-            time.sleep(0.01)  # a steady stream, as from people in the field, not one burst
 
 
 if __name__ == "__main__":
