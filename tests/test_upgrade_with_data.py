@@ -25,6 +25,7 @@ from sqlalchemy import MetaData, create_engine, select, text
 
 from crm import create_app
 from crm.campaigns.models import Campaign
+from crm.cli import upgrade_database
 from crm.demo.build import build_demo
 from crm.extensions import db
 from crm.reports.periods import period_choices
@@ -58,12 +59,12 @@ def _figures(app) -> dict:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference():
     """The demo drive at the newest schema, and its figures."""
     url, drop = _new_database()
-    _flask_db_upgrade(url, tmp_path_factory.mktemp("reference"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), freeze(MID_YEAR):
+        upgrade_database()
         build_demo(seed=5, merchants=150, password="Demo-pass-42")
         db.session.remove()
     engine = create_engine(url)

@@ -42,7 +42,8 @@ def snapshot(engine: Engine, folder: str) -> Snapshot:
             return Snapshot(path, *_describe_sqlite(copy))
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
         exported = conn.scalar(text("SELECT pg_export_snapshot()"))
-        _pg_tool(engine, "pg_dump", "--format=custom", f"--snapshot={exported}", f"--file={path}")
+        _pg_tool(engine, "pg_dump", "--format=custom", f"--snapshot={exported}", f"--file={path}",
+                 f"--dbname={_conninfo(engine)}")
         revision, tables = _describe(conn)
     return Snapshot(path, revision, tables)
 
@@ -123,8 +124,6 @@ def _pg_tool(engine: Engine | None, tool: str, *args: str) -> None:
         _check_client_version(engine, program)
         if engine.url.password:
             env["PGPASSWORD"] = engine.url.password
-    if tool == "pg_dump":
-        args = (*args, f"--dbname={_conninfo(engine)}")
     result = subprocess.run([program, *args], env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(f"{tool} failed: {result.stderr.strip()}")
