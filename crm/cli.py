@@ -17,7 +17,8 @@ crm_cli.add_command(users_cli)
 crm_cli.add_command(tokens_cli)
 
 # Areas that add their own commands: each module decorates them with @crm_cli.command(...).
-COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.reminders.commands", "crm.reports.commands")
+COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.intake.commands", "crm.reminders.commands",
+                                     "crm.reports.commands")
 
 
 def load_command_modules() -> None:

@@ -54,6 +54,8 @@ def load_config(instance_path: str) -> dict:
         # The scheduler recomputes the rollup snapshots of the current periods this often.
         "REPORTS_REFRESH_MINUTES": _int("CRM_REPORTS_REFRESH_MINUTES", 10),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),
+        # Public-form submissions (name, credit code, phone, consent) are purged after this many days.
+        "INTAKE_RETENTION_DAYS": _int("CRM_INTAKE_RETENTION_DAYS", 180),
         "HOLIDAYS": [d for d in os.environ.get("CRM_HOLIDAYS", "").split(",") if d],
     }
 

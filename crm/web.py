@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from crm.campaigns.models import Campaign
+from crm.campaigns.queries import chosen_campaign
 from crm.extensions import db, login_manager
 from crm.people.models import User
 from crm.timeutil import to_local, utcnow
@@ -36,6 +38,20 @@ def _load_user_from_token(req):
 
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number query argument, or None when absent or not a number."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def requested_campaign(user) -> Campaign:
+    """The drive named by ?campaign= (404 if not visible), else the latest visible one (404 if none)."""
+    campaign = chosen_campaign(user, int_arg("campaign"))
+    if campaign is None:
+        abort(404)
+    return campaign
 
 
 def _enforce_idle_timeout():
@@ -103,6 +119,9 @@ def register_web(app: Flask) -> None:
     @app.before_request
     def _before():
         g.idle_seconds = app.config["IDLE_TIMEOUT"].total_seconds()
+        # Who acts and from where, for the audit trail (rules never read the request themselves).
+        g.acting_user = current_user
+        g.client_address = request.remote_addr
         return _enforce_idle_timeout()
 
     @app.after_request

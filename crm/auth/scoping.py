@@ -1,11 +1,16 @@
-"""Who may see what: every list and every object load goes through these helpers.
+"""Who may see and do what: every list, every object load and every object check goes through here.
 
 An account manager sees the merchants and work of their own pairs, a liaison those of their
 office's towns, a branch head those of their branch, a lead their drives, an admin everything.
 A user with several roles sees the union. Anything outside is a 404, never a 403: a leak of
 existence is still a leak.
+
+Two shapes only: `*_condition(user)` WHERE clauses that compose into any query, and
+`can_<verb>_<thing>(obj, user)` predicates on one loaded object.
 """
 from __future__ import annotations
+
+from datetime import timedelta
 
 from flask import abort
 from sqlalchemy import false, or_, select, true
@@ -16,6 +21,9 @@ from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
 from crm.regions.models import Region
+from crm.timeutil import utcnow
+
+VISIT_EDIT_WINDOW = timedelta(hours=24)
 
 
 def is_admin(user: User) -> bool:
@@ -134,13 +142,6 @@ def pair_condition(user: User) -> ColumnElement:
     return or_(*parts)
 
 
-def user_condition(user: User) -> ColumnElement:
-    """People a user may look up: their own organization's subtree; leads and admins everyone."""
-    if is_admin(user) or user.has_role("lead"):
-        return true()
-    return or_(User.id == user.id, User.organization_id.in_(user.organization.subtree_ids()))
-
-
 def get_visible(model, object_id, condition: ColumnElement):
     """Load one object by id if the condition lets the user see it, else 404."""
     obj = db.session.scalar(select(model).where(model.id == object_id, condition))
@@ -149,7 +150,140 @@ def get_visible(model, object_id, condition: ColumnElement):
     return obj
 
 
-def can_see_merchant(user: User, merchant: Merchant) -> bool:
+def visible_campaign(campaign_id, user: User) -> Campaign | None:
+    """The drive with this id if the user may see it, else None (the caller answers 404)."""
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+        return None
+    return db.session.scalar(select(Campaign).where(Campaign.id == campaign_id, campaign_condition(user, Campaign.id)))
+
+
+def visible_campaigns(user: User) -> list[Campaign]:
+    """The drives the user may see, newest first."""
+    return list(db.session.scalars(
+        select(Campaign).where(campaign_condition(user, Campaign.id)).order_by(Campaign.starts_on.desc(), Campaign.id)
+    ))
+
+
+def can_lead_campaign(campaign: Campaign, user: User) -> bool:
+    """The drive's leads (and admins) decide for the whole drive."""
+    return is_admin(user) or campaign.id in led_campaign_ids(user)
+
+
+def can_edit_catalogue(user: User) -> bool:
+    """The product catalogue is shared by all drives: admins and the lead of any drive."""
+    return is_admin(user) or (user.has_role("lead") and bool(led_campaign_ids(user)))
+
+
+def can_see_merchant(merchant: Merchant, user: User) -> bool:
     return db.session.scalar(
         select(Merchant.id).where(Merchant.id == merchant.id, merchant_condition(user))
     ) is not None
+
+
+def merchant_in_region(merchant: Merchant, region: Region) -> bool:
+    """Whether the merchant lies in the region, whatever level it is (no query)."""
+    if region.level == "city":
+        return merchant.county is not None and merchant.county.parent_id == region.id
+    column = {"county": merchant.county_id, "town": merchant.town_id, "district": merchant.district_id}
+    return column.get(region.level) == region.id
+
+
+# ---- phones: full numbers only for the people who must call ------------------------------------
+
+def _calling_regions(user: User) -> list[Region]:
+    # Cached on the user object: a list page or an export asks once per row.
+    cached = getattr(user, "_calling_regions", None)
+    if cached is None:
+        cached = [p.region for p in own_pairs(user)]
+        user._calling_regions = cached
+    return cached
+
+
+def can_call_merchant(merchant: Merchant, user: User) -> bool:
+    """The account manager and the liaison of a pair whose area holds the merchant see its phone whole;
+    everyone else (branch heads, leads, admins included) sees it masked."""
+    return any(merchant_in_region(merchant, region) for region in _calling_regions(user))
+
+
+def can_call_applicant(submission, user: User) -> bool:
+    """A public-form applicant's phone: the pair's own account manager and liaison."""
+    pair = submission.pair
+    return user.id in (pair.account_manager_id, pair.liaison_id)
+
+
+def shown_phone(phone: str | None, whole: bool) -> str:
+    from crm.web import mask_phone
+
+    return (phone or "") if whole else mask_phone(phone)
+
+
+def merchant_phone(merchant: Merchant, user: User) -> str:
+    """The operator's phone as this user may see it: whole or masked."""
+    return shown_phone(merchant.operator_phone, can_call_merchant(merchant, user))
+
+
+# ---- object predicates ---------------------------------------------------------------------------
+
+def can_screen_submission(submission, user: User) -> bool:
+    """A public-form submission waiting for screening: the pair's liaison (and admins)."""
+    return is_admin(user) or submission.pair.liaison_id == user.id
+
+
+def _counties_of(region: Region | None) -> set[int]:
+    if region is None:
+        return set()
+    if region.level == "county":
+        return {region.id}
+    if region.level == "city":
+        return {child.id for child in db.session.scalars(
+            select(Region).where(Region.parent_id == region.id, Region.level == "county"))}
+    return {r.id for r in region.ancestors() if r.level == "county"}
+
+
+def can_edit_event(event, user: User) -> bool:
+    """Leads anywhere in their drive; an account manager or liaison in their own pair's county (a joint
+    visit day: their own pair); a branch head or liaison in their organization's county."""
+    campaign = db.session.get(Campaign, event.campaign_id)
+    if can_lead_campaign(campaign, user):
+        return True
+    pairs = [p for p in own_pairs(user) if p.campaign_id == event.campaign_id]
+    counties = {p.county_id for p in pairs}
+    if user.has_role("branch_head", "liaison"):
+        counties |= _counties_of(user.organization.region)
+    if event.kind == "joint_visit_day":
+        pair = db.session.get(LiaisonPair, event.pair_id) if event.pair_id else None
+        if pair is None:
+            return False
+        return pair.id in {p.id for p in pairs} or (user.has_role("branch_head") and pair.county_id in counties)
+    return event.county_id is not None and event.county_id in counties
+
+
+def can_edit_visit(visit, user: User) -> bool:
+    """The author for 24 hours; afterwards only a branch head above the author."""
+    if visit.author_id == user.id and utcnow() - visit.created_at <= VISIT_EDIT_WINDOW:
+        return True
+    return user.has_role("branch_head") and visit.author.organization_id in user.organization.subtree_ids()
+
+
+def can_edit_application(application, user: User) -> bool:
+    """The author, a branch head above the author, or an admin records the bank's decisions."""
+    if application.author_id == user.id or is_admin(user):
+        return True
+    return user.has_role("branch_head") and application.author.organization_id in user.organization.subtree_ids()
+
+
+def can_hand_over_list(referral_list, user: User) -> bool:
+    """Hand over: the office that made the list, or an admin."""
+    return is_admin(user) or (user.has_role("liaison") and referral_list.bureau_org_id in
+                              user.organization.subtree_ids())
+
+
+def can_assign_list(referral_list, user: User) -> bool:
+    return referral_list.handed_over_at is not None and (
+        is_admin(user) or (user.has_role("branch_head") and referral_list.bank_org_id in
+                           user.organization.subtree_ids()))
+
+
+def can_work_referral(referral, user: User) -> bool:
+    """Change an item's status: its account manager, the branch head over it, or an admin."""
+    return referral.assignee_id == user.id or can_assign_list(referral.referral_list, user)

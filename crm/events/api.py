@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.api.core import ApiError, json_body, nullable, obj, page_args, paged, query, route, schema
-from crm.auth.scoping import campaign_condition, pair_condition
+from crm.auth.scoping import pair_condition, visible_campaign
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
@@ -56,9 +56,7 @@ def event_json(e: Event) -> dict:
 
 
 def api_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
-    )
+    campaign = visible_campaign(campaign_id, current_user)
     if campaign is None:
         raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
     return campaign
@@ -126,6 +124,7 @@ def create_event(campaign_id: int):
                            {"pair_id": _("Choose the pair whose day this is.")})
     try:
         event = ops.plan_event(campaign, values, current_user)
+        ops.ensure_in_area(event, current_user)
     except ops.EventError as err:
         db.session.rollback()
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err

@@ -14,7 +14,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from crm import audit
+from crm.auth.scoping import can_edit_event
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.campaigns.queries import campaign_counties
 from crm.events.models import EVENT_KINDS, LEVELS, Event
 from crm.extensions import db
 from crm.regions.models import Region
@@ -57,18 +59,6 @@ def next_month(day: date) -> date:
 
 def quarter_of(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
-
-
-def campaign_counties(campaign: Campaign) -> list[Region]:
-    territory = campaign.territory
-    if territory.level == "county":
-        return [territory]
-    if territory.level != "city":
-        return [r for r in territory.ancestors() if r.level == "county"]
-    return list(db.session.scalars(
-        select(Region).where(Region.parent_id == territory.id, Region.level == "county").order_by(Region.code,
-                                                                                                  Region.name)
-    ))
 
 
 # ---- validation --------------------------------------------------------------------------------
@@ -172,6 +162,14 @@ def plan_event(campaign: Campaign, values: dict, actor) -> Event:
             link_day_visits(event)
     audit.record_create(event, AUDITED_FIELDS, summary=describe(event), actor=actor)
     return event
+
+
+def ensure_in_area(event: Event, user) -> None:
+    """Refuse an event planned (or moved) outside the user's own county or pair; leads plan anywhere."""
+    db.session.flush()
+    if not can_edit_event(event, user):
+        field = "pair_id" if event.kind == "joint_visit_day" else "county_id"
+        raise EventError({field: _("You may plan events only in your own county or pair.")})
 
 
 def update_plan(event: Event, values: dict, actor) -> dict:

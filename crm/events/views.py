@@ -6,24 +6,26 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition, get_visible, pair_condition, work_condition
+from crm.auth.scoping import (
+    campaign_condition,
+    can_edit_event,
+    can_lead_campaign,
+    get_visible,
+    pair_condition,
+    work_condition,
+)
 from crm.campaigns.models import LiaisonPair
+from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
 from crm.events.forms import EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
-from crm.events.queries import (
-    events_for,
-    int_arg,
-    leads_campaign,
-    linked_visits,
-    pair_joint_days,
-    requested_campaign,
-)
+from crm.events.queries import events_for, linked_visits, pair_joint_days
 from crm.extensions import db
 from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
+from crm.web import int_arg, requested_campaign
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -38,21 +40,13 @@ def _visible_pairs(campaign) -> list[LiaisonPair]:
     ).order_by(LiaisonPair.name)))
 
 
-def can_edit(event: Event) -> bool:
-    """The drive's leads, whoever planned it, and for a joint visit day both members of the pair."""
-    if leads_campaign(current_user, event.campaign) or event.created_by_id == current_user.id:
-        return True
-    pair = event.pair
-    return pair is not None and current_user.id in (pair.account_manager_id, pair.liaison_id)
-
-
 def _load(event_id: int) -> Event:
     return get_visible(Event, event_id, campaign_condition(current_user, Event.campaign_id))
 
 
 def _editable(event_id: int) -> Event:
     event = _load(event_id)
-    if not can_edit(event):
+    if not can_edit_event(event, current_user):
         abort(404)
     return event
 
@@ -68,7 +62,7 @@ def index():
     behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
     my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]
     return render_template("events/index.html", campaign=campaign, page=page, filters=filters,
-                           counties=ops.campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
+                           counties=campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
 
 
 def _event_form(campaign, event: Event | None = None) -> EventForm:
@@ -76,7 +70,7 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
     places = [(rid, path) for rid, path in place_choices() if path.split(" / ")[0] in county_names]
-    return EventForm(obj=event, pairs=pairs, places=places, counties=ops.campaign_counties(campaign))
+    return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 
 def _show_errors(form, err: ops.EventError) -> None:
@@ -102,6 +96,7 @@ def create():
             abort(404)
         try:
             event = ops.plan_event(campaign, values, current_user)
+            ops.ensure_in_area(event, current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -118,7 +113,7 @@ def detail(event_id: int):
     event = _load(event_id)
     visits = linked_visits(event, work_condition(current_user, Visit, Visit.author_id))
     return render_template("events/detail.html", event=event, visits=visits, photos=ops.event_photos(event),
-                           can_edit=can_edit(event))
+                           can_edit=can_edit_event(event, current_user))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -129,6 +124,7 @@ def edit(event_id: int):
     if form.validate_on_submit():
         try:
             ops.update_plan(event, form.values(), current_user)
+            ops.ensure_in_area(event, current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -199,7 +195,7 @@ def joint_days():
     pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
     cells = ops.month_cells(campaign, [p.id for p in pairs])
     return render_template("events/joint_days.html", campaign=campaign, pairs=pairs, cells=cells,
-                           months=ops.drive_months(campaign), counties=ops.campaign_counties(campaign),
+                           months=ops.drive_months(campaign), counties=campaign_counties(campaign),
                            county_id=county_id)
 
 
@@ -211,4 +207,4 @@ def pair(pair_id: int):
     cells = ops.month_cells(the_pair.campaign, [the_pair.id])[the_pair.id]
     member = current_user.id in (the_pair.account_manager_id, the_pair.liaison_id)
     return render_template("events/pair.html", pair=the_pair, cells=cells, days=pair_joint_days(the_pair),
-                           can_plan=member or leads_campaign(current_user, the_pair.campaign))
+                           can_plan=member or can_lead_campaign(the_pair.campaign, current_user))

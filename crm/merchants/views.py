@@ -5,7 +5,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from crm.auth.scoping import get_visible, merchant_condition
+from crm import audit
+from crm.auth.scoping import get_visible, merchant_condition, merchant_phone
 from crm.extensions import db
 from crm.merchants import operations
 from crm.merchants.forms import MerchantForm
@@ -22,6 +23,12 @@ EDITOR_ROLES = ("admin", "liaison", "account_manager")
 
 def blueprints():
     return [bp]
+
+
+@bp.app_template_global()
+def phone_of(merchant: Merchant) -> str:
+    """The operator's phone as the signed-in user may see it (whole only for the pair who calls)."""
+    return merchant_phone(merchant, current_user)
 
 
 def _int_arg(name: str) -> int | None:
@@ -49,6 +56,8 @@ def index():
 @login_required
 def detail(merchant_id: int):
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    audit.record("view", merchant, summary=merchant.name)  # access audit: who opened whose personal data
+    db.session.commit()
     return render_template("merchants/detail.html", merchant=merchant,
                            timeline=merchant_timeline(merchant, current_user), today=local_today(),
                            can_edit=current_user.has_role("admin", "liaison"))

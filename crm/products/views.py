@@ -6,25 +6,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import get_visible, led_campaign_ids, merchant_condition
-from crm.events.operations import campaign_counties
-from crm.events.queries import requested_campaign, visible_campaigns
+from crm.auth.scoping import can_edit_catalogue, get_visible, merchant_condition
+from crm.campaigns.queries import campaign_counties, visible_campaigns
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.products import operations as ops
 from crm.products.forms import ProductForm
 from crm.products.models import Product
 from crm.timeutil import local_today
+from crm.web import requested_campaign
 
 bp = Blueprint("products", __name__)
 
 
 def blueprints():
     return [bp]
-
-
-def can_edit_catalogue(user) -> bool:
-    return user.has_role("admin") or (user.has_role("lead") and bool(led_campaign_ids(user)))
 
 
 @bp.get("/products/")

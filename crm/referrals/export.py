@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from crm import audit
+from crm.auth.scoping import can_call_merchant, merchant_phone
 from crm.extensions import db
 from crm.imports.xlsx import safe_cell
 from crm.labels import label
 from crm.people.models import User
 from crm.referrals.models import ReferralList
 from crm.referrals.operations import progress
-from crm.referrals.queries import items_for, may_see_phones, referral_condition
-from crm.web import mask_phone
+from crm.referrals.queries import items_for, referral_condition
 
 
 def export_list(referral_list: ReferralList, user: User, target) -> int:
@@ -33,18 +33,18 @@ def export_list(referral_list: ReferralList, user: User, target) -> int:
     sheet = workbook.create_sheet(_("Items"))
     sheet.append([_("Credit code"), _("Name"), _("Operator"), _("Phone"), _("Town"), _("Trade"), _("Tier"),
                   _("Status"), _("Account manager"), _("Deadline"), _("Reason for closing"), _("Note")])
-    phones = may_see_phones(user)
-    rows = 0
+    rows = full_phones = 0
     for referral in db.session.scalars(items_for(user, referral_list)):
         m = referral.merchant
         sheet.append([safe_cell(v) for v in (
-            m.credit_code, m.name, m.operator_name, m.operator_phone if phones else mask_phone(m.operator_phone),
+            m.credit_code, m.name, m.operator_name, merchant_phone(m, user),
             m.town.name if m.town else "", label("trade", m.trade), label("tier", m.tier),
             label("referral_status", referral.status), referral.assignee.display_name if referral.assignee else "",
             referral.deadline_on, label("closed_reason", referral.closed_reason) if referral.closed_reason else "",
             referral.closed_note or "")])
         rows += 1
+        full_phones += can_call_merchant(m, user)
     workbook.save(target)
     audit.record("export", referral_list, summary=referral_list.name, actor=user,
-                 changes={"rows": rows, "phones": "full" if phones else "masked"})
+                 changes={"rows": rows, "full_phones": full_phones})
     return rows

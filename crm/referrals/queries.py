@@ -57,28 +57,6 @@ def referral_condition(user: User) -> ColumnElement:
     return or_(*parts) if parts else false()
 
 
-def may_see_phones(user: User) -> bool:
-    """Operators' phones are personal data: only the bank people who call them see them whole."""
-    return user.has_role("account_manager", "branch_head")
-
-
-def can_manage_list(user: User, referral_list: ReferralList) -> bool:
-    """Hand over: the office that made the list, or an admin."""
-    return is_admin(user) or (user.has_role("liaison") and referral_list.bureau_org_id in
-                              user.organization.subtree_ids())
-
-
-def can_assign(user: User, referral_list: ReferralList) -> bool:
-    return referral_list.handed_over_at is not None and (
-        is_admin(user) or (user.has_role("branch_head") and referral_list.bank_org_id in
-                           user.organization.subtree_ids()))
-
-
-def can_work(user: User, referral: Referral) -> bool:
-    """Change an item's status: its account manager, the branch head over it, or an admin."""
-    return referral.assignee_id == user.id or can_assign(user, referral.referral_list)
-
-
 def items_for(user: User, referral_list: ReferralList, status: str | None = None, overdue: bool = False,
               town_id: int | None = None):
     """The items of a list the user may see, with their merchant, for the list's page and export."""

@@ -17,7 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from crm import audit
-from crm.auth.scoping import campaign_condition, can_see_merchant
+from crm.auth.scoping import can_see_merchant, visible_campaign
 from crm.campaigns.models import TRADES, Campaign, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
@@ -32,7 +32,6 @@ from crm.timeutil import local_date, local_today, to_utc_naive, utcnow
 from crm.visits.models import VISIT_KINDS, Application, FollowUp, Need, Photo, Visit
 from crm.visits.payload import Conflict, Invalid, NotFound, Reader, body_hash
 
-EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
 MAX_PHOTOS = 3
 MAX_NEEDS = 20
@@ -74,27 +73,23 @@ def pair_for(pairs: list[LiaisonPair], campaign_id: int, merchant: Merchant) -> 
     return next((p for p in pairs if p.campaign_id == campaign_id and p.region_id in places), None)
 
 
-def visible_campaign(user: User, campaign_id, pairs: list[LiaisonPair] = ()) -> Campaign:
+def _campaign(user: User, campaign_id, pairs: list[LiaisonPair]) -> Campaign:
     """The drive, if the user may see it; a drive of the user's own pair needs no further look-up."""
-    campaign = None
-    if isinstance(campaign_id, int) and not isinstance(campaign_id, bool):
-        campaign = db.session.get(Campaign, campaign_id)
-    if campaign is not None and not any(p.campaign_id == campaign.id for p in pairs):
-        campaign = db.session.scalar(
-            select(Campaign).where(Campaign.id == campaign.id, campaign_condition(user, Campaign.id)))
+    campaign = next((p.campaign for p in pairs if p.campaign_id == campaign_id), None)
+    campaign = campaign or visible_campaign(campaign_id, user)
     if campaign is None:
         raise NotFound(_("No such drive, or not one you may see."))
     return campaign
 
 
-def visible_merchant(user: User, credit_code: str | None, pairs: list[LiaisonPair] = ()) -> Merchant:
+def _merchant(user: User, credit_code: str | None, pairs: list[LiaisonPair] = ()) -> Merchant:
     """The merchant, if the user may see it; one in the user's own pair's area needs no further look-up
     (scoping gives account managers and liaisons their pairs' areas)."""
     merchant = merchant_ops.find_by_code(credit_code) if credit_code else None
     if merchant is not None:
         places = {merchant.county_id, merchant.town_id, merchant.district_id}
         own = user.has_role("account_manager", "liaison") and any(p.region_id in places for p in pairs)
-        if not own and not can_see_merchant(user, merchant):
+        if not own and not can_see_merchant(merchant, user):
             merchant = None
     if merchant is None:
         raise NotFound(_("No such merchant, or not one you may see."))
@@ -189,7 +184,7 @@ def _new_merchant(author: User, m: Reader, existing: Merchant | None, pairs: lis
         return existing
     merchant = merchant_ops.create_merchant({**values, **merchant_ops.location_of(region)}, actor=author)
     db.session.flush()
-    if not can_see_merchant(author, merchant):
+    if not can_see_merchant(merchant, author):
         m.fail("region_id", _("That place is outside your area."))
     return merchant
 
@@ -210,18 +205,16 @@ def _resolve_merchant(author: User, r: Reader, pairs: list[LiaisonPair]) -> Merc
         r.fail("merchant.credit_code", _("Choose a merchant or enter a credit code."))
         return None
     registering = any(key != "credit_code" for key in m.data)
-    if not registering:
+    existing = merchant_ops.find_by_code(m.data["credit_code"])
+    if not registering or (existing is not None and not can_see_merchant(existing, author)):
+        # A code the user cannot use answers the same whether or not it exists elsewhere: no oracle.
         try:
-            return visible_merchant(author, m.data["credit_code"], pairs)
+            return _merchant(author, m.data["credit_code"], pairs)
         except NotFound as err:
             if not r.errors:
                 raise
             m.fail("credit_code", str(err))  # the body is invalid anyway: say everything at once
             return None
-    existing = merchant_ops.find_by_code(m.data["credit_code"])
-    if existing is not None and not can_see_merchant(author, existing):
-        m.fail("credit_code", _("A merchant with this credit code is already registered."))
-        return None
     return _new_merchant(author, m, existing, pairs)
 
 
@@ -235,7 +228,7 @@ def record_visit(author: User, payload: dict) -> tuple[Visit, bool]:
     if stored is not None:
         return stored, False
     pairs = user_pairs(author)
-    campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
+    campaign = _campaign(author, payload.get("campaign_id"), pairs)
     pairs = [p for p in pairs if p.campaign_id == campaign.id]
     values = _read_visit_fields(r, campaign)
     location = _read_location(r)
@@ -279,13 +272,6 @@ def _plan_follow_up(visit: Visit, next_on: date | None) -> None:
         db.session.add(FollowUp(campaign_id=visit.campaign_id, merchant_id=visit.merchant_id,
                                 assignee_id=visit.author_id, due_on=next_on, status="planned",
                                 source_visit_id=visit.id))
-
-
-def can_edit_visit(visit: Visit, user: User) -> bool:
-    """The author for 24 hours; afterwards only a branch head above the author."""
-    if visit.author_id == user.id and utcnow() - visit.created_at <= EDIT_WINDOW:
-        return True
-    return user.has_role("branch_head") and visit.author.organization_id in user.organization.subtree_ids()
 
 
 def update_visit(visit: Visit, editor: User, payload: dict) -> dict:
@@ -355,9 +341,9 @@ def create_application(author: User, payload: dict) -> tuple[Application, bool]:
     if stored is not None:
         return stored, False
     pairs = user_pairs(author)
-    campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
+    campaign = _campaign(author, payload.get("campaign_id"), pairs)
     code = r.text("credit_code", 32, required=True)
-    merchant = visible_merchant(author, code, pairs) if code else None
+    merchant = _merchant(author, code, pairs) if code else None
     applied_on = r.day("applied_on", required=True)
     if applied_on is not None and applied_on > local_today():
         r.fail("applied_on", _("Cannot be in the future."))
@@ -393,13 +379,6 @@ def _need_id(r: Reader, merchant: Merchant) -> int | None:
 
 OUTCOME_FIELDS = ("granted_amount", "rate", "granted_on", "declined_reason", "declined_on", "drawn_amount",
                   "drawn_on", "first_time_borrower")
-
-
-def can_edit_application(application: Application, user: User) -> bool:
-    """The author, a branch head above the author, or an admin records the bank's decisions."""
-    if application.author_id == user.id or user.has_role("admin"):
-        return True
-    return user.has_role("branch_head") and application.author.organization_id in user.organization.subtree_ids()
 
 
 def update_application(application: Application, editor: User, payload: dict) -> dict:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.auth.scoping import campaign_condition, work_condition
+from crm.auth.scoping import campaign_condition, can_edit_application, can_edit_visit, work_condition
 from crm.campaigns.models import LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
@@ -17,7 +17,6 @@ from crm.plaques.models import Plaque
 from crm.referrals.models import OPEN_STATUSES, Referral
 from crm.timeutil import local_date, local_today
 from crm.visits.models import Application, FollowUp, Need, Visit
-from crm.visits.operations import can_edit_application, can_edit_visit
 
 AGENDA_DAYS_AHEAD = 7  # what is due within a week counts as "due"
 AGENDA_LIMIT = 20  # a phone screen or two; the soonest first

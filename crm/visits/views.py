@@ -10,7 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import get_visible, merchant_condition, work_condition
+from crm.auth.scoping import (
+    can_edit_application,
+    can_edit_visit,
+    get_visible,
+    merchant_condition,
+    work_condition,
+)
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.timeutil import local_now, local_today, to_local
@@ -101,7 +107,7 @@ def _store_form_photos(visit: Visit) -> None:
 
 def _editable_visit(visit_id: int) -> Visit:
     visit = get_visible(Visit, visit_id, work_condition(current_user, Visit, Visit.author_id))
-    if not operations.can_edit_visit(visit, current_user):
+    if not can_edit_visit(visit, current_user):
         abort(403)
     return visit
 
@@ -178,7 +184,7 @@ def application_new():
 def application_outcome(application_id: int):
     application = get_visible(Application, application_id,
                               work_condition(current_user, Application, Application.author_id))
-    if not operations.can_edit_application(application, current_user):
+    if not can_edit_application(application, current_user):
         abort(403)
     errors: dict = {}
     if request.method == "POST":
