@@ -169,8 +169,8 @@ def can_lead_campaign(campaign: Campaign, user: User) -> bool:
     return is_admin(user) or campaign.id in led_campaign_ids(user)
 
 
-def can_edit_catalogue(user: User) -> bool:
-    """The product catalogue is shared by all drives: admins and the lead of any drive."""
+def leads_any_campaign(user: User) -> bool:
+    """Settings shared by all drives (the product catalogue, reminder rules): admins and any drive's lead."""
     return is_admin(user) or (user.has_role("lead") and bool(led_campaign_ids(user)))
 
 
@@ -223,6 +223,11 @@ def merchant_phone(merchant: Merchant, user: User) -> str:
 
 
 # ---- object predicates ---------------------------------------------------------------------------
+
+def can_edit_merchant(merchant: Merchant, user: User) -> bool:
+    """Registry data is the bureau's: admins, and liaisons for the merchants they see."""
+    return is_admin(user) or (user.has_role("liaison") and can_see_merchant(merchant, user))
+
 
 def can_screen_submission(submission, user: User) -> bool:
     """A public-form submission waiting for screening: the pair's liaison (and admins)."""

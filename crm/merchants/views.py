@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
-from crm.auth.scoping import get_visible, merchant_condition, merchant_phone
+from crm.auth.scoping import can_edit_merchant, get_visible, merchant_condition, merchant_phone
 from crm.extensions import db
 from crm.merchants import operations
 from crm.merchants.forms import MerchantForm
@@ -60,7 +60,7 @@ def detail(merchant_id: int):
     db.session.commit()
     return render_template("merchants/detail.html", merchant=merchant,
                            timeline=merchant_timeline(merchant, current_user), today=local_today(),
-                           can_edit=current_user.has_role("admin", "liaison"))
+                           can_edit=can_edit_merchant(merchant, current_user))
 
 
 def _form_region(form: MerchantForm) -> Region:
@@ -101,9 +101,9 @@ def create():
 @bp.route("/<int:merchant_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(merchant_id: int):
-    if not current_user.has_role("admin", "liaison"):
-        abort(404)
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    if not can_edit_merchant(merchant, current_user):
+        abort(404)
     form = MerchantForm(obj=merchant, place_choices=place_choices())
     if request.method == "GET":
         form.region_id.data = merchant.district_id or merchant.town_id

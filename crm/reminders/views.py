@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm import audit
-from crm.auth.scoping import is_admin, led_campaign_ids
+from crm.auth.scoping import is_admin, leads_any_campaign, led_campaign_ids
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reminders import operations, scheduler
@@ -48,7 +48,7 @@ def inbox():
     return render_template("reminders/inbox.html", page=page, unread_only=unread_only,
                            titles=TITLES, unread=operations.unread_count(current_user),
                            can_run=is_admin(current_user),
-                           can_tune=is_admin(current_user) or bool(led_campaign_ids(current_user)))
+                           can_tune=leads_any_campaign(current_user))
 
 
 @bp.post("/<int:reminder_id>/read")
