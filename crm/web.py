@@ -95,12 +95,6 @@ def iso_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-def mask_phone(value: str | None) -> str:
-    if not value:
-        return "—"
-    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
-
-
 def register_web(app: Flask) -> None:
     from crm import labels
     from crm.menu import menu_for
@@ -131,7 +125,7 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    app.jinja_env.filters.update(money=money, wan=wan, local_dt=local_dt, iso_date=iso_date, mask_phone=mask_phone)
+    app.jinja_env.filters.update(money=money, wan=wan, local_dt=local_dt, iso_date=iso_date)
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale)

@@ -13,15 +13,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
+from crm.events.models import Event
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
+from crm.referrals.models import IntakeSubmission, Referral, ReferralList
 from crm.regions.models import Region
 from crm.timeutil import utcnow
+from crm.visits.models import Application, Visit
 
 VISIT_EDIT_WINDOW = timedelta(hours=24)
 
@@ -142,6 +146,60 @@ def pair_condition(user: User) -> ColumnElement:
     return or_(*parts)
 
 
+# ---- referral lists and items -------------------------------------------------------------------
+# Liaisons see the lists of their office (and the items on their towns' merchants), branch heads
+# the lists handed to their branch or below, account managers the items assigned to them, leads
+# their drives, admins everything.
+
+def _branch(user: User) -> ColumnElement:
+    return ReferralList.bank_org_id.in_(user.organization.subtree_ids()) & ReferralList.handed_over_at.is_not(None)
+
+
+def list_condition(user: User) -> ColumnElement:
+    """A WHERE clause on ReferralList keeping the lists the user may open."""
+    if is_admin(user):
+        return true()
+    parts = []
+    item = aliased(Referral)  # so the condition also works in a query that joins the items
+    if user.has_role("lead"):
+        parts.append(ReferralList.campaign_id.in_(led_campaign_ids(user)))
+    if user.has_role("liaison"):
+        on_my_merchants = exists().where(
+            item.list_id == ReferralList.id, item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+        parts.append(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | on_my_merchants)
+    if user.has_role("branch_head"):
+        parts.append(_branch(user))
+    if user.has_role("account_manager"):
+        parts.append(exists().where(item.list_id == ReferralList.id, item.assignee_id == user.id))
+    return or_(*parts) if parts else false()
+
+
+def referral_condition(user: User) -> ColumnElement:
+    """A WHERE clause on Referral keeping the items the user may see."""
+    if is_admin(user):
+        return true()
+    parts = []
+    if user.has_role("lead"):
+        parts.append(Referral.campaign_id.in_(led_campaign_ids(user)))
+    if user.has_role("liaison"):
+        own_lists = select(ReferralList.id).where(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()))
+        parts.append(Referral.list_id.in_(own_lists)
+                     | Referral.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+    if user.has_role("branch_head"):
+        parts.append(Referral.list_id.in_(select(ReferralList.id).where(_branch(user))))
+    if user.has_role("account_manager"):
+        parts.append(Referral.assignee_id == user.id)
+    return or_(*parts) if parts else false()
+
+
+def led_campaign_condition(user: User) -> ColumnElement:
+    """The drives a user administers: all for an admin, the ones they lead for a lead."""
+    if is_admin(user):
+        return true()
+    ids = led_campaign_ids(user)
+    return Campaign.id.in_(ids) if ids else false()
+
+
 def get_visible(model, object_id, condition: ColumnElement):
     """Load one object by id if the condition lets the user see it, else 404."""
     obj = db.session.scalar(select(model).where(model.id == object_id, condition))
@@ -155,13 +213,6 @@ def visible_campaign(campaign_id, user: User) -> Campaign | None:
     if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
         return None
     return db.session.scalar(select(Campaign).where(Campaign.id == campaign_id, campaign_condition(user, Campaign.id)))
-
-
-def visible_campaigns(user: User) -> list[Campaign]:
-    """The drives the user may see, newest first."""
-    return list(db.session.scalars(
-        select(Campaign).where(campaign_condition(user, Campaign.id)).order_by(Campaign.starts_on.desc(), Campaign.id)
-    ))
 
 
 def can_lead_campaign(campaign: Campaign, user: User) -> bool:
@@ -205,16 +256,19 @@ def can_call_merchant(merchant: Merchant, user: User) -> bool:
     return any(merchant_in_region(merchant, region) for region in _calling_regions(user))
 
 
-def can_call_applicant(submission, user: User) -> bool:
+def can_call_applicant(submission: IntakeSubmission, user: User) -> bool:
     """A public-form applicant's phone: the pair's own account manager and liaison."""
     pair = submission.pair
     return user.id in (pair.account_manager_id, pair.liaison_id)
 
 
 def shown_phone(phone: str | None, whole: bool) -> str:
-    from crm.web import mask_phone
-
-    return (phone or "") if whole else mask_phone(phone)
+    """The number itself, or its first three and last four digits (139****5678)."""
+    if whole:
+        return phone or "—"
+    if not phone:
+        return "—"
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****"
 
 
 def merchant_phone(merchant: Merchant, user: User) -> str:
@@ -229,7 +283,7 @@ def can_edit_merchant(merchant: Merchant, user: User) -> bool:
     return is_admin(user) or (user.has_role("liaison") and can_see_merchant(merchant, user))
 
 
-def can_screen_submission(submission, user: User) -> bool:
+def can_screen_submission(submission: IntakeSubmission, user: User) -> bool:
     """A public-form submission waiting for screening: the pair's liaison (and admins)."""
     return is_admin(user) or submission.pair.liaison_id == user.id
 
@@ -245,7 +299,7 @@ def _counties_of(region: Region | None) -> set[int]:
     return {r.id for r in region.ancestors() if r.level == "county"}
 
 
-def can_edit_event(event, user: User) -> bool:
+def can_edit_event(event: Event, user: User) -> bool:
     """Leads anywhere in their drive; an account manager or liaison in their own pair's county (a joint
     visit day: their own pair); a branch head or liaison in their organization's county."""
     campaign = db.session.get(Campaign, event.campaign_id)
@@ -263,32 +317,32 @@ def can_edit_event(event, user: User) -> bool:
     return event.county_id is not None and event.county_id in counties
 
 
-def can_edit_visit(visit, user: User) -> bool:
+def can_edit_visit(visit: Visit, user: User) -> bool:
     """The author for 24 hours; afterwards only a branch head above the author."""
     if visit.author_id == user.id and utcnow() - visit.created_at <= VISIT_EDIT_WINDOW:
         return True
     return user.has_role("branch_head") and visit.author.organization_id in user.organization.subtree_ids()
 
 
-def can_edit_application(application, user: User) -> bool:
+def can_edit_application(application: Application, user: User) -> bool:
     """The author, a branch head above the author, or an admin records the bank's decisions."""
     if application.author_id == user.id or is_admin(user):
         return True
     return user.has_role("branch_head") and application.author.organization_id in user.organization.subtree_ids()
 
 
-def can_hand_over_list(referral_list, user: User) -> bool:
+def can_hand_over_list(referral_list: ReferralList, user: User) -> bool:
     """Hand over: the office that made the list, or an admin."""
     return is_admin(user) or (user.has_role("liaison") and referral_list.bureau_org_id in
                               user.organization.subtree_ids())
 
 
-def can_assign_list(referral_list, user: User) -> bool:
+def can_assign_list(referral_list: ReferralList, user: User) -> bool:
     return referral_list.handed_over_at is not None and (
         is_admin(user) or (user.has_role("branch_head") and referral_list.bank_org_id in
                            user.organization.subtree_ids()))
 
 
-def can_work_referral(referral, user: User) -> bool:
+def can_work_referral(referral: Referral, user: User) -> bool:
     """Change an item's status: its account manager, the branch head over it, or an admin."""
     return referral.assignee_id == user.id or can_assign_list(referral.referral_list, user)

@@ -6,7 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
-from crm.auth.scoping import can_edit_merchant, get_visible, merchant_condition, merchant_phone
+from crm.auth.scoping import (
+    can_edit_merchant,
+    can_see_merchant,
+    get_visible,
+    merchant_condition,
+    merchant_phone,
+)
 from crm.extensions import db
 from crm.merchants import operations
 from crm.merchants.forms import MerchantForm
@@ -73,7 +79,10 @@ def _form_region(form: MerchantForm) -> Region:
 def _save(form: MerchantForm, merchant: Merchant | None) -> Merchant | None:
     existing = operations.find_by_code(form.credit_code.data)
     if existing is not None and existing is not merchant:
-        form.credit_code.errors.append(_("A merchant with this credit code is already registered."))
+        # Only a merchant the user may see is named as such: elsewhere the code answers like any unusable one.
+        form.credit_code.errors.append(_("A merchant with this credit code is already registered.")
+                                       if can_see_merchant(existing, current_user)
+                                       else _("No such merchant, or not one you may see."))
         return None
     values = {**form.values(), **operations.location_of(_form_region(form))}
     if merchant is None:

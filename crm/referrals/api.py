@@ -7,11 +7,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
-from crm.auth.scoping import can_assign_list, can_work_referral, visible_campaign
+from crm.auth.scoping import (
+    can_assign_list,
+    can_work_referral,
+    list_condition,
+    referral_condition,
+    visible_campaign,
+)
 from crm.extensions import db
 from crm.referrals import operations
 from crm.referrals.models import CLOSED_REASONS, Referral, ReferralList
-from crm.referrals.queries import list_condition, referral_condition
 from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")

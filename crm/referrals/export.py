@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from crm import audit
-from crm.auth.scoping import can_call_merchant, merchant_phone
+from crm.auth.scoping import can_call_merchant, merchant_phone, referral_condition
 from crm.extensions import db
 from crm.imports.xlsx import safe_cell
 from crm.labels import label
 from crm.people.models import User
 from crm.referrals.models import ReferralList
 from crm.referrals.operations import progress
-from crm.referrals.queries import items_for, referral_condition
+from crm.referrals.queries import items_for
 
 
 def export_list(referral_list: ReferralList, user: User, target) -> int:

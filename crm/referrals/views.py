@@ -11,7 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from crm import audit
-from crm.auth.scoping import can_assign_list, can_hand_over_list, can_work_referral, get_visible
+from crm.auth.scoping import (
+    can_assign_list,
+    can_hand_over_list,
+    can_work_referral,
+    get_visible,
+    list_condition,
+    referral_condition,
+)
 from crm.campaigns.models import Campaign
 from crm.campaigns.queries import visible_campaigns
 from crm.extensions import db
@@ -21,7 +28,7 @@ from crm.referrals import operations
 from crm.referrals.export import export_list
 from crm.referrals.forms import AssignForm, BuildForm, ReassignForm, StatusForm
 from crm.referrals.models import Referral, ReferralList
-from crm.referrals.queries import items_for, list_condition, referral_condition
+from crm.referrals.queries import items_for
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today

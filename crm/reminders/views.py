@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm import audit
-from crm.auth.scoping import is_admin, leads_any_campaign, led_campaign_ids
+from crm.auth.scoping import is_admin, leads_any_campaign, led_campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reminders import operations, scheduler
@@ -74,10 +74,8 @@ def mark_all_read():
 # ---- per-drive settings: admins and the drive's leads ------------------------------------------
 
 def _editable_campaigns():
-    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id)
-    if not is_admin(current_user):
-        stmt = stmt.where(Campaign.id.in_(led_campaign_ids(current_user)))
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(select(Campaign).where(led_campaign_condition(current_user))
+                              .order_by(Campaign.starts_on.desc(), Campaign.id)).all()
 
 
 @bp.get("/settings")

@@ -127,6 +127,20 @@ def test_registering_a_code_that_exists_elsewhere_answers_like_any_unusable_code
     assert db.session.scalar(select(func.count(Merchant.id))) == len(world.merchants)
 
 
+def test_the_merchant_form_names_only_a_merchant_the_user_may_see(world, browser_as):
+    liaison = browser_as(world.users["liaison_a1"])
+
+    def create(code):
+        return liaison.post("/merchants/new", data={
+            "credit_code": code, "name": "新店", "kind": "individual", "trade": "other",
+            "registry_status": "operating", "region_id": str(world.towns[0].id)}).get_data(as_text=True)
+
+    assert "already registered" in create(world.merchants["m_a1"].credit_code)
+    elsewhere = create(world.merchants["m_b1"].credit_code)
+    assert "already registered" not in elsewhere and "No such merchant, or not one you may see." in elsewhere
+    assert db.session.scalar(select(func.count(Merchant.id))) == len(world.merchants)
+
+
 # ---- phones: whole for the pair who calls, masked for everyone else -------------------------------
 
 CALLERS = {"am_a1", "liaison_a1"}

@@ -69,7 +69,8 @@ def test_unknown_code_waits_for_the_liaison_then_lands(world, pair, client, logi
     assert screen(other, stored, "accept").status_code == 404
     assert db.session.get(IntakeSubmission, stored.id).status == "pending"
     # The pair's liaison accepts: a self-reported merchant, on the pair's list for its account manager.
-    liaison = login(world.users["liaison_a1"])
+    liaison = app.test_client()
+    login_as(liaison, world.users["liaison_a1"])
     assert "/accept" in liaison.get(f"/pairs/{pair.id}/submissions").get_data(as_text=True)
     assert screen(liaison, stored, "accept").status_code == 302
     merchant = db.session.scalar(select(Merchant).where(Merchant.credit_code == GOOD_CODE))
