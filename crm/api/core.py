@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from crm.auth.scoping import visible_campaign
+from crm.campaigns.models import Campaign
 from crm.extensions import csrf
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,6 +75,14 @@ def page_args(default_size: int = 50, max_size: int = 200) -> tuple[int, int]:
         raise ApiError(422, "invalid", _("page and per_page must be whole numbers"),
                        {"page": _("must be a whole number")}) from exc
     return page, size
+
+
+def api_campaign(campaign_id: int) -> Campaign:
+    """The drive named in the URL if the user may see it, else a 404 (the same for both, no oracle)."""
+    campaign = visible_campaign(campaign_id, current_user)
+    if campaign is None:
+        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
+    return campaign
 
 
 # ---- OpenAPI registry -------------------------------------------------------------------------

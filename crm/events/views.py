@@ -1,7 +1,7 @@
 """Event pages: the list, planning and holding an event, a pair's month strip, the drive's grid, quotas."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
-from crm.web import int_arg, requested_campaign
+from crm.web import int_arg, photo_response, requested_campaign
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -91,11 +91,8 @@ def create():
         form.pair_id.data = int_arg("pair")
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
-        values = form.values()
-        if values["kind"] == "joint_visit_day" and values["pair_id"] not in {p.id for p in _visible_pairs(campaign)}:
-            abort(404)
         try:
-            event = ops.plan_event(campaign, values, current_user)
+            event = ops.plan_event(campaign, form.values(), current_user)
             ops.ensure_in_area(event, current_user)
         except ops.EventError as err:
             db.session.rollback()
@@ -175,7 +172,7 @@ def photo(photo_id: int):
     if stored is None or stored.event_id is None:
         abort(404)
     _load(stored.event_id)
-    return send_file(photo_path(stored), mimetype="image/jpeg", max_age=3600)
+    return photo_response(photo_path(stored))
 
 
 @bp.get("/quotas")

@@ -13,6 +13,7 @@ from crm.reports import charts, export, operations, snapshots
 from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
+from crm.web import int_arg
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -26,14 +27,9 @@ def figure_value(key: str, value) -> str:
     return display(key, value)
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _load():
     """The drive, the user's root in it, the period and the drill-down region asked for."""
-    found = operations.campaign_for(current_user, _int_arg("campaign"))
+    found = operations.campaign_for(current_user, int_arg("campaign"))
     if found is None:
         abort(404)
     campaign, root = found
@@ -42,7 +38,7 @@ def _load():
     except PeriodError as err:
         flash(str(err), "error")
         period = parse_period("all", campaign)
-    region = operations.region_for(root, _int_arg("region"))
+    region = operations.region_for(root, int_arg("region"))
     if region is None:
         abort(404)
     return campaign, root, period, region
@@ -51,7 +47,7 @@ def _load():
 @bp.get("/")
 @login_required
 def dashboard():
-    if _int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
+    if int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
         return render_template("reports/none.html")
     campaign, root, period, region = _load()
     view = request.args.get("view") if request.args.get("view") in operations.VIEWS else "places"
@@ -93,7 +89,7 @@ def refresh():
     campaign, _root, period, _region = _load()
     if not can_lead_campaign(campaign, current_user):
         abort(403)
-    snapshot = snapshots.refresh(campaign, period.code)
+    snapshot = snapshots.refresh(campaign, period)
     flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")
     return redirect(url_for("reports.dashboard", **request.args))
 
