@@ -1,7 +1,7 @@
 """Intake screening: a public-form submission waits for the pair's liaison; self-reported merchants.
 
 Revision ID: d1b3bb2794e7
-Revises: 177c9e53a50e
+Revises: b7e1f0c2a918
 Create Date: 2026-12-01 21:36:47.734187
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd1b3bb2794e7'
-down_revision = '177c9e53a50e'
+down_revision = 'b7e1f0c2a918'
 branch_labels = None
 depends_on = None
 
