@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from crm.extensions import csrf
+from crm.web import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
@@ -65,19 +66,26 @@ def json_body() -> dict:
     return body
 
 
+def int_query(name: str, required: bool = False) -> int | None:
+    """A whole-number query argument from 0 to the largest id; absent is None, anything else is a 422."""
+    value = request.args.get(name, "")
+    if not value and not required:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise ApiError(422, "invalid", _("%(name)s must be a whole number from 0 to %(max)s", name=name, max=MAX_ID),
+                       {name: _("must be a whole number from 0 to %(max)s", max=MAX_ID)})
+    return int(value)
+
+
 def page_args(default_size: int = 50, max_size: int = 200) -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        size = min(max_size, max(1, int(request.args.get("per_page", default_size))))
-    except ValueError as exc:
-        raise ApiError(422, "invalid", _("page and per_page must be whole numbers"),
-                       {"page": _("must be a whole number")}) from exc
-    return page, size
+    page, size = int_query("page"), int_query("per_page")
+    return max(1, page or 1), min(max_size, max(1, default_size if size is None else size))
 
 
 # ---- OpenAPI registry -------------------------------------------------------------------------
 
 OPERATIONS: dict[tuple[str, str], dict] = {}
+ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 SCHEMAS: dict[str, dict] = {}
 
 
@@ -155,13 +163,15 @@ def _path_parameters(rule: str) -> list[dict]:
 
     params = []
     for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule):
-        kind = "integer" if converter == "int" else "string"
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        kind = ID if converter == "int" else {"type": "string", "minLength": 1}
+        params.append({"name": name, "in": "path", "required": True, "schema": kind})
     return params
 
 
 def query(name: str, kind: str = "string", description: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+    """A query parameter; integers are what int_query accepts."""
+    body = ID if kind == "integer" else {"type": kind}
+    return {"name": name, "in": "query", "required": False, "schema": body, "description": description}
 
 
 def openapi_document() -> dict:

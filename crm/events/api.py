@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, json_body, nullable, obj, page_args, paged, query, route, schema
+from crm.api.core import ApiError, int_query, json_body, nullable, obj, page_args, paged, query, route, schema
 from crm.auth.scoping import campaign_condition, pair_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.events import operations as ops
@@ -102,12 +102,7 @@ def list_events(campaign_id: int):
     kind = request.args.get("kind") or None
     if kind and kind not in EVENT_KINDS:
         raise ApiError(422, "invalid", _("Unknown kind of event."), {"kind": _("Unknown kind of event.")})
-    filters = {}
-    for name in ("county", "pair"):
-        value = request.args.get(name, "")
-        if value and not value.isdigit():
-            raise ApiError(422, "invalid", _("%(name)s must be an id", name=name), {name: _("must be an id")})
-        filters[f"{name}_id"] = int(value) if value else None
+    filters = {f"{name}_id": int_query(name) for name in ("county", "pair")}
     result = db.paginate(events_for(campaign, kind=kind, **filters), page=page, per_page=size, error_out=False)
     return jsonify({"items": [event_json(e) for e in result.items], "page": page, "per_page": size,
                     "total": result.total})

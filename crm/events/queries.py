@@ -1,7 +1,7 @@
 """Look-ups for events and for the drive a page is about."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort
 from sqlalchemy import select
 
 from crm.auth.scoping import campaign_condition, is_admin, led_campaign_ids
@@ -9,6 +9,7 @@ from crm.campaigns.models import Campaign, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
 from crm.visits.models import Visit
+from crm.web import int_arg
 
 
 def visible_campaigns(user) -> list[Campaign]:
@@ -28,12 +29,6 @@ def chosen_campaign(user, campaign_id: int | None) -> Campaign:
     if not campaigns:
         abort(404)
     return campaigns[0]
-
-
-def int_arg(name: str) -> int | None:
-    """A whole-number query argument, or None when absent or not a number."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def requested_campaign(user) -> Campaign:

@@ -1,7 +1,7 @@
 """Merchant pages: the scoped registry list, one merchant's page, create and edit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from crm.regions.models import Region
 from crm.regions.queries import counties, place_choices
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
+from crm.web import int_arg, list_page
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 EDITOR_ROLES = ("admin", "liaison", "account_manager")
@@ -24,23 +25,18 @@ def blueprints():
     return [bp]
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/")
 @login_required
 def index():
     filters = {
         "q": request.args.get("q", "").strip(),
-        "county_id": _int_arg("county"),
+        "county_id": int_arg("county"),
         "trade": request.args.get("trade") or None,
         "tier": request.args.get("tier") or None,
         "status": request.args.get("status") or None,
     }
     stmt = merchants_for(current_user, **filters)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(stmt)
     return render_template("merchants/index.html", page=page, filters=filters, counties=counties(),
                            can_create=current_user.has_role(*EDITOR_ROLES))
 

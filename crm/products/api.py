@@ -1,12 +1,12 @@
 """GET /api/v1/merchants/{credit_code}/products: which of a drive's products fit, and why not."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, array, nullable, obj, query, route, schema
+from crm.api.core import ApiError, array, int_query, nullable, obj, query, route, schema
 from crm.auth.scoping import merchant_condition
 from crm.events.api import api_campaign
 from crm.extensions import db
@@ -35,10 +35,7 @@ def _number(value):
        parameters=[query("campaign_id", "integer", "the drive (required)")],
        responses={200: MATCH, 404: None, 422: None})
 def merchant_products(credit_code: str):
-    campaign_id = request.args.get("campaign_id", "")
-    if not campaign_id.isdigit():
-        raise ApiError(422, "invalid", _("campaign_id is required"), {"campaign_id": _("must be a drive id")})
-    campaign = api_campaign(int(campaign_id))
+    campaign = api_campaign(int_query("campaign_id", required=True))
     merchant = db.session.scalar(
         select(Merchant).where(Merchant.credit_code == normalize(credit_code), merchant_condition(current_user))
     )

@@ -31,6 +31,7 @@ from crm.referrals.queries import (
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today
+from crm.web import list_page
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 BUILDER_ROLES = ("liaison", "admin")
@@ -151,8 +152,7 @@ def detail(list_id: int):
     referral_list = _load(list_id)
     status = request.args.get("status") or None
     overdue = request.args.get("overdue") == "1"
-    page = db.paginate(items_for(current_user, referral_list, status=status, overdue=overdue),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(items_for(current_user, referral_list, status=status, overdue=overdue))
     assignable = can_assign(current_user, referral_list)
     managers = operations.account_managers(referral_list) if assignable else []
     towns = _towns(referral_list) if assignable else []

@@ -31,6 +31,7 @@ from crm.signals import application_changed, visit_recorded
 from crm.timeutil import local_date, local_today, to_utc_naive, utcnow
 from crm.visits.models import VISIT_KINDS, Application, FollowUp, Need, Photo, Visit
 from crm.visits.payload import Conflict, Invalid, NotFound, Reader, body_hash
+from crm.web import MAX_ID
 
 EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
@@ -77,7 +78,7 @@ def pair_for(pairs: list[LiaisonPair], campaign_id: int, merchant: Merchant) -> 
 def visible_campaign(user: User, campaign_id, pairs: list[LiaisonPair] = ()) -> Campaign:
     """The drive, if the user may see it; a drive of the user's own pair needs no further look-up."""
     campaign = None
-    if isinstance(campaign_id, int) and not isinstance(campaign_id, bool):
+    if isinstance(campaign_id, int) and not isinstance(campaign_id, bool) and 0 <= campaign_id <= MAX_ID:
         campaign = db.session.get(Campaign, campaign_id)
     if campaign is not None and not any(p.campaign_id == campaign.id for p in pairs):
         campaign = db.session.scalar(

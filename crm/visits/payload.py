@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from crm.web import MAX_ID
+
 MISSING = object()
 
 
@@ -86,7 +88,8 @@ class Reader:
             return None
         return value
 
-    def integer(self, key: str, low: int | None = None, high: int | None = None, required: bool = False) -> int | None:
+    def integer(self, key: str, low: int = -MAX_ID, high: int = MAX_ID, required: bool = False) -> int | None:
+        """A whole number, by default within what a database integer column holds."""
         value = self.raw(key, required)
         if value is None:
             return None
