@@ -2,12 +2,11 @@
 (PostgreSQL cannot store one; today it is a 500 there) — issue 14 #12."""
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
 from crm.visits.models import Visit
+from tests.visits.conftest import payload_for
 
 NUL_MESSAGE = "不能包含空字符"
 
@@ -28,14 +27,13 @@ def test_a_nul_in_a_credit_code_in_the_address_is_refused(world, api):
 
 def test_a_visit_with_a_nul_in_its_notes_or_client_id_is_refused_and_nothing_is_recorded(world, api, db):
     client = api(world.users["am_a1"])
-    body = {"client_id": str(uuid.uuid4()), "campaign_id": world.campaign.id, "kind": "first",
-            "visited_at": "2026-11-30T10:00:00", "merchant": {"credit_code": world.merchants["m_a1"].credit_code},
-            "notes": "谈了贷款\x00"}
+    body = payload_for(world, notes="谈了贷款\x00")
     assert client.post("/api/v1/visits", json=body).status_code == 422
     assert client.post("/api/v1/visits", json={**body, "notes": "ok", "client_id": "\x00"}).status_code == 422
     assert client.post("/api/v1/visits", json={**body, "notes": "ok", "merchant": {
         "credit_code": "\x00", "name": "新店"}}).status_code == 422
     assert db.session.scalar(select(func.count(Visit.id))) == 0
+    assert client.post("/api/v1/visits", json={**body, "notes": "谈了贷款"}).status_code == 201  # the same, clean
 
 
 def test_a_sign_in_with_a_nul_in_the_username_is_refused_and_not_counted(world, client, db):
