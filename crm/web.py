@@ -19,8 +19,25 @@ API_PREFIX = "/api/v1"
 MAX_ID = 2**31 - 1
 
 
+def _digits_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers from 0 to limit, e.g. 0–2147483647."""
+    digits = str(limit)
+    options = [rf"\d{{1,{len(digits) - 1}}}"]
+    for i, digit in enumerate(digits):
+        rest = len(digits) - i - 1
+        if i == rest == 0 or digit != "0":
+            top = digit if rest == 0 else str(int(digit) - 1)
+            options.append(digits[:i] + f"[0-{top}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join(options) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every URL rule: a larger number than any id does not match the rule (404)."""
+    """`<int:…>` in every URL rule: a number larger than any id does not match the rule (404).
+
+    The bound is in the pattern, not only in the conversion: werkzeug answers 405 rather than 404
+    when a number is refused after another method's rule matched the same path."""
+
+    regex = _digits_up_to(MAX_ID)
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

@@ -130,7 +130,7 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
                     str(code): _response(code, body_schema) for code, body_schema in responses.items()
                 },
             }
-            for code in (401,) if not public else ():
+            for code in _errors_every_route_may_answer(rule, public, body is not None):
                 operation["responses"].setdefault(str(code), _response(code, ERROR))
             if body is not None:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
@@ -142,6 +142,19 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
         return view
 
     return decorator
+
+
+def _errors_every_route_may_answer(rule: str, public: bool, has_body: bool) -> list[int]:
+    """Answers that come from the shared layers rather than the view: sign-in, an id in the path that
+    names nothing, a body that is not a JSON object, and text with a NUL character (422)."""
+    codes = [422]
+    if not public:
+        codes.append(401)
+    if "<" in rule:
+        codes.append(404)
+    if has_body:
+        codes.append(400)
+    return codes
 
 
 def _response(code: int, body_schema: dict | None) -> dict:
@@ -203,6 +216,11 @@ def obj(properties: dict, required: list[str] | None = None) -> dict:
     """An object schema; by default every listed property is required, so the test checks them all."""
     return {"type": "object", "properties": properties,
             "required": list(properties) if required is None else required}
+
+
+def text(max_length: int) -> dict:
+    """A required text field as the readers take it: something besides spaces, at most max_length long."""
+    return {"type": "string", "pattern": r"\S", "maxLength": max_length}
 
 
 def array(items: dict) -> dict:

@@ -32,7 +32,7 @@ def _number(value):
 
 @route("/merchants/<credit_code>/products", ["GET"],
        summary="Products of a drive that fit the merchant, those that do not with the reasons, and the suggested cap",
-       parameters=[query("campaign_id", "integer", "the drive (required)")],
+       parameters=[{**query("campaign_id", "integer", "the drive"), "required": True}],
        responses={200: MATCH, 404: None, 422: None})
 def merchant_products(credit_code: str):
     campaign = api_campaign(int_query("campaign_id", required=True))

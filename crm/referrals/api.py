@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.core import ID, ApiError, array, json_body, nullable, obj, route, schema, text
 from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
@@ -17,10 +17,10 @@ from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
 NEW_LIST = schema("ReferralListNew", obj({
-    "campaign_id": {"type": "integer"},
-    "name": {"type": "string", "maxLength": 120},
-    "bank_org_id": {"type": "integer"},
-    "credit_codes": array({"type": "string"}),
+    "campaign_id": ID,
+    "name": text(120),
+    "bank_org_id": ID,
+    "credit_codes": {**array({"type": "string"}), "minItems": 1},
 }))
 CREATED = schema("ReferralListCreated", obj({
     "id": {"type": "integer"},

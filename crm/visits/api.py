@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.core import ID, OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema, text
 from crm.auth.scoping import get_visible, work_condition
 from crm.extensions import db
 from crm.visits import operations
@@ -22,10 +22,10 @@ MONEY = {"type": ["number", "string"]}
 REF = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"}})
 
 VISIT_BODY = schema("VisitInput", obj({
-    "client_id": {"type": "string", "maxLength": 64},
-    "campaign_id": {"type": "integer"},
+    "client_id": text(64),
+    "campaign_id": ID,
     "merchant": obj({
-        "credit_code": {"type": "string"}, "name": {"type": "string"}, "region_id": {"type": "integer"},
+        "credit_code": text(32), "name": {"type": "string"}, "region_id": {"type": "integer"},
         "kind": {"type": "string"}, "trade": {"type": "string"}, "operator_name": {"type": "string"},
         "operator_phone": {"type": "string"}, "address": {"type": "string"},
     }, required=["credit_code"]),
@@ -55,8 +55,8 @@ APPLICATION = schema("Application", obj({
     "applied_amount": {"type": "number"}, "applied_on": DATE, **APPLICATION_FIELDS,
 }))
 APPLICATION_BODY = schema("ApplicationInput", obj({
-    "client_id": {"type": "string", "maxLength": 64}, "campaign_id": {"type": "integer"},
-    "credit_code": {"type": "string"}, "product_id": nullable("integer"), "need_id": nullable("integer"),
+    "client_id": text(64), "campaign_id": ID,
+    "credit_code": text(32), "product_id": nullable("integer"), "need_id": nullable("integer"),
     "applied_amount": MONEY, "applied_on": DATE,
 }, required=["client_id", "campaign_id", "credit_code", "applied_amount", "applied_on"]))
 APPLICATION_PATCH = schema("ApplicationOutcome", obj(
