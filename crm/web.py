@@ -87,7 +87,7 @@ def _json_strings(value):
 
 def _refuse_nul_bytes():
     """No text field may hold a NUL character: PostgreSQL cannot store one, and no person types it."""
-    if any("\x00" in text for text in _text_inputs()):
+    if any(text and "\x00" in text for text in _text_inputs()):
         message = _("The request contains a NUL character, which no field may hold.")
         if is_api_request():
             from crm.api.core import error_response
