@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm.admin import audit
 from crm.admin.crud import Screen, screen_or_404
 from crm.admin.screens import SCREENS
 from crm.audit.queries import history
@@ -18,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def blueprints():
-    return [bp]
+    return [bp, audit.bp]
 
 
 @bp.before_request

@@ -10,8 +10,11 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
-from crm.extensions import csrf
+from crm.auth.scoping import campaign_condition
+from crm.campaigns.models import Campaign
+from crm.extensions import csrf, db
 from crm.web import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -80,6 +83,16 @@ def int_query(name: str, required: bool = False) -> int | None:
 def page_args(default_size: int = 50, max_size: int = 200) -> tuple[int, int]:
     page, size = int_query("page"), int_query("per_page")
     return max(1, page or 1), min(max_size, max(1, default_size if size is None else size))
+
+
+def api_campaign(campaign_id: int) -> Campaign:
+    """The drive named in the URL if the user may see it, else a 404 (the same for both, no oracle)."""
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
+    )
+    if campaign is None:
+        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
+    return campaign
 
 
 # ---- OpenAPI registry -------------------------------------------------------------------------
@@ -216,11 +229,6 @@ def obj(properties: dict, required: list[str] | None = None) -> dict:
     """An object schema; by default every listed property is required, so the test checks them all."""
     return {"type": "object", "properties": properties,
             "required": list(properties) if required is None else required}
-
-
-def text(max_length: int) -> dict:
-    """A required text field as the readers take it: something besides spaces, at most max_length long."""
-    return {"type": "string", "pattern": r"\S", "maxLength": max_length}
 
 
 def array(items: dict) -> dict:

@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask_login import current_user
 
-from crm.api.core import array, int_query, nullable, obj, query, route, schema
+from crm.api.core import api_campaign, array, int_query, nullable, obj, query, route, schema
 from crm.campaigns import coverage
-from crm.events.api import api_campaign
 
 DISTRICT = schema("DistrictCoverage", obj({
     "id": {"type": "integer"},

@@ -82,7 +82,7 @@ def refresh():
     campaign, _root, period, _region = _load()
     if not operations.may_refresh(current_user, campaign):
         abort(403)
-    snapshot = snapshots.refresh(campaign, period.code)
+    snapshot = snapshots.refresh(campaign, period)
     flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")
     return redirect(url_for("reports.dashboard", **request.args))
 

@@ -6,22 +6,19 @@ Time budget: MAX_EXAMPLES per operation and per user keeps the module near a min
 """
 from __future__ import annotations
 
-import importlib
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from crm import API_MODULES
 from crm.api.core import openapi_document
+from crm.areas import area_modules
 from crm.auth.operations import create_token
 from crm.extensions import db
 
 MAX_EXAMPLES = 10
 
-for _module in API_MODULES:  # each adds its operations to the document when imported
-    importlib.import_module(_module)
+area_modules("api")  # each adds its operations to the document when imported
 schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.update(base_url="http://localhost", headers={"Accept-Encoding": "identity"})
 # The shared input layer refuses a NUL character in any text with a 422 (documented on every operation);

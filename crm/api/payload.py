@@ -88,8 +88,9 @@ class Reader:
             return None
         return value
 
-    def integer(self, key: str, low: int = -MAX_ID, high: int = MAX_ID, required: bool = False) -> int | None:
+    def integer(self, key: str, low: int | None = None, high: int | None = None, required: bool = False) -> int | None:
         """A whole number, by default within what a database integer column holds."""
+        low, high = -MAX_ID if low is None else low, MAX_ID if high is None else high
         value = self.raw(key, required)
         if value is None:
             return None
