@@ -1181,7 +1181,7 @@ class _Builder:
         next_follow_up, next_application = self._id_start(FollowUp), self._id_start(Application)
         self.first_visit_at: dict[int, datetime] = {}
         self.application_outcome: dict[int, str] = {}
-        interval = 30
+        interval = self.campaign.follow_up_interval_days
         campaign_id = self.campaign.id
 
         def visit(m, on: date, kind: str, author, event_id=None, **extra) -> dict:
@@ -1232,7 +1232,7 @@ class _Builder:
                 "kind": kind,
                 "text": text,
                 "owner_id": owner.id,
-                "due_on": opened + timedelta(days=15),
+                "due_on": opened + timedelta(days=self.campaign.need_due_days),
                 "status": "open",
                 "opened_on": opened,
                 "closed_on": None,
@@ -1417,6 +1417,7 @@ class _Builder:
         rng = self.rng_rows
         self.referral_rows = []
         next_id = self._id_start(Referral)
+        contact_days = timedelta(days=self.campaign.referral_contact_days)
         for entry in self.referral_plans:
             m, list_row, target = entry["m"], entry["list"], entry["target"]
             assigned = entry["assigned"]
@@ -1447,7 +1448,7 @@ class _Builder:
                     "status": status,
                     "assignee_id": m.town.am.id if assigned else None,
                     "pair_id": m.town.pair.id,
-                    "deadline_on": assigned + timedelta(days=7) if assigned else None,
+                    "deadline_on": assigned + contact_days if assigned else None,
                     "assigned_at": assigned_at,
                     "status_changed_at": changed_at,
                     "closed_reason": entry["reason"] if status == "closed" else None,

@@ -10,6 +10,7 @@ demo is consistent.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -38,8 +39,8 @@ def demo_problems(merchants_asked: int) -> list[str]:
     problems += _territory_problems()
     problems += _drive_problems(campaign, today, visits, merchants_asked)
     problems += _visit_problems(campaign, today, now, visits)
-    problems += _history_problems(today, now, {v.id: v for v in visits})
-    problems += _referral_problems(now, visits)
+    problems += _history_problems(campaign, today, now, {v.id: v for v in visits})
+    problems += _referral_problems(campaign, now, visits)
     problems += _event_problems(campaign, today, now, visits)
     problems += _plaque_problems(now, visits)
     return problems
@@ -83,7 +84,7 @@ def _visit_problems(campaign, today, now, visits) -> list[str]:
     return problems
 
 
-def _history_problems(today, now, visit_by_id: dict[int, Visit]) -> list[str]:
+def _history_problems(campaign, today, now, visit_by_id: dict[int, Visit]) -> list[str]:
     s = db.session
     problems = []
     for f in s.scalars(select(FollowUp)).all():
@@ -103,6 +104,8 @@ def _history_problems(today, now, visit_by_id: dict[int, Visit]) -> list[str]:
         visit = visit_by_id.get(n.visit_id)
         if visit is None or visit.merchant_id != n.merchant_id or visit.visited_on != n.opened_on:
             problems.append(f"need {n.id} was not opened by a visit of its merchant on {n.opened_on}")
+        if n.due_on != n.opened_on + timedelta(days=campaign.need_due_days):
+            problems.append(f"need {n.id} due {n.due_on}, not the drive's {campaign.need_due_days} days after")
         if (n.status == "closed") != (n.closed_on is not None) or (
             n.closed_on and not n.opened_on <= n.closed_on <= today
         ):
@@ -127,7 +130,7 @@ def _history_problems(today, now, visit_by_id: dict[int, Visit]) -> list[str]:
     return problems
 
 
-def _referral_problems(now, visits) -> list[str]:
+def _referral_problems(campaign, now, visits) -> list[str]:
     """Each status has the facts it needs, and no open item is behind what its merchant did."""
     s = db.session
     handed = dict(s.execute(select(ReferralList.id, ReferralList.handed_over_at)).all())
@@ -162,6 +165,9 @@ def _referral_problems(now, visits) -> list[str]:
         assigned = (r.assignee_id, r.assigned_at, r.deadline_on)
         if (r.status == "pending") != (assigned == (None, None, None)) or None in assigned and r.status != "pending":
             problems.append(f"referral {r.id} is {r.status} with assignment {assigned}")
+        contact = timedelta(days=campaign.referral_contact_days)
+        if r.assigned_at and r.deadline_on != local_date(r.assigned_at) + contact:
+            problems.append(f"referral {r.id} assigned {r.assigned_at} UTC with deadline {r.deadline_on}")
         moments = [r.created_at, r.assigned_at, r.status_changed_at]
         present = [m for m in moments if m is not None]
         if present != sorted(present) or present[-1] > now or handed[r.list_id] > now:
