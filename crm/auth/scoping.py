@@ -210,7 +210,9 @@ def get_visible(model, object_id, condition: ColumnElement):
 
 def visible_campaign(campaign_id, user: User) -> Campaign | None:
     """The drive with this id if the user may see it, else None (the caller answers 404)."""
-    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool):
+    from crm.web import MAX_ID  # the largest id a database column holds: beyond it, no such drive
+
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or not 0 <= campaign_id <= MAX_ID:
         return None
     return db.session.scalar(select(Campaign).where(Campaign.id == campaign_id, campaign_condition(user, Campaign.id)))
 

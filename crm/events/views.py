@@ -1,7 +1,7 @@
 """Event pages: the list, planning and holding an event, a pair's month strip, the drive's grid, quotas."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
-from crm.web import int_arg, photo_response, requested_campaign
+from crm.web import int_arg, list_page, photo_response, requested_campaign
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -57,7 +57,7 @@ def index():
     campaign = requested_campaign(current_user)
     filters = {"kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
                "county_id": int_arg("county"), "status": request.args.get("status") or None}
-    page = db.paginate(events_for(campaign, **filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(events_for(campaign, **filters))
     quota = ops.matchmaking_quota(campaign)
     behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
     my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]

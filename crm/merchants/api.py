@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm import audit
-from crm.api.core import ApiError, nullable, obj, page_args, paged, query, route, schema
+from crm.api.core import ApiError, int_query, nullable, obj, page_args, paged, query, route, schema
 from crm.auth.scoping import merchant_condition, merchant_phone
 from crm.extensions import db
 from crm.merchants.credit_code import normalize
@@ -78,10 +78,7 @@ def merchant_json(m: Merchant, user) -> dict:
        responses={200: paged(MERCHANT), 422: None})
 def list_merchants():
     page, size = page_args()
-    county = request.args.get("county")
-    if county and not county.isdigit():
-        raise ApiError(422, "invalid", _("county must be a region id"), {"county": _("must be a region id")})
-    stmt = merchants_for(current_user, q=request.args.get("q"), county_id=int(county) if county else None)
+    stmt = merchants_for(current_user, q=request.args.get("q"), county_id=int_query("county"))
     result = db.paginate(stmt, page=page, per_page=size, error_out=False)
     audit.record("view", object_type="merchants", summary=f"{request.full_path} ({len(result.items)})")
     db.session.commit()

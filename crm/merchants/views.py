@@ -1,7 +1,7 @@
 """Merchant pages: the scoped registry list, one merchant's page, create and edit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,7 +22,7 @@ from crm.regions.models import Region
 from crm.regions.queries import counties, place_choices
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
-from crm.web import int_arg
+from crm.web import int_arg, list_page
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 EDITOR_ROLES = ("admin", "liaison", "account_manager")
@@ -49,7 +49,7 @@ def index():
         "status": request.args.get("status") or None,
     }
     stmt = merchants_for(current_user, **filters)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(stmt)
     return render_template("merchants/index.html", page=page, filters=filters, counties=counties(),
                            can_create=current_user.has_role(*EDITOR_ROLES))
 

@@ -1,7 +1,7 @@
 """Plaque pages: nominations and plaques of a drive, one plaque with its checks, the certificate."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.plaques import operations as ops
 from crm.plaques.models import PLAQUE_STATUSES, Plaque
-from crm.web import requested_campaign
+from crm.web import list_page, requested_campaign
 
 bp = Blueprint("plaques", __name__, url_prefix="/plaques")
 
@@ -42,8 +42,7 @@ def index():
         stmt = stmt.where(Plaque.status == status)
     if request.args.get("flagged") == "1":
         stmt = stmt.where(Plaque.flagged.is_(True))
-    page = db.paginate(stmt.order_by(Plaque.flagged.desc(), Plaque.nominated_at.desc()),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(stmt.order_by(Plaque.flagged.desc(), Plaque.nominated_at.desc()))
     return render_template("plaques/index.html", campaign=campaign, page=page, status=status)
 
 

@@ -32,6 +32,7 @@ from crm.referrals.queries import items_for
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today
+from crm.web import list_page
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 BUILDER_ROLES = ("liaison", "admin")
@@ -153,8 +154,7 @@ def detail(list_id: int):
     db.session.commit()
     status = request.args.get("status") or None
     overdue = request.args.get("overdue") == "1"
-    page = db.paginate(items_for(current_user, referral_list, status=status, overdue=overdue),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(items_for(current_user, referral_list, status=status, overdue=overdue))
     assignable = can_assign_list(referral_list, current_user)
     managers = operations.account_managers(referral_list) if assignable else []
     towns = _towns(referral_list) if assignable else []

@@ -14,6 +14,7 @@ from crm.reminders import operations, scheduler
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
 from crm.reminders.rules import RULES, TITLES
 from crm.reminders.settings import TARGETS, TUNABLES, rule_settings
+from crm.web import list_page
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 RECENT_RUNS = 30
@@ -43,8 +44,7 @@ def _safe_next(target: str | None) -> str:
 @login_required
 def inbox():
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(operations.inbox_query(current_user, unread_only),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(operations.inbox_query(current_user, unread_only))
     return render_template("reminders/inbox.html", page=page, unread_only=unread_only,
                            titles=TITLES, unread=operations.unread_count(current_user),
                            can_run=is_admin(current_user),

@@ -372,9 +372,17 @@ def photo_path(photo: Photo) -> str:
 
 
 def clean_image(stream) -> Image.Image:
-    """Upright (EXIF orientation applied), at most 1600 px, RGB, with no metadata left."""
+    """Upright (EXIF orientation applied), at most 1600 px, RGB, with no metadata left.
+
+    The pixel count is read from the header and checked before decoding: a 20 KB PNG can declare
+    13000×13000 pixels, a gigabyte once decoded."""
+    max_megapixels = current_app.config["PHOTO_MAX_MEGAPIXELS"]
     try:
         with Image.open(stream) as source:
+            if source.width * source.height > max_megapixels * 1_000_000:
+                raise Invalid({"photo": _("This photo has more than %(n)s million pixels; send a smaller one.",
+                                          n=max_megapixels)})
+            source.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # a JPEG decodes straight at a smaller scale
             upright = ImageOps.exif_transpose(source)
             image = upright.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from crm.visits.forms import (
     visit_payload,
 )
 from crm.visits.models import VISIT_KINDS, Application, Need, Photo, Visit
-from crm.web import photo_response
+from crm.web import int_arg, list_page, photo_response
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 needs_bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -50,8 +50,8 @@ def today():
 
 
 def _visible_merchant_arg() -> Merchant | None:
-    merchant_id = request.args.get("merchant", "")
-    return get_visible(Merchant, int(merchant_id), merchant_condition(current_user)) if merchant_id.isdigit() else None
+    merchant_id = int_arg("merchant")
+    return get_visible(Merchant, merchant_id, merchant_condition(current_user)) if merchant_id is not None else None
 
 
 def _render_visit_form(values: dict, errors: dict, status: int = 200):
@@ -232,8 +232,7 @@ def ledger():
     state = request.args.get("state", "open")
     if state not in queries.NEED_STATES:
         state = "open"
-    page = db.paginate(queries.needs_for(current_user, state), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = list_page(queries.needs_for(current_user, state))
     return render_template("needs/ledger.html", page=page, state=state, today=local_today())
 
 
