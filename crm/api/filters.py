@@ -13,8 +13,7 @@ from sqlalchemy import select
 from crm.api.core import ApiError, query
 from crm.extensions import db
 from crm.regions.models import Region
-
-MAX_ID_DIGITS = 18  # beyond a 64-bit integer a digit string can only be a code
+from crm.web import MAX_ID
 
 
 def region_parameter(name: str, level: str | None = None) -> dict:
@@ -40,7 +39,7 @@ def _regions_named(value: str, level: str | None) -> list[Region]:
     levels = (Region.level == level,) if level else ()
     if value.isascii() and value.isdigit():
         by_code = db.session.scalars(select(Region).where(Region.code == value, *levels)).all()
-        if by_code or len(value) > MAX_ID_DIGITS:
+        if by_code or int(value) > MAX_ID:  # beyond any id a digit string can only be a code
             return list(by_code)
         return list(db.session.scalars(select(Region).where(Region.id == int(value), *levels)))
     return list(db.session.scalars(select(Region).where(Region.name == value, *levels)))

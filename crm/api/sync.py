@@ -39,10 +39,11 @@ from crm.api.filters import region_arg, region_parameter
 from crm.auth.scoping import campaign_condition, regions_condition
 from crm.changes import SyncChange, track
 from crm.extensions import db
-from crm.imports.xlsx import safe_cell
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
+from crm.spreadsheets import neutralise
 from crm.timeutil import to_utc_naive
+from crm.web import MAX_ID
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 EXPORT_BATCH = 500
@@ -158,7 +159,7 @@ def export_response(listing: Listing, user) -> Response:
         yield "\ufeff" + _csv_line(columns)
         for record in db.session.scalars(stmt):
             flat = _flatten(listing.serialize(record))
-            yield _csv_line([safe_cell(flat.get(column, "")) for column in columns])
+            yield _csv_line([neutralise(flat.get(column, "")) for column in columns])
 
     name = f"{listing.resource}.csv"
     return Response(stream_with_context(rows()), mimetype="text/csv",
@@ -302,7 +303,7 @@ def _id_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     if not value:
         return None
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise _invalid(name, _("must be an id"))
     return int(value)
 

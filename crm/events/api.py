@@ -10,6 +10,7 @@ from crm.api import sync
 from crm.api.core import (
     ApiError,
     api_campaign,
+    int_query,
     json_body,
     nullable,
     obj,
@@ -78,10 +79,7 @@ def list_events(campaign_id: int):
     kind = request.args.get("kind") or None
     if kind and kind not in EVENT_KINDS:
         raise ApiError(422, "invalid", _("Unknown kind of event."), {"kind": _("Unknown kind of event.")})
-    pair = request.args.get("pair", "")
-    if pair and not pair.isdigit():
-        raise ApiError(422, "invalid", _("%(name)s must be an id", name="pair"), {"pair": _("must be an id")})
-    stmt = events_for(campaign, kind=kind, county_id=region_arg("county", "county"), pair_id=int(pair) if pair else None)
+    stmt = events_for(campaign, kind=kind, county_id=region_arg("county", "county"), pair_id=int_query("pair"))
     result = db.paginate(stmt, page=page, per_page=size, error_out=False)
     return jsonify({"items": [event_json(e) for e in result.items], "page": page, "per_page": size,
                     "total": result.total})
@@ -93,6 +91,7 @@ def create_event(campaign_id: int):
     campaign = api_campaign(campaign_id)
     try:
         event = ops.plan_event(campaign, ops.EVENT_INPUT.read(json_body()), current_user)
+        ops.ensure_in_area(event, current_user)
     except (Invalid, ops.EventError) as err:
         db.session.rollback()
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err

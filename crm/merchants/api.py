@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm import audit
 from crm.api.core import ApiError, nullable, obj, page_args, paged, query, route, schema
 from crm.api.filters import region_arg, region_parameter
-from crm.auth.scoping import merchant_condition
+from crm.auth.scoping import merchant_condition, merchant_phone
 from crm.extensions import db
 from crm.merchants.credit_code import normalize
 from crm.merchants.models import Merchant
@@ -48,14 +49,14 @@ def _date(value):
     return value.isoformat() if value else None
 
 
-def merchant_json(m: Merchant) -> dict:
+def merchant_json(m: Merchant, user) -> dict:
     return {
         "id": m.id,
         "credit_code": m.credit_code,
         "name": m.name,
         "kind": m.kind,
         "operator_name": m.operator_name,
-        "operator_phone": m.operator_phone,
+        "operator_phone": merchant_phone(m, user),
         "registered_on": _date(m.registered_on),
         "trade": m.trade,
         "tier": m.tier,
@@ -80,7 +81,9 @@ def list_merchants():
     page, size = page_args()
     stmt = merchants_for(current_user, q=request.args.get("q"), county_id=region_arg("county", "county"))
     result = db.paginate(stmt, page=page, per_page=size, error_out=False)
-    return jsonify({"items": [merchant_json(m) for m in result.items], "page": page, "per_page": size,
+    audit.record("view", object_type="merchants", summary=f"{request.full_path} ({len(result.items)})")
+    db.session.commit()
+    return jsonify({"items": [merchant_json(m, current_user) for m in result.items], "page": page, "per_page": size,
                     "total": result.total})
 
 
@@ -92,4 +95,6 @@ def get_merchant(credit_code: str):
     )
     if merchant is None:
         raise ApiError(404, "not_found", _("No such merchant, or not one you may see."))
-    return jsonify(merchant_json(merchant))
+    audit.record("view", merchant, summary=merchant.name)
+    db.session.commit()
+    return jsonify(merchant_json(merchant, current_user))

@@ -11,10 +11,18 @@ from sqlalchemy.orm import selectinload
 from crm.api import shapes, sync
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
 from crm.api.payload import Invalid
-from crm.auth.scoping import campaign_condition, pair_condition
-from crm.campaigns.models import Campaign, LiaisonPair
+from crm.auth.scoping import (
+    can_assign_list,
+    can_call_applicant,
+    can_work_referral,
+    list_condition,
+    pair_condition,
+    referral_condition,
+    shown_phone,
+    visible_campaign,
+)
+from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
-from crm.formatting import mask_phone
 from crm.referrals import operations
 from crm.referrals.models import (
     CLOSED_REASONS,
@@ -24,7 +32,6 @@ from crm.referrals.models import (
     Referral,
     ReferralList,
 )
-from crm.referrals.queries import can_assign, can_work, list_condition, may_see_phones, referral_condition
 from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
@@ -86,8 +93,7 @@ def create_referral_list():
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     campaign_id, bank_org_id, name, codes = (body[key] for key in ("campaign_id", "bank_org_id", "name",
                                                                   "credit_codes"))
-    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id,
-                                                        campaign_condition(current_user, Campaign.id)))
+    campaign = visible_campaign(campaign_id, current_user)
     if campaign is None:
         raise ApiError(422, "invalid", _("No such drive."), {"campaign_id": _("no such drive")})
     bank = next((o for o in operations.bank_choices(campaign) if o.id == bank_org_id), None)
@@ -134,7 +140,7 @@ def referral_json(referral: Referral) -> dict:
        body=PATCH, responses={200: REFERRAL, 404: None, 409: None, 422: None})
 def patch_referral(referral_id: int):
     referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, referral_condition(current_user)))
-    if referral is None or not can_work(current_user, referral):
+    if referral is None or not can_work_referral(referral, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
     body = json_body()
     unknown = set(body) - {"status", "closed_reason", "closed_note", "assignee_id"}
@@ -156,7 +162,7 @@ def patch_referral(referral_id: int):
 
 
 def _reassign(referral: Referral, body: dict) -> None:
-    if not can_assign(current_user, referral.referral_list):
+    if not can_assign_list(referral.referral_list, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
     errors: dict = {}
     assignee_id = _int_field(body, "assignee_id", errors)
@@ -185,7 +191,7 @@ INTAKE_SUBMISSION = schema("IntakeSubmission", obj({
 def intake_submission_json(s: IntakeSubmission) -> dict:
     return {
         "id": s.id, "pair_id": s.pair_id, "campaign_id": s.campaign_id, "business_name": s.business_name,
-        "credit_code": s.credit_code, "phone": s.phone if may_see_phones(current_user) else mask_phone(s.phone),
+        "credit_code": s.credit_code, "phone": shown_phone(s.phone, can_call_applicant(s, current_user)),
         "amount": s.amount, "purpose": s.purpose, "consent": bool(s.consent), "referral_id": s.referral_id,
         "created_at": s.created_at.isoformat() + "Z",
     }
