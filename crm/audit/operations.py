@@ -14,7 +14,7 @@ from crm.extensions import db
 def client_address() -> str | None:
     if not has_request_context():
         return None
-    # Behind gunicorn and a proxy the address comes from ProxyFix, configured in create_app.
+    # Behind a proxy named in CRM_TRUSTED_PROXIES, the address it forwarded (crm.proxies).
     return request.remote_addr
 
 
