@@ -47,6 +47,7 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_ADDRESS_LIMIT": os.environ.get("CRM_LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),
         "INTAKE_LIMIT": os.environ.get("CRM_INTAKE_LIMIT", "5 per hour"),  # public form submissions per address
         "RATELIMIT_STORAGE_URI": os.environ.get("CRM_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CRM_RATELIMIT_KEY_PREFIX", "crm"),  # deployments sharing a Redis
         "RATELIMIT_STRATEGY": "moving-window",  # counts the last N minutes, not since a round clock time
         # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
         "TRUSTED_PROXIES": _list("CRM_TRUSTED_PROXIES"),
