@@ -68,7 +68,7 @@ def two_workers(empty_database_url, tmp_path):
         yield ports
     finally:
         for process in processes:
-            process.terminate()
+            process.kill()
             process.wait(timeout=10)
 
 
