@@ -46,7 +46,7 @@ def _load_user_from_token(req):
     return None
 
 
-DEVELOPMENT_URL = "http://localhost:5000"  # where `crm demo --serve` listens; production must set CRM_PUBLIC_URL
+DEVELOPMENT_URL = "http://127.0.0.1:5000"  # where `crm demo --serve` listens; production must set CRM_PUBLIC_URL
 
 
 def public_url(endpoint: str, **values) -> str:

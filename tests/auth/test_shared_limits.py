@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 
 def _wait_until_up(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded 2-core CI machine takes a while to import the app
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read()
         try:
