@@ -2,6 +2,8 @@
 import os
 from datetime import timedelta
 
+from crm.timeutil import LOCAL_TZ
+
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 
 
@@ -40,8 +42,8 @@ def load_config(instance_path: str) -> dict:
         "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own idle time-out bounds a form's life
         "BABEL_DEFAULT_LOCALE": os.environ.get("CRM_DEFAULT_LOCALE", "zh_Hans"),
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "CRM_TIMEZONE": os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": LOCAL_TZ.key,
+        "CRM_TIMEZONE": LOCAL_TZ.key,  # read from the environment by crm.timeutil, which all local time uses
         # Failed sign-ins allowed (limits notation) per account and client address, then per address alone.
         "LOGIN_LIMIT": os.environ.get("CRM_LOGIN_LIMIT", "5 per 15 minutes"),
         "LOGIN_ADDRESS_LIMIT": os.environ.get("CRM_LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from crm.campaigns import coverage
-from crm.events.operations import campaign_counties
-from crm.events.queries import int_arg, requested_campaign
+from crm.campaigns.queries import campaign_counties
 from crm.extensions import db
 from crm.regions.models import Region
+from crm.web import int_arg, requested_campaign
 
 bp = Blueprint("districts", __name__, url_prefix="/districts")
 MAX_ROWS = 400
