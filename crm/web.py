@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
