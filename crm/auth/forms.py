@@ -5,7 +5,7 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from crm.auth.passwords import policy_problem
-from crm.reminders.webhooks import address_problem
+from crm.reminders.operations import webhook_address_problem
 
 
 class LoginForm(FlaskForm):
@@ -42,6 +42,6 @@ class DeliveryForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
     def validate_webhook_url(self, field):
-        problem = address_problem(field.data)
+        problem = webhook_address_problem(field.data)
         if problem:
             raise ValidationError(problem)
