@@ -36,6 +36,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     app.config.update(overrides or {})
     check_production(app.config)
+    from crm.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added: every id in a URL is bounded
     app.config["TRUSTED_PROXY_NETWORKS"] = parse_networks(app.config["TRUSTED_PROXIES"])
     app.wsgi_app = TrustedProxies(app.wsgi_app, app)
 

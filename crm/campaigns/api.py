@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from flask import jsonify
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.api.core import array, nullable, obj, route, schema
-from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
-from crm.extensions import db
+from crm.campaigns.queries import visible_campaigns
 
 RULES = schema(
     "CampaignRules",
@@ -21,6 +19,7 @@ RULES = schema(
         "referral_contact_days": {"type": "integer"},
         "follow_up_interval_days": {"type": "integer"},
         "need_due_days": {"type": "integer"},
+        "visit_distance_m": {"type": "integer"},
         "focus_trades": array({"type": "string"}),
         "tier_caps": {"type": "object"},
     }),
@@ -51,6 +50,7 @@ def campaign_rules(campaign: Campaign) -> dict:
         "referral_contact_days": campaign.referral_contact_days,
         "follow_up_interval_days": campaign.follow_up_interval_days,
         "need_due_days": campaign.need_due_days,
+        "visit_distance_m": campaign.visit_distance_m,
         "focus_trades": list(campaign.focus_trades or []),
         "tier_caps": dict(campaign.tier_caps or {}),
     }
@@ -73,7 +73,5 @@ def campaign_json(campaign: Campaign) -> dict:
 @route("/campaigns", ["GET"], summary="The drives the user may see, with their rules",
        responses={200: obj({"items": array(CAMPAIGN)})})
 def list_campaigns():
-    campaigns = db.session.scalars(
-        select(Campaign).where(campaign_condition(current_user, Campaign.id)).order_by(Campaign.starts_on.desc())
-    ).all()
+    campaigns = visible_campaigns(current_user)
     return jsonify({"items": [campaign_json(c) for c in campaigns]})

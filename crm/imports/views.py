@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField
 from wtforms.validators import DataRequired
 
+from crm import audit
 from crm.audit.models import AuditEvent
 from crm.extensions import db
 from crm.imports.operations import ImportRefused, apply_import, plan_import, rejected_workbook
@@ -116,6 +117,8 @@ def rejected(token: str):
     rejected_workbook(plan, buffer)
     buffer.seek(0)
     stem = plan.filename.rsplit(".", 1)[0]
+    audit.record("export", object_type="import", object_id=token, summary=f"{stem}-rejected.xlsx")
+    db.session.commit()
     return send_file(buffer, as_attachment=True, download_name=f"{stem}-rejected.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

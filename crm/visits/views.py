@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.api.payload import Conflict, Invalid, NotFound
-from crm.auth.scoping import get_visible, merchant_condition, work_condition
+from crm.auth.scoping import (
+    can_edit_application,
+    can_edit_visit,
+    get_visible,
+    merchant_condition,
+    work_condition,
+)
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.timeutil import local_now, local_today, to_local
@@ -24,8 +30,8 @@ from crm.visits.forms import (
     product_choices,
     visit_payload,
 )
-from crm.visits.models import Application, Need, Photo, Visit
-from crm.web import photo_response
+from crm.visits.models import VISIT_KINDS, Application, Need, Photo, Visit
+from crm.web import int_arg, list_page, photo_response
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 needs_bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -40,12 +46,12 @@ def blueprints():
 @login_required
 def today():
     return render_template("visits/today.html", agenda=queries.agenda(current_user),
-                           shell_version=offline.shell_version())
+                           shell_version=offline.shell_version(), script_names=offline.SCRIPTS)
 
 
 def _visible_merchant_arg() -> Merchant | None:
-    merchant_id = request.args.get("merchant", "")
-    return get_visible(Merchant, int(merchant_id), merchant_condition(current_user)) if merchant_id.isdigit() else None
+    merchant_id = int_arg("merchant")
+    return get_visible(Merchant, merchant_id, merchant_condition(current_user)) if merchant_id is not None else None
 
 
 def _render_visit_form(values: dict, errors: dict, status: int = 200):
@@ -57,7 +63,7 @@ def _render_visit_form(values: dict, errors: dict, status: int = 200):
         "visits/form.html", values=values, errors=errors, campaigns=campaigns, default_campaign=default_campaign,
         places=place_choices_for(current_user), now=local_now().strftime("%Y-%m-%dT%H:%M"),
         next_follow_up=(today + timedelta(days=interval.get(default_campaign, 30))).isoformat(),
-        shell_version=offline.shell_version(),
+        shell_version=offline.shell_version(), script_names=offline.SCRIPTS,
     ), status
 
 
@@ -69,6 +75,8 @@ def new():
         values = {"client_id": str(uuid.uuid4())}
         if merchant is not None:
             values.update(credit_code=merchant.credit_code, merchant_name=merchant.name)
+        if request.args.get("kind") in VISIT_KINDS:  # 走访 on a follow-up opens a 回访
+            values["kind"] = request.args["kind"]
         return _render_visit_form(values, {})
     payload = visit_payload(request.form)
     try:
@@ -86,7 +94,8 @@ def new():
         db.session.rollback()
         values = {**request.form.to_dict(), "client_id": str(uuid.uuid4())}
         return _render_visit_form(values, {"client_id": str(err)}, 409)
-    flash(_("Visit recorded.") if created else _("This visit was already recorded."), "success")
+    flash(_("Visit to %(name)s recorded.", name=visit.merchant.name) if created
+          else _("This visit was already recorded."), "success")
     return redirect(url_for("merchants.detail", merchant_id=visit.merchant_id))
 
 
@@ -102,7 +111,7 @@ def _store_form_photos(visit: Visit) -> None:
 
 def _editable_visit(visit_id: int) -> Visit:
     visit = get_visible(Visit, visit_id, work_condition(current_user, Visit, Visit.author_id))
-    if not operations.can_edit_visit(visit, current_user):
+    if not can_edit_visit(visit, current_user):
         abort(403)
     return visit
 
@@ -144,6 +153,18 @@ def photo(photo_id: int):
     return photo_response(operations.photo_path(item))
 
 
+@bp.get("/flagged")
+@login_required
+def flagged():
+    """Visits far from the merchant or without position, and their share per pair: the pair's
+    liaison and the drive's leads look; nothing was refused when the visits were recorded."""
+    if not current_user.has_role("liaison", "lead", "admin"):
+        abort(404)
+    shares = queries.location_shares(current_user)
+    visits = queries.flagged_visits(current_user, [s.pair.id for s in shares])
+    return render_template("visits/flagged.html", shares=shares, visits=visits)
+
+
 # ---- applications -----------------------------------------------------------------------------
 
 @bp.route("/applications/new", methods=["GET", "POST"])
@@ -176,7 +197,7 @@ def application_new():
 def application_outcome(application_id: int):
     application = get_visible(Application, application_id,
                               work_condition(current_user, Application, Application.author_id))
-    if not operations.can_edit_application(application, current_user):
+    if not can_edit_application(application, current_user):
         abort(403)
     errors: dict = {}
     if request.method == "POST":
@@ -211,8 +232,7 @@ def ledger():
     state = request.args.get("state", "open")
     if state not in queries.NEED_STATES:
         state = "open"
-    page = db.paginate(queries.needs_for(current_user, state), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = list_page(queries.needs_for(current_user, state))
     return render_template("needs/ledger.html", page=page, state=state, today=local_today())
 
 

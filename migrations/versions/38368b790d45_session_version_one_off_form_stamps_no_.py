@@ -4,7 +4,7 @@ users.session_version ends every session of a user when raised; sign-in failures
 Flask-Limiter now, so users.failed_logins and users.locked_until go.
 
 Revision ID: 38368b790d45
-Revises: 177c9e53a50e
+Revises: d1b3bb2794e7
 Create Date: 2026-12-01 21:38:48.644573
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '38368b790d45'
-down_revision = '177c9e53a50e'
+down_revision = 'd1b3bb2794e7'
 branch_labels = None
 depends_on = None
 
