@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.config import check_production, load_config
 from crm.extensions import babel, csrf, db, login_manager, migrate
+from crm.jobs import queue as jobs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,6 +92,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         for blueprint in module.blueprints():
             app.register_blueprint(blueprint)
     register_web(app)
+    jobs.init_app(app)
 
     from crm.cli import register_cli
 

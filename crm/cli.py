@@ -17,7 +17,8 @@ crm_cli.add_command(users_cli)
 crm_cli.add_command(tokens_cli)
 
 # Areas that add their own commands: each module decorates them with @crm_cli.command(...).
-COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.reminders.commands", "crm.reports.commands")
+COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.jobs.commands", "crm.reminders.commands",
+                                     "crm.reports.commands")
 
 
 def load_command_modules() -> None:
@@ -78,10 +79,12 @@ def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int
 def _serve(port: int) -> None:
     from werkzeug.serving import run_simple
 
+    from crm.jobs import queue as jobs
     from crm.reminders.scheduler import start_in_app
 
     app = current_app._get_current_object()
     start_in_app(app)  # only the single-command demo runs the reminder scheduler in the web process
+    jobs.start_in_app(app)  # … and a background job worker
     click.echo(f"Open http://127.0.0.1:{port}/")
     # app.run() refuses to start inside a CLI command; the WSGI server it wraps does not.
     run_simple("127.0.0.1", port, app, threaded=True)

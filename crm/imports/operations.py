@@ -31,7 +31,8 @@ from crm.people.models import Organization
 from crm.regions.models import Region
 
 CHUNK = 5000  # credit codes per look-up query
-HEADER_SEARCH_ROWS = 5  # exports often put a title or a note above the header row
+HEADER_SEARCH_ROWS = 5
+NEW_ROWS_SHOWN = 20  # new merchants listed on the report  # exports often put a title or a note above the header row
 LOCATION = ("county", "town", "district")
 _PARSERS = {
     "operator_phone": parsing.parse_phone, "operator_birth_date": parsing.parse_date,
@@ -68,6 +69,8 @@ class ImportPlan:
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    recognised: list[tuple[str, str]] = field(default_factory=list)  # (header as in the file, field)
+    ignored: list[str] = field(default_factory=list)  # headers read as nothing, as in the file
 
     def counts(self) -> dict[str, int]:
         return {"rows": self.total, "created": len(self.created), "updated": len(self.updated),
@@ -75,6 +78,18 @@ class ImportPlan:
 
     def values(self, row: tuple) -> dict:
         return dict(zip(self.columns, row))
+
+    def report(self, limit: int) -> dict:
+        """What the report page shows, as plain data to store: counts, columns, the first rows of each kind."""
+        return {
+            "filename": self.filename, "columns": list(self.columns), "counts": self.counts(),
+            "recognised": self.recognised, "ignored": self.ignored,
+            "rejected": [{"row": r.row, "credit_code": r.credit_code, "name": r.name, "reason": r.reason}
+                         for r in self.rejected[:limit]],
+            "updated": [{"row": row, "credit_code": values[0], "changes": changes}
+                        for row, _id, values, changes in self.updated[:limit]],
+            "created": [list(values) for values in self.created[:NEW_ROWS_SHOWN]],
+        }
 
 
 class RegionIndex:
@@ -177,10 +192,16 @@ def _in_scope(place: dict, allowed: set[int] | None) -> bool:
 
 
 def _header(rows) -> tuple[int, dict[int, tuple[str, int]], list]:
-    """(row number, {column index: (field, scale)}, header cells) of the first row naming the credit code."""
+    """(row number, {column index: (field, scale)}, header cells) of the first row naming the credit code.
+
+    When two columns name the same field, the first is read and the second is ignored (and reported).
+    """
     for number, cells in enumerate(rows, start=1):
-        mapping = {i: parsing.header_field(cell) for i, cell in enumerate(cells)}
-        mapping = {i: found for i, found in mapping.items() if found[0]}
+        mapping: dict[int, tuple[str, int]] = {}
+        for i, cell in enumerate(cells):
+            found = parsing.header_field(cell)
+            if found[0] and all(found[0] != f for f, _scale in mapping.values()):
+                mapping[i] = found
         if any(f == "credit_code" for f, _scale in mapping.values()):
             return number, mapping, cells
         if number >= HEADER_SEARCH_ROWS:
@@ -279,18 +300,27 @@ class RowReader:
         return values, problems
 
 
-def plan_import(path: str, filename: str, user=None) -> ImportPlan:
-    """Read and check every row, and say what applying the file would do; writes nothing."""
+def _no_progress(**_counts) -> None:
+    pass
+
+
+def plan_import(path: str, filename: str, user=None, progress: Callable = _no_progress) -> ImportPlan:
+    """Read and check every row, and say what applying the file would do; writes nothing.
+
+    progress(read=…, checked=…) is called as rows are read and compared with the registry.
+    """
     try:
-        rows = parsing.read_table(path, filename)
+        rows = parsing.read_table(path, filename, sized=lambda n: progress(total=n))
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
     regions = RegionIndex()
     allowed = allowed_regions(user, regions)
     fields = {f for f, _scale in mapping.values()}
-    plan = ImportPlan(filename=filename, columns=_columns(fields),
-                      headers=[parsing.text(c) for c in header_cells])
+    headers = [parsing.text(c) for c in header_cells]
+    plan = ImportPlan(filename=filename, columns=_columns(fields), headers=headers,
+                      recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
+                      ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
     reader = RowReader(mapping, regions)
     pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells), checked against the registry
     seen: dict[str, int] = {}
@@ -312,7 +342,11 @@ def plan_import(path: str, filename: str, user=None) -> ImportPlan:
         if len(pending) >= CHUNK:
             _compare(plan, pending, allowed)
             pending = {}
+            progress(read=plan.total, checked=plan.total)
+        elif plan.total % 1000 == 0:
+            progress(read=plan.total)
     _compare(plan, pending, allowed)
+    progress(read=plan.total, checked=plan.total)
     plan.rejected.sort(key=lambda r: r.row)
     return plan
 
@@ -359,24 +393,34 @@ def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
 
 def _creation_problem(plan: ImportPlan, values: tuple) -> str | None:
     named = plan.values(values)
+    if "name" not in plan.columns:
+        return _("a new merchant needs a name (名称), and this file has no name column")
     if not named.get("name"):
         return _("a new merchant needs a name (名称)")
+    if "county_id" not in plan.columns:
+        return _("a new merchant needs its county (县区), and this file has no county column")
     if not named.get("county_id"):
         return _("a new merchant needs its county (县区)")
     return None
 
 
-def apply_import(path: str, filename: str, user=None, strict: bool = False) -> ImportPlan:
-    """Plan the file again (the registry may have moved since the dry run) and write it in one transaction."""
-    plan = plan_import(path, filename, user)
+def apply_import(path: str, filename: str, user=None, strict: bool = False,
+                 progress: Callable = _no_progress) -> ImportPlan:
+    """Plan the file again (the registry may have moved since the dry run) and write it in one transaction.
+
+    progress(written=…) follows the writing; the commit at the end makes all of it visible at once.
+    """
+    plan = plan_import(path, filename, user, progress)
     if strict and plan.rejected:
         raise ImportRefused(_("%(n)s rows are not valid; in strict mode nothing was imported.",
                               n=len(plan.rejected)))
     defaults = {"kind": "individual", "trade": "other", "registry_status": "operating", "distinguished": False,
                 "dishonest": False}
     # Parsers never give None for these, so a file either sets them on every row or leaves the defaults.
-    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user)
-    _apply_updates(plan, user)
+    progress(phase="write", written=0)
+    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user,
+                     progress=lambda n: progress(written=n))
+    _apply_updates(plan, user, progress)
     if plan.created or plan.updated:
         audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
                      changes=plan.counts())
@@ -384,13 +428,14 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False) -> I
     return plan
 
 
-def _apply_updates(plan: ImportPlan, user) -> None:
+def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
     for start in range(0, len(plan.updated), CHUNK):
         chunk = plan.updated[start:start + CHUNK]
         merchants = {m.id: m for m in db.session.scalars(select(Merchant).where(
             Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
         for _row, merchant_id, values, _changes in chunk:
             update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        progress(written=len(plan.created) + start + len(chunk))
 
 
 def rejected_workbook(plan: ImportPlan, target) -> None:
