@@ -45,6 +45,7 @@ API_MODULES = (
     "crm.products.api",
     "crm.reminders.api",
     "crm.reports.api",
+    "crm.imports.api",
 )
 
 

@@ -108,8 +108,9 @@ ERROR = schema(
 
 
 def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, dict],
-          parameters: list[dict] | None = None, body: dict | None = None, public: bool = False):
-    """Register an API view and its OpenAPI operation in one place."""
+          parameters: list[dict] | None = None, body: dict | None = None, public: bool = False,
+          media_type: str = "application/json"):
+    """Register an API view and its OpenAPI operation in one place (body: the request body's schema)."""
 
     def decorator(view):
         path = "/api/v1" + _openapi_path(rule)
@@ -125,7 +126,7 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
             for code in (401,) if not public else ():
                 operation["responses"].setdefault(str(code), _response(code, ERROR))
             if body is not None:
-                operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+                operation["requestBody"] = {"required": True, "content": {media_type: {"schema": body}}}
             if public:
                 operation["security"] = []
             OPERATIONS[(path, method.lower())] = operation

@@ -20,4 +20,5 @@ def worker_command(threads: int):
     if huey.immediate:
         raise click.ClickException("CRM_JOBS_URL=immediate runs jobs in the web process; there is nothing to work on")
     click.echo(f"worker: taking jobs from {current_app.config['JOBS_URL'].split('@')[-1]}")
-    huey.create_consumer(workers=threads, worker_type="thread", periodic=False).run()
+    # Poll an empty queue at least once a second (Huey backs off to 10 s by default): jobs are waited on.
+    huey.create_consumer(workers=threads, worker_type="thread", periodic=False, max_delay=1.0).run()

@@ -73,10 +73,11 @@ class Tracker:
 
     def __call__(self, **counts) -> None:
         """Record progress (read, checked, written, total, phase); written out at most every `every` s."""
-        if counts.get("phase", self.state["progress"]["phase"]) != self.state["progress"]["phase"]:
+        new_phase = counts.get("phase", self.state["progress"]["phase"]) != self.state["progress"]["phase"]
+        if new_phase:
             self.state["phase_started"] = time.time()
         self.state["progress"].update(counts)
-        if time.time() - self._written >= self.every:
+        if new_phase or time.time() - self._written >= self.every:
             self._flush()
 
     def finish(self, status: str, result=None, error: str | None = None) -> None:

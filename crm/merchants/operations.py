@@ -8,6 +8,7 @@ from itertools import islice
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.core import seg as segment
+from pypinyin.pinyin_dict import pinyin_dict as PINYIN_DICT
 from sqlalchemy import DateTime, Integer, String, cast, func, insert, literal, select
 
 from crm import audit
@@ -33,9 +34,22 @@ _RAW = "\x00"  # marks characters pypinyin has no reading for, which are kept as
 @lru_cache(maxsize=100_000)
 def initials(name: str) -> str:
     """Pinyin initials of a Chinese name, lower case: 张三干洗店 → zsgxd. Latin letters and digits kept."""
+    letters = [_char_initial(ch) for ch in name or ""]
+    if None not in letters:
+        return "".join(letters)  # no character with two readings: no need to read the name word by word
     # pypinyin reads a text word by word (its own segmentation) and each word alone, so caching the
     # words gives the same result eight times faster on a registry import of 100,000 names.
     return "".join(_word_initials(word) for word in segment(name or ""))
+
+
+@lru_cache(maxsize=65_536)
+def _char_initial(ch: str) -> str | None:
+    """The initial of a character whatever the word around it ("" for punctuation); None if it depends."""
+    readings = PINYIN_DICT.get(ord(ch))
+    if readings is None:
+        return _word_initials(ch) if ch.isascii() or not ch.isalpha() else None
+    letters = {_first_letter(reading) for reading in readings.split(",")}
+    return letters.pop() if len(letters) == 1 else None
 
 
 @lru_cache(maxsize=65_536)
