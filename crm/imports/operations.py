@@ -7,6 +7,7 @@ review when it turns revoked, abnormal or dishonest. An unchanged row is never w
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,12 @@ from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
 from crm.merchants.models import Merchant
-from crm.merchants.operations import check_credit_code, create_merchants, update_merchant
+from crm.merchants.operations import (
+    check_credit_code,
+    create_merchants,
+    stamp_registry_hashes,
+    update_merchant,
+)
 from crm.people.models import Organization
 from crm.regions.models import Region
 
@@ -71,6 +77,7 @@ class ImportPlan:
     headers: list[str] = field(default_factory=list)
     recognised: list[tuple[str, str]] = field(default_factory=list)  # (header as in the file, field)
     ignored: list[str] = field(default_factory=list)  # headers read as nothing, as in the file
+    rehashed: list[tuple[str, int]] = field(default_factory=list)  # (hash, merchant id) of unchanged rows to stamp
 
     def counts(self) -> dict[str, int]:
         return {"rows": self.total, "created": len(self.created), "updated": len(self.updated),
@@ -82,13 +89,13 @@ class ImportPlan:
     def report(self, limit: int) -> dict:
         """What the report page shows, as plain data to store: counts, columns, the first rows of each kind."""
         return {
-            "filename": self.filename, "columns": list(self.columns), "counts": self.counts(),
+            "filename": self.filename, "columns": list(self.columns[:-1]), "counts": self.counts(),
             "recognised": self.recognised, "ignored": self.ignored,
             "rejected": [{"row": r.row, "credit_code": r.credit_code, "name": r.name, "reason": r.reason}
                          for r in self.rejected[:limit]],
             "updated": [{"row": row, "credit_code": values[0], "changes": changes}
                         for row, _id, values, changes in self.updated[:limit]],
-            "created": [list(values) for values in self.created[:NEW_ROWS_SHOWN]],
+            "created": [list(values[:-1]) for values in self.created[:NEW_ROWS_SHOWN]],
         }
 
 
@@ -214,7 +221,7 @@ def _columns(fields: set[str]) -> tuple[str, ...]:
     """Merchant attributes set by a file with these header fields; location names become region ids."""
     columns = [f for f in parsing.FIELDS if f in fields and f not in LOCATION]
     columns += [f"{f}_id" for f in LOCATION if f in fields]
-    return tuple(columns)
+    return (*columns, "registry_hash")
 
 
 def _memo(convert: Callable) -> Callable:
@@ -314,41 +321,86 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
-    regions = RegionIndex()
-    allowed = allowed_regions(user, regions)
-    fields = {f for f, _scale in mapping.values()}
-    headers = [parsing.text(c) for c in header_cells]
-    plan = ImportPlan(filename=filename, columns=_columns(fields), headers=headers,
-                      recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
-                      ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
-    reader = RowReader(mapping, regions)
-    pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells), checked against the registry
-    seen: dict[str, int] = {}
+    planner = _Planner(filename, mapping, header_cells, user)
+    batch: list[tuple[int, list]] = []
     for number, cells in enumerate(rows, start=header_row + 1):
         if not any(parsing.text(c) for c in cells):
             continue
-        plan.total += 1
-        values, problems = reader.read(cells)
-        code = values["credit_code"]
-        if not problems and code in seen:
-            problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
-        if not problems and "county_id" in values and not _in_scope(values, allowed):
-            problems.append(_("outside the area you look after"))
-        if problems:
-            plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems), list(cells)))
-            continue
-        seen[code] = number
-        pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
-        if len(pending) >= CHUNK:
-            _compare(plan, pending, allowed)
-            pending = {}
-            progress(read=plan.total, checked=plan.total)
-        elif plan.total % 1000 == 0:
-            progress(read=plan.total)
-    _compare(plan, pending, allowed)
-    progress(read=plan.total, checked=plan.total)
-    plan.rejected.sort(key=lambda r: r.row)
-    return plan
+        batch.append((number, cells))
+        if len(batch) >= CHUNK:
+            planner.check(batch)
+            batch = []
+            progress(read=planner.plan.total, checked=planner.plan.total)
+    planner.check(batch)
+    progress(read=planner.plan.total, checked=planner.plan.total)
+    planner.plan.rejected.sort(key=lambda r: r.row)
+    return planner.plan
+
+
+def _fingerprint(columns: tuple, cells: list, indexes: list[int]) -> str:
+    """A row's registry cells as the file has them, hashed with what they are read as."""
+    width = len(cells)
+    raw = repr((columns, [cells[i] if i < width else None for i in indexes]))
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+class _Planner:
+    """Sorts batches of rows into created, updated, unchanged and rejected.
+
+    A row whose cells hash to the merchant's stored registry_hash was imported as it is before and
+    the merchant not edited since: it is unchanged without being read cell by cell.
+    """
+
+    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user):
+        self.regions = RegionIndex()
+        self.allowed = allowed_regions(user, self.regions)
+        headers = [parsing.text(c) for c in header_cells]
+        self.plan = ImportPlan(filename=filename, columns=_columns({f for f, _scale in mapping.values()}),
+                               headers=headers,
+                               recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
+                               ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
+        self.reader = RowReader(mapping, self.regions)
+        self.code_index = self.reader.columns["credit_code"]
+        self.indexes = sorted(mapping)
+        self.signature = tuple(mapping[i] for i in self.indexes)
+        self.seen: dict[str, int] = {}
+
+    def check(self, batch: list[tuple[int, list]]) -> None:
+        plan = self.plan
+        plan.total += len(batch)
+        known = self._stored_hashes(batch)
+        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
+        for number, cells in batch:
+            fingerprint = _fingerprint(self.signature, cells, self.indexes)
+            raw_code = cells[self.code_index] if self.code_index < len(cells) else None
+            if known.get(raw_code) == fingerprint and raw_code not in self.seen:
+                self.seen[raw_code] = number
+                plan.unchanged += 1
+                continue
+            values, problems = self.reader.read(cells)
+            code = values["credit_code"]
+            if not problems and code in self.seen:
+                problems.append(_("duplicate of row %(row)s in this file", row=self.seen[code]))
+            if not problems and "county_id" in values and not _in_scope(values, self.allowed):
+                problems.append(_("outside the area you look after"))
+            if problems:
+                plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems),
+                                                 list(cells)))
+                continue
+            self.seen[code] = number
+            values["registry_hash"] = fingerprint
+            pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
+        _compare(plan, pending, self.allowed)
+
+    def _stored_hashes(self, batch) -> dict[str, str]:
+        """{credit code: stored hash} of the batch's registered merchants the user may import."""
+        codes = {cells[self.code_index] for _number, cells in batch
+                 if self.code_index < len(cells) and isinstance(cells[self.code_index], str)}
+        found = db.session.execute(
+            select(Merchant.credit_code, Merchant.registry_hash, Merchant.county_id, Merchant.town_id,
+                   Merchant.district_id)
+            .where(Merchant.credit_code.in_(codes), Merchant.registry_hash.is_not(None)))
+        return {row.credit_code: row.registry_hash for row in found if _in_scope(row._mapping, self.allowed)}
 
 
 def _same(old, new) -> bool:
@@ -384,11 +436,13 @@ def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
                                              _("registered in an area you do not look after"), cells))
             continue
         mapping = current._mapping
-        changes = {c: [mapping[c], v] for c, v in zip(plan.columns, values) if not _same(mapping[c], v)}
+        changes = {c: [mapping[c], v] for c, v in zip(plan.columns[:-1], values) if not _same(mapping[c], v)}
         if changes:
             plan.updated.append((number, current.id, values, changes))
         else:
             plan.unchanged += 1
+            if mapping["registry_hash"] != values[-1]:
+                plan.rehashed.append((values[-1], current.id))
 
 
 def _creation_problem(plan: ImportPlan, values: tuple) -> str | None:
@@ -421,6 +475,7 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
     create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user,
                      progress=lambda n: progress(written=n))
     _apply_updates(plan, user, progress)
+    stamp_registry_hashes(plan.rehashed)
     if plan.created or plan.updated:
         audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
                      changes=plan.counts())

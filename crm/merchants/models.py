@@ -45,6 +45,8 @@ class Merchant(db.Model):
     # Set when a registry import turns the merchant revoked, abnormal or dishonest.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str | None] = mapped_column(String(200))
+    # Hash of the registry row it was last imported from (crm.imports); cleared when edited in the app.
+    registry_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

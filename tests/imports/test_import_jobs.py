@@ -48,7 +48,7 @@ def test_the_api_takes_a_file_answers_202_and_reports_progress_then_applies(app,
     assert client.get(job["progress_url"]).get_json()["counts"]["created"] == 1
     assert Merchant.query.filter_by(credit_code=code(1)).one().name == "测试商店1"
     again = client.post(f"/api/v1/imports/{job['id']}/apply", json={})
-    assert again.status_code == 409 and "already been imported" in again.get_json()["error"]["message"]
+    assert again.status_code == 409 and again.get_json()["error"]["message"] == "这个文件已经导入过了。"
     assert_matches(again, "POST", "/api/v1/imports/{job_id}/apply")
 
 
