@@ -112,14 +112,16 @@ def public_state(state: dict) -> dict:
     return state
 
 
-def start_in_app(app: Flask) -> threading.Thread:
-    """The single-command demo: one worker thread inside the web process."""
+def start_in_app(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
+    """The single-command demo (and tests): one worker thread inside this process, until `stop` is set."""
+    stop = stop or threading.Event()
+
     def loop():
         huey = app.extensions["jobs"][0]
-        while True:
+        while not stop.is_set():
             task = huey.dequeue()
             if task is None:
-                time.sleep(0.5)
+                stop.wait(0.5)
             else:
                 huey.execute(task)
 
