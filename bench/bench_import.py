@@ -183,8 +183,9 @@ def _with_changes(url: str, rows: int) -> None:
     app = common.app_for(url)
     with app.app_context():
         ids = db.session.scalars(select(Merchant.id).order_by(Merchant.id).limit(rows)).all()
-        db.session.execute(Merchant.__table__.update().where(Merchant.id.in_(ids)).values(tier=None,
-                                                                                        registry_status="operating"))
+        # As an edit in the app does (crm.merchants.models), the change forgets the registry row's hash.
+        db.session.execute(Merchant.__table__.update().where(Merchant.id.in_(ids)).values(
+            tier=None, registry_status="operating", registry_hash=None))
         db.session.commit()
 
 

@@ -172,8 +172,6 @@ def update_merchant(merchant: Merchant, values: dict, actor=None) -> dict:
     for key, value in values.items():
         setattr(merchant, key, value)
     merchant.name_initials = initials(merchant.name)
-    if "registry_hash" not in values:
-        merchant.registry_hash = None  # edited here: the next import reads its row in full
     changes = audit.diff(before, audit.snapshot(merchant, AUDITED_FIELDS))
     if changes:
         reason = review_reason(before, merchant)

@@ -167,7 +167,8 @@ def test_a_worker_killed_while_importing_leaves_the_registry_unchanged_and_the_j
 def test_a_300000_row_file_is_checked_and_imported_through_the_web_page(empty_database_url, tmp_path):
     """The file of issue 16 (300,000 rows, ~33 MB of CSV) through the upload form and the apply button, a
     worker thread doing the work: every request answers well inside gunicorn's 30 s worker timeout.
-    Budget: ~35 s of CPU (the two passes over the rows); up to 2 min on a loaded 2-core machine."""
+    Budget: ~100 s of CPU (the dry run, then the import's own check and its writing); over 10 min on a
+    2-core machine shared with eight others."""
     with _queued_app(empty_database_url, tmp_path) as other:
         world = factories.build_world()
         admin = world.users["admin"]
@@ -192,14 +193,14 @@ def test_a_300000_row_file_is_checked_and_imported_through_the_web_page(empty_da
                 report_url = timed("post", "/imports/", data={"file": (handle, "registry.csv")},
                                    content_type="multipart/form-data").headers["Location"]
             progress_url = report_url + "/progress.json"
-            checked = _wait_for(client, progress_url, lambda s: s["status"] in ("done", "failed"), timeout=300,
+            checked = _wait_for(client, progress_url, lambda s: s["status"] in ("done", "failed"), timeout=900,
                                 every=1.0)
             assert checked["counts"] == {"rows": 300_000, "created": 300_000, "updated": 0, "unchanged": 0,
                                          "rejected": 0}, checked
             assert "300000" in timed("get", report_url).get_data(as_text=True)
             assert timed("post", report_url + "/apply", data={}).status_code == 302
             applied = _wait_for(client, progress_url, lambda s: s["kind"] == "import_apply"
-                                and s["status"] in ("done", "failed"), timeout=300, every=1.0)
+                                and s["status"] in ("done", "failed"), timeout=900, every=1.0)
             assert applied["status"] == "done" and applied["written"] == 300_000, applied
         finally:
             stop.set()

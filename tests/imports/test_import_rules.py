@@ -249,6 +249,9 @@ def test_an_unchanged_row_is_known_by_its_hash_until_the_merchant_is_edited_in_t
     update_merchant(merchant(code(1)), {"name": "改过的名字"})  # edited in the app: its row is read again
     db.session.commit()
     assert merchant(code(1)).registry_hash is None
+    merchant(code(2)).needs_review = True  # not a registry field: the row still matches
+    db.session.commit()
+    assert merchant(code(2)).registry_hash
     plan = plan_import(path, "a.xlsx")
     assert (len(plan.updated), plan.unchanged) == (1, 1)
     assert plan.updated[0][3]["name"] == ["改过的名字", "测试商店1"]
