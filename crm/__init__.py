@@ -1,7 +1,6 @@
 """Campaign and field-visit CRM for joint government–bank credit drives (双百工程 and the like)."""
 from __future__ import annotations
 
-import importlib
 import os
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -14,40 +13,6 @@ from crm.extensions import babel, csrf, db, login_manager, migrate
 from crm.jobs import queue as jobs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# Each domain area contributes its blueprints here; the order is the order of the main menu.
-BLUEPRINT_MODULES = (
-    "crm.auth.views",
-    "crm.admin.views",
-    "crm.audit.views",
-    "crm.merchants.views",
-    "crm.referrals.views",
-    "crm.visits.views",
-    "crm.imports.views",
-    "crm.events.views",
-    "crm.districts.views",
-    "crm.products.views",
-    "crm.plaques.views",
-    "crm.intake.views",
-    "crm.campaigns.from_template",
-    "crm.reminders.views",
-    "crm.reports.views",
-)
-# Each of these adds its routes to the one /api/v1 blueprint (crm.api.core.api) when imported.
-API_MODULES = (
-    "crm.people.api",
-    "crm.campaigns.api",
-    "crm.merchants.api",
-    "crm.referrals.api",
-    "crm.visits.api",
-    "crm.events.api",
-    "crm.districts.api",
-    "crm.products.api",
-    "crm.reminders.api",
-    "crm.reports.api",
-    "crm.imports.api",
-)
-
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
@@ -78,18 +43,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai",
+    babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=os.path.join(ROOT, "crm", "translations"))
 
     from crm import models  # noqa: F401  (register every table)
     from crm.api.core import api
+    from crm.areas import area_modules
     from crm.web import register_web
 
-    for module_name in API_MODULES:
-        importlib.import_module(module_name)
+    area_modules("api")  # each adds its routes to `api`
     app.register_blueprint(api)
-    for module_name in BLUEPRINT_MODULES:
-        module = importlib.import_module(module_name)
+    for module in area_modules("views"):
         for blueprint in module.blueprints():
             app.register_blueprint(blueprint)
     register_web(app)

@@ -1,7 +1,6 @@
 """Operator commands: `crm …` (console script) or `flask --app wsgi crm …`."""
 from __future__ import annotations
 
-import importlib
 import secrets
 import string
 
@@ -16,14 +15,12 @@ tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 crm_cli.add_command(users_cli)
 crm_cli.add_command(tokens_cli)
 
-# Areas that add their own commands: each module decorates them with @crm_cli.command(...).
-COMMAND_MODULES: tuple[str, ...] = ("crm.imports.commands", "crm.jobs.commands", "crm.reminders.commands",
-                                     "crm.reports.commands")
-
 
 def load_command_modules() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(name)
+    """Areas add their own commands in their commands.py (@crm_cli.command(...)); see crm.areas."""
+    from crm.areas import area_modules
+
+    area_modules("commands")
 
 
 def register_cli(app) -> None:

@@ -2,6 +2,8 @@
 import os
 from datetime import timedelta
 
+from crm.timeutil import LOCAL_TZ
+
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
 
 
@@ -33,8 +35,8 @@ def load_config(instance_path: str) -> dict:
         "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own idle time-out bounds a form's life
         "BABEL_DEFAULT_LOCALE": os.environ.get("CRM_DEFAULT_LOCALE", "zh_Hans"),
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "CRM_TIMEZONE": os.environ.get("CRM_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": LOCAL_TZ.key,
+        "CRM_TIMEZONE": LOCAL_TZ.key,  # read from the environment by crm.timeutil, which all local time uses
         "LOCKOUT_THRESHOLD": _int("CRM_LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _int("CRM_LOCKOUT_MINUTES", 15),
         "UPLOAD_FOLDER": os.environ.get("CRM_UPLOAD_FOLDER", os.path.join(instance_path, "uploads")),

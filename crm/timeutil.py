@@ -1,15 +1,18 @@
-"""One clock for the whole app: UTC in the database, Asia/Shanghai for people and periods.
+"""One clock for the whole app: UTC in the database, the drive's time zone for people and periods.
+
+The zone is CRM_TIMEZONE (default Asia/Shanghai), read once here; everything local goes through it.
 
 Tests and `--at` options move the clock through `freeze`, so every rule that asks
 "what day is it" gives the same answer in a test as in production.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = ZoneInfo(os.environ.get("CRM_TIMEZONE") or "Asia/Shanghai")
 _frozen: datetime | None = None
 
 
@@ -42,7 +45,7 @@ def to_local(moment: datetime | None) -> datetime | None:
 
 
 def local_date(moment: datetime) -> date:
-    """The Asia/Shanghai calendar date of a stored UTC timestamp."""
+    """The local calendar date of a stored UTC timestamp."""
     return to_local(moment).date()
 
 

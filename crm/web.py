@@ -1,19 +1,24 @@
-"""What every page shares: the signed-in user, idle time-out, filters, menu, errors, headers."""
+"""What every page shares: the signed-in user, idle time-out, filters, menu, errors, headers, gzip."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+import gzip
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_decimal
+from flask import Flask, abort, flash, g, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from crm.campaigns.models import Campaign
+from crm.campaigns.queries import chosen_campaign
 from crm.extensions import db, login_manager
+from crm.formatting import FILTERS
 from crm.people.models import User
-from crm.timeutil import to_local, utcnow
+from crm.timeutil import utcnow
 
 API_PREFIX = "/api/v1"
+COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript", "application/json",
+                "image/svg+xml")
+MIN_COMPRESS_BYTES = 600
+YEAR = 365 * 24 * 3600
 
 
 @login_manager.user_loader
@@ -38,6 +43,29 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def int_arg(name: str) -> int | None:
+    """A whole-number query argument, or None when absent or not a number."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def requested_campaign(user) -> Campaign:
+    """The drive named by ?campaign= (404 if not visible), else the latest visible one (404 if none)."""
+    campaign = chosen_campaign(user, int_arg("campaign"))
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def photo_response(path: str):
+    """A stored photo: revalidated by its date, kept a day in the browser's own cache only (photos are
+    scoped to who may see them, so no shared cache may keep one)."""
+    response = send_file(path, mimetype="image/jpeg", conditional=True, max_age=86400)
+    response.cache_control.private = True
+    response.cache_control.public = False
+    return response
+
+
 def _enforce_idle_timeout():
     """Sign out a browser session that has been idle longer than the configured time."""
     if not current_user.is_authenticated or g.get("token_auth"):
@@ -58,35 +86,9 @@ def _enforce_idle_timeout():
     return None
 
 
-def money(value) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(Decimal(value), format="#,##0.00")
-
-
-def wan(value) -> str:
-    """Amounts as people in the drive speak of them: 万元."""
-    if value is None:
-        return "—"
-    return format_decimal(Decimal(value) / 10000, format="#,##0.##")
-
-
-def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return to_local(value).strftime(fmt) if value else "—"
-
-
-def iso_date(value: date | None) -> str:
-    return value.isoformat() if value else "—"
-
-
-def mask_phone(value: str | None) -> str:
-    if not value:
-        return "—"
-    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
-
-
 def register_web(app: Flask) -> None:
     from crm import labels
+    from crm.campaigns import coverage
     from crm.menu import menu_for
 
     login_manager.login_view = "auth.login"
@@ -112,10 +114,12 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    app.jinja_env.filters.update(money=money, wan=wan, local_dt=local_dt, iso_date=iso_date, mask_phone=mask_phone)
+    app.after_request(_cache_and_compress)
+    app.jinja_env.filters.update(FILTERS)
     from flask_babel import get_locale
 
-    app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale)
+    app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale,
+                                coverage_rule=coverage.rule_text)
 
     @app.context_processor
     def _menu():
@@ -136,6 +140,32 @@ def register_web(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - any failure means unhealthy
             return {"status": "error", "database": "unreachable"}, 503
         return {"status": "ok", "database": "ok"}
+
+
+def _cache_and_compress(response):
+    """Versioned static files cached for a year; text gzipped: a village with one bar of signal pays
+    for every byte."""
+    if request.path.startswith("/static/") and request.args.get("v") and response.status_code in (200, 304):
+        # A versioned URL never changes content: the phone keeps it for a year.
+        response.cache_control.max_age = YEAR
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    return _gzip(response)
+
+
+def _gzip(response):
+    if (response.status_code != 200 or "gzip" not in request.accept_encodings
+            or response.headers.get("Content-Encoding") or response.mimetype not in COMPRESSIBLE
+            or response.is_streamed and not response.direct_passthrough):
+        return response
+    response.direct_passthrough = False  # static files: read the file so it can be compressed
+    data = response.get_data()
+    if len(data) < MIN_COMPRESS_BYTES:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=6))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
 
 
 def _unread_count() -> int:

@@ -62,3 +62,35 @@ def test_healthz_checks_the_database(client):
 def test_pages_send_protective_headers(client):
     headers = client.get("/login").headers
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+CLOCK_PROBE = """
+from datetime import datetime
+from crm import create_app
+from crm.formatting import local_dt
+from crm.timeutil import freeze, local_today
+app = create_app()
+with app.app_context(), freeze(datetime(2025, 7, 1, 20, 0)):  # 20:00 UTC
+    print(local_today(), local_dt(datetime(2025, 7, 1, 20, 0)), app.config["BABEL_DEFAULT_TIMEZONE"])
+"""
+
+
+def test_crm_timezone_sets_the_day_and_the_clock_people_see(fresh_env, tmp_path):
+    """Read once at start-up: Asia/Shanghai in this process (no CRM_TIMEZONE), London in one told so."""
+    import os
+    import subprocess
+    import sys
+    from datetime import datetime
+
+    from crm.formatting import local_dt
+    from crm.timeutil import freeze, local_today
+
+    assert "CRM_TIMEZONE" not in os.environ
+    app = create_app()
+    with app.app_context(), freeze(datetime(2025, 7, 1, 20, 0)):  # 20:00 UTC
+        assert (str(local_today()), local_dt(datetime(2025, 7, 1, 20, 0)), app.config["BABEL_DEFAULT_TIMEZONE"]) == (
+            "2025-07-02", "2025-07-02 04:00", "Asia/Shanghai")
+    env = {**os.environ, "CRM_INSTANCE_PATH": str(tmp_path), "CRM_TIMEZONE": "Europe/London"}
+    london = subprocess.run([sys.executable, "-c", CLOCK_PROBE], env=env, capture_output=True, text=True,
+                            timeout=120, check=True).stdout.strip()
+    assert london == "2025-07-01 2025-07-01 21:00 Europe/London"

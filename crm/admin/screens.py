@@ -1,8 +1,6 @@
 """The five administration screens: regions, organizations, users, liaison pairs and drives."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,8 +12,10 @@ from crm.admin.crud import Column, Removal, Screen
 from crm.admin.operations import delete_record
 from crm.auth.scoping import is_admin, led_campaign_ids, pair_condition
 from crm.campaigns import operations as campaign_ops
+from crm.campaigns.coverage import rule_text
 from crm.campaigns.forms import CampaignForm, CampaignRulesForm, PairForm
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.formatting import iso_date, local_dt, wan
 from crm.labels import label
 from crm.people import operations as people_ops
 from crm.people.forms import OrganizationForm, UserForm
@@ -23,7 +23,6 @@ from crm.people.models import Organization, User
 from crm.regions import operations as region_ops
 from crm.regions.forms import RegionForm
 from crm.regions.models import Region
-from crm.web import iso_date, local_dt, wan
 
 
 def tag(text, css: str = "") -> Markup:
@@ -155,12 +154,6 @@ def led_campaigns(user: User):
     return Campaign.id.in_(ids) if ids else false()
 
 
-def coverage_rule(c: Campaign) -> str:
-    percent = (Decimal(c.district_coverage_ratio) * 100).normalize()
-    return _("%(households)s households or %(percent)s%% of them", households=c.district_household_threshold,
-             percent=f"{percent:f}")
-
-
 def tier_caps(c: Campaign) -> str:
     names = {"distinguished": "名特优新"}
     text = [f"{names.get(key) or label('tier', key)} ≤ {wan(amount)}" for key, amount in (c.tier_caps or {}).items()]
@@ -184,7 +177,7 @@ CAMPAIGNS = Screen(
     ),
     more=(
         Column(_l("Template"), lambda c: c.template or "—"),
-        Column(_l("District coverage"), coverage_rule),
+        Column(_l("District coverage"), rule_text),
         Column(_l("Joint visit days per pair per month"), lambda c: c.joint_visit_days_per_month),
         Column(_l("Matchmaking meetings per county per quarter"), lambda c: c.matchmaking_per_county_per_quarter),
         Column(_l("Level-to-level visits per year"), lambda c: c.level_visits_per_year),

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm.admin import audit
 from crm.admin.crud import Screen, screen_or_404
 from crm.admin.screens import SCREENS
 from crm.audit.queries import history
@@ -17,7 +18,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def blueprints():
-    return [bp]
+    return [bp, audit.bp]
 
 
 @bp.before_request

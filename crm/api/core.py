@@ -10,8 +10,11 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
-from crm.extensions import csrf
+from crm.auth.scoping import campaign_condition
+from crm.campaigns.models import Campaign
+from crm.extensions import csrf, db
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
@@ -73,6 +76,16 @@ def page_args(default_size: int = 50, max_size: int = 200) -> tuple[int, int]:
         raise ApiError(422, "invalid", _("page and per_page must be whole numbers"),
                        {"page": _("must be a whole number")}) from exc
     return page, size
+
+
+def api_campaign(campaign_id: int) -> Campaign:
+    """The drive named in the URL if the user may see it, else a 404 (the same for both, no oracle)."""
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
+    )
+    if campaign is None:
+        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
+    return campaign
 
 
 # ---- OpenAPI registry -------------------------------------------------------------------------

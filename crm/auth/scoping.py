@@ -134,13 +134,6 @@ def pair_condition(user: User) -> ColumnElement:
     return or_(*parts)
 
 
-def user_condition(user: User) -> ColumnElement:
-    """People a user may look up: their own organization's subtree; leads and admins everyone."""
-    if is_admin(user) or user.has_role("lead"):
-        return true()
-    return or_(User.id == user.id, User.organization_id.in_(user.organization.subtree_ids()))
-
-
 def get_visible(model, object_id, condition: ColumnElement):
     """Load one object by id if the condition lets the user see it, else 404."""
     obj = db.session.scalar(select(model).where(model.id == object_id, condition))

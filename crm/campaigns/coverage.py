@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -49,6 +50,13 @@ def visits_needed(visited: int, households: int | None, threshold: int, ratio) -
     return max(0, min(targets) - visited)
 
 
+def rule_text(campaign: Campaign) -> str:
+    """The drive's rule in words, the same on every page: "100 households or 20% of them"."""
+    percent = (Decimal(campaign.district_coverage_ratio) * 100).normalize()
+    return _("%(households)s households or %(percent)s%% of them",
+             households=campaign.district_household_threshold, percent=f"{percent:f}")
+
+
 def coverage(visited: int, households: int | None) -> Decimal | None:
     """visited ÷ households as a fraction, None when households are unknown."""
     if not households:
@@ -58,17 +66,28 @@ def coverage(visited: int, households: int | None) -> Decimal | None:
 
 @dataclass
 class DistrictCoverage:
+    """One district's coverage in a drive: for the coverage pages, the API and the reports' map."""
+
     id: int
     name: str
-    district_kind: str | None
     county_id: int
-    county: str
-    town: str
+    town_id: int
     households: int | None
     merchants_visited: int
     coverage: Decimal | None
     meets_rule: bool
     visits_needed: int
+    county: str = ""  # names of the places, for the pages that show them
+    town: str = ""
+    district_kind: str | None = None
+
+    @classmethod
+    def measure(cls, campaign: Campaign, district_id: int, name: str, county_id: int, town_id: int,
+                households: int | None, visited: int, **names) -> DistrictCoverage:
+        threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
+        return cls(district_id, name, county_id, town_id, households, visited, coverage(visited, households),
+                   district_meets_rule(visited, households, threshold, ratio),
+                   visits_needed(visited, households, threshold, ratio), **names)
 
 
 def district_rows(campaign: Campaign, user, county_id: int | None = None, district_id: int | None = None,
@@ -79,7 +98,7 @@ def district_rows(campaign: Campaign, user, county_id: int | None = None, distri
     """
     town, county = aliased(Region), aliased(Region)
     stmt = (
-        select(Region, town.name, county.id, county.name)
+        select(Region, town.id, town.name, county.id, county.name)
         .join(town, Region.parent_id == town.id)
         .join(county, town.parent_id == county.id)
         .where(Region.level == "district", _in_territory(campaign.territory, town, county))
@@ -95,18 +114,10 @@ def district_rows(campaign: Campaign, user, county_id: int | None = None, distri
     rows = db.session.execute(stmt).all()
     if visited is None:
         visited = visited_by_district(campaign.id, [r[0].id for r in rows]) if rows else {}
-    threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
-    result = []
-    for district, town_name, c_id, c_name in rows:
-        count = visited.get(district.id, 0)
-        result.append(DistrictCoverage(
-            id=district.id, name=district.name, district_kind=district.district_kind, county_id=c_id,
-            county=c_name, town=town_name, households=district.households, merchants_visited=count,
-            coverage=coverage(count, district.households),
-            meets_rule=district_meets_rule(count, district.households, threshold, ratio),
-            visits_needed=visits_needed(count, district.households, threshold, ratio),
-        ))
-    return result
+    return [DistrictCoverage.measure(campaign, district.id, district.name, c_id, town_id, district.households,
+                                     visited.get(district.id, 0), county=c_name, town=town_name,
+                                     district_kind=district.district_kind)
+            for district, town_id, town_name, c_id, c_name in rows]
 
 
 def _in_territory(territory: Region, town, county):

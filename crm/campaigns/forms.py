@@ -19,10 +19,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from crm.admin.fields import MultiCheckboxField
 from crm.campaigns.models import Campaign
 from crm.campaigns.operations import CAP_KEYS, COUNT_RULES, RULE_FIELDS, rule_defaults
 from crm.extensions import db
+from crm.forms import MultiCheckboxField
 from crm.labels import choices
 from crm.people.queries import organization_choices, user_choices
 from crm.regions.queries import region_choices

@@ -596,6 +596,3 @@ def town_codes(county: dict) -> list[str]:
         codes.append(f"{county['code']}{TOWN_CODE_BASE[town['kind']] + n:03d}")
     return codes
 
-
-def total_households() -> int:
-    return sum(d[2] for c in COUNTIES for t in c["towns"] for d in t["districts"])

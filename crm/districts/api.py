@@ -5,9 +5,8 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.api.core import ApiError, array, nullable, obj, query, route, schema
+from crm.api.core import ApiError, api_campaign, array, nullable, obj, query, route, schema
 from crm.campaigns import coverage
-from crm.events.api import api_campaign
 
 DISTRICT = schema("DistrictCoverage", obj({
     "id": {"type": "integer"},

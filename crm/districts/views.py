@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 
 from crm.auth.scoping import is_admin, led_campaign_ids
 from crm.campaigns import coverage
-from crm.events.operations import campaign_counties
-from crm.events.queries import int_arg, requested_campaign
+from crm.campaigns.queries import campaign_counties
 from crm.extensions import db
 from crm.regions.models import Region
 from crm.reports.snapshots import stored_coverage
+from crm.web import int_arg, requested_campaign
 
 bp = Blueprint("districts", __name__, url_prefix="/districts")
 MAX_ROWS = 400

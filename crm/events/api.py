@@ -4,16 +4,24 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from crm.api.core import ApiError, json_body, nullable, obj, page_args, paged, query, route, schema
-from crm.auth.scoping import campaign_condition, pair_condition
-from crm.campaigns.models import Campaign, LiaisonPair
+from crm.api.core import (
+    ApiError,
+    api_campaign,
+    json_body,
+    nullable,
+    obj,
+    page_args,
+    paged,
+    query,
+    route,
+    schema,
+)
+from crm.api.payload import Invalid
 from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
 from crm.events.queries import events_for
 from crm.extensions import db
-from crm.visits.payload import Reader
 
 EVENT_FIELDS = {
     "kind": {"type": "string", "enum": list(EVENT_KINDS)},
@@ -38,7 +46,7 @@ EVENT = schema("Event", obj({
     "id": {"type": "integer"}, "campaign_id": {"type": "integer"},
     "status": {"type": "string", "enum": list(EVENT_STATUSES)}, **EVENT_FIELDS,
 }))
-EVENT_INPUT = schema("EventInput", obj(EVENT_FIELDS, required=["kind", "planned_on"]))
+EVENT_INPUT = schema("EventInput", ops.EVENT_INPUT.schema())
 
 
 def event_json(e: Event) -> dict:
@@ -53,42 +61,6 @@ def event_json(e: Event) -> dict:
         "briefing_audience": e.briefing_audience, "intentions": e.intentions,
         "signed_amount": float(e.signed_amount) if e.signed_amount is not None else None, "notes": e.notes,
     }
-
-
-def api_campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
-    )
-    if campaign is None:
-        raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
-    return campaign
-
-
-def read_event(payload: dict) -> dict:
-    """The event fields of a JSON body, typed; ApiError 422 names each bad field."""
-    r = Reader(payload)
-    values = {
-        "kind": r.choice("kind", EVENT_KINDS, required=True),
-        "title": r.text("title", 160),
-        "planned_on": r.day("planned_on", required=True),
-        "held_on": r.day("held_on"),
-        "pair_id": r.integer("pair_id"),
-        "county_id": r.integer("county_id"),
-        "region_id": r.integer("region_id"),
-        "level": r.choice("level", LEVELS),
-        "place": r.text("place", 200),
-        "organizers": r.text("organizers", 200),
-        "with_briefing": bool(r.boolean("with_briefing")),
-        "attendance": r.integer("attendance", low=0),
-        "merchants_reached": r.integer("merchants_reached", low=0),
-        "briefing_audience": r.integer("briefing_audience", low=0),
-        "intentions": r.integer("intentions", low=0),
-        "signed_amount": r.number("signed_amount", low=0),
-        "notes": r.text("notes", 2000),
-    }
-    if r.errors:
-        raise ApiError(422, "invalid", _("Some fields are not valid."), r.errors)
-    return values
 
 
 @route("/campaigns/<int:campaign_id>/events", ["GET"], summary="The drive's events, newest first",
@@ -117,16 +89,9 @@ def list_events(campaign_id: int):
        body=EVENT_INPUT, responses={201: EVENT, 400: None, 404: None, 422: None})
 def create_event(campaign_id: int):
     campaign = api_campaign(campaign_id)
-    values = read_event(json_body())
-    if values["kind"] == "joint_visit_day" and values["pair_id"] is not None:
-        visible = db.session.scalar(select(LiaisonPair.id).where(LiaisonPair.id == values["pair_id"],
-                                                                 pair_condition(current_user)))
-        if visible is None:
-            raise ApiError(422, "invalid", _("Some fields are not valid."),
-                           {"pair_id": _("Choose the pair whose day this is.")})
     try:
-        event = ops.plan_event(campaign, values, current_user)
-    except ops.EventError as err:
+        event = ops.plan_event(campaign, ops.EVENT_INPUT.read(json_body()), current_user)
+    except (Invalid, ops.EventError) as err:
         db.session.rollback()
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     db.session.commit()

@@ -14,7 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from crm import audit
+from crm.api import shapes
+from crm.api.payload import Invalid
+from crm.auth.scoping import pair_condition
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.campaigns.queries import campaign_counties
+from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
 from crm.events.models import EVENT_KINDS, LEVELS, Event
 from crm.extensions import db
 from crm.regions.models import Region
@@ -24,7 +29,6 @@ from crm.visits.operations import (
     PHOTO_QUALITY,
     clean_image,  # event photos are cleaned as visit photos
 )
-from crm.visits.payload import Invalid
 
 AUDITED_FIELDS = (
     "kind", "status", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "held_on", "place",
@@ -32,6 +36,14 @@ AUDITED_FIELDS = (
     "signed_amount", "notes",
 )
 COUNT_FIELDS = ("attendance", "merchants_reached", "briefing_audience", "intentions")
+# An event as the API receives it (POST /api/v1/campaigns/{id}/events): read with this, documented from it.
+EVENT_INPUT = shapes.Shape(
+    kind=shapes.choice(EVENT_KINDS, required=True), title=shapes.text(160), planned_on=shapes.day(required=True),
+    held_on=shapes.day(), pair_id=shapes.integer(), county_id=shapes.integer(), region_id=shapes.integer(),
+    level=shapes.choice(LEVELS), place=shapes.text(200), organizers=shapes.text(200), with_briefing=shapes.flag(),
+    **{name: shapes.integer(low=0) for name in COUNT_FIELDS}, signed_amount=shapes.number(low=0),
+    notes=shapes.text(2000),
+)
 # Fields the planner sets; the outcome fields are recorded when the event is held.
 PLAN_FIELDS = ("kind", "pair_id", "county_id", "region_id", "level", "title", "planned_on", "place", "organizers",
                "with_briefing", "notes")
@@ -47,36 +59,18 @@ class EventError(ValueError):
         self.fields = fields
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
-def campaign_counties(campaign: Campaign) -> list[Region]:
-    territory = campaign.territory
-    if territory.level == "county":
-        return [territory]
-    if territory.level != "city":
-        return [r for r in territory.ancestors() if r.level == "county"]
-    return list(db.session.scalars(
-        select(Region).where(Region.parent_id == territory.id, Region.level == "county").order_by(Region.code,
-                                                                                                  Region.name)
-    ))
-
-
 # ---- validation --------------------------------------------------------------------------------
 
-def _check_place(campaign: Campaign, values: dict, errors: dict) -> None:
+def _visible_pair(pair_id, actor) -> LiaisonPair | None:
+    """The pair, if the actor may see it (the CLI and the demo, with no actor, see every pair)."""
+    stmt = select(LiaisonPair).where(LiaisonPair.id == (pair_id or 0))
+    return db.session.scalar(stmt if actor is None else stmt.where(pair_condition(actor)))
+
+
+def _check_place(campaign: Campaign, values: dict, errors: dict, actor) -> None:
     kind = values.get("kind")
     if kind == "joint_visit_day":
-        pair = db.session.get(LiaisonPair, values.get("pair_id") or 0)
+        pair = _visible_pair(values.get("pair_id"), actor)
         if pair is None or pair.campaign_id != campaign.id:
             errors["pair_id"] = _("Choose the pair whose day this is.")
             return
@@ -112,7 +106,7 @@ def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Ev
     start = month_start(values["planned_on"])
     stmt = select(func.count(Event.id)).where(
         Event.pair_id == values["pair_id"], Event.kind == "joint_visit_day", Event.status != "cancelled",
-        Event.planned_on >= start, Event.planned_on < next_month(start),
+        Event.planned_on >= start, Event.planned_on < add_months(start, 1),
     )
     if event is not None and event.id is not None:
         stmt = stmt.where(Event.id != event.id)
@@ -121,7 +115,7 @@ def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Ev
                                  month=start.strftime("%Y-%m"))
 
 
-def validate_plan(campaign: Campaign, values: dict, event: Event | None = None) -> None:
+def validate_plan(campaign: Campaign, values: dict, event: Event | None = None, actor=None) -> None:
     """Raise EventError unless the planned event makes sense for this drive."""
     errors: dict[str, str] = {}
     if values.get("kind") not in EVENT_KINDS:
@@ -132,7 +126,7 @@ def validate_plan(campaign: Campaign, values: dict, event: Event | None = None) 
     elif not campaign.starts_on <= planned <= campaign.ends_on:
         errors["planned_on"] = _("The date must fall within the drive (%(start)s to %(end)s).",
                                  start=campaign.starts_on.isoformat(), end=campaign.ends_on.isoformat())
-    _check_place(campaign, values, errors)
+    _check_place(campaign, values, errors, actor)
     _check_numbers(values, errors)
     _check_month_quota(campaign, values, errors, event)
     if errors:
@@ -158,7 +152,7 @@ def validate_outcome(values: dict, campaign: Campaign) -> None:
 def plan_event(campaign: Campaign, values: dict, actor) -> Event:
     """Create a planned event (or an already held one when the values say held_on)."""
     plan = {k: values.get(k) for k in PLAN_FIELDS if k in values}
-    validate_plan(campaign, plan)
+    validate_plan(campaign, plan, actor=actor)
     outcome = {k: values[k] for k in OUTCOME_FIELDS if k in values and k != "notes"}
     if outcome.get("held_on") is not None:
         validate_outcome(outcome, campaign)
@@ -176,7 +170,7 @@ def plan_event(campaign: Campaign, values: dict, actor) -> Event:
 
 def update_plan(event: Event, values: dict, actor) -> dict:
     plan = {k: values.get(k, getattr(event, k)) for k in PLAN_FIELDS}
-    validate_plan(event.campaign, plan, event)
+    validate_plan(event.campaign, plan, event, actor)
     plan["with_briefing"] = bool(plan.get("with_briefing"))
     return audit.apply_changes(event, plan, AUDITED_FIELDS, summary=describe(event), actor=actor)
 
@@ -274,7 +268,7 @@ def drive_months(campaign: Campaign, today: date | None = None, limit: int = 12)
     months, cursor = [], month_start(campaign.starts_on)
     while cursor <= campaign.ends_on:
         months.append(cursor)
-        cursor = next_month(cursor)
+        cursor = add_months(cursor, 1)
     if len(months) > limit:
         current = min(max(month_start(today), months[limit - 1]), months[-1])
         end = months.index(current) + 1
@@ -301,7 +295,7 @@ def month_cells(campaign: Campaign, pair_ids: list[int], today: date | None = No
             held = next((e for e in found if e.status == "held"), None)
             if held is not None:
                 row.append(MonthCell(month, "held", held))
-            elif next_month(month) <= today:
+            elif add_months(month, 1) <= today:
                 row.append(MonthCell(month, "missed", found[0] if found else None))
             elif found:
                 row.append(MonthCell(month, "planned", found[0]))
@@ -343,19 +337,13 @@ def _quota_state(held: int, quota: int, start: date, end: date, today: date) -> 
     return "missed" if end < today else "behind"
 
 
-def drive_quarters(campaign: Campaign) -> list[tuple[int, int]]:
-    quarters, cursor = [], month_start(campaign.starts_on)
+def drive_quarters(campaign: Campaign) -> list[date]:
+    """First days of the calendar quarters the drive touches."""
+    quarters, cursor = [], quarter_start(campaign.starts_on)
     while cursor <= campaign.ends_on:
-        if quarter_of(cursor) not in quarters:
-            quarters.append(quarter_of(cursor))
-        cursor = next_month(cursor)
+        quarters.append(cursor)
+        cursor = add_months(cursor, 3)
     return quarters
-
-
-def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    start = date(year, 3 * quarter - 2, 1)
-    end = next_month(next_month(next_month(start))) - timedelta(days=1)
-    return start, end
 
 
 def _counts(campaign: Campaign, kind: str, key_column) -> list:
@@ -370,18 +358,18 @@ def matchmaking_quota(campaign: Campaign, today: date | None = None) -> list[tup
     """Counties × quarters: held matchmaking meetings against the drive's per-quarter quota."""
     today = today or local_today()
     quota = campaign.matchmaking_per_county_per_quarter
-    tally: dict[tuple[int, tuple[int, int], str], int] = {}
+    tally: dict[tuple[int, date, str], int] = {}
     for county_id, status, day in _counts(campaign, "matchmaking", Event.county_id):
-        key = (county_id, quarter_of(day), status)
+        key = (county_id, quarter_start(day), status)
         tally[key] = tally.get(key, 0) + 1
     table = []
     for county in campaign_counties(campaign):
         cells = []
-        for year, quarter in drive_quarters(campaign):
-            start, end = _quarter_bounds(year, quarter)
-            held = tally.get((county.id, (year, quarter), "held"), 0)
-            planned = tally.get((county.id, (year, quarter), "planned"), 0)
-            cells.append(QuotaCell(f"{year} Q{quarter}", held, planned, quota,
+        for start in drive_quarters(campaign):
+            _start, end = quarter_bounds(start)
+            held = tally.get((county.id, start, "held"), 0)
+            planned = tally.get((county.id, start, "planned"), 0)
+            cells.append(QuotaCell(quarter_code(start).replace("Q", " Q"), held, planned, quota,
                                    _quota_state(held, quota, start, end, today)))
         table.append((county, cells))
     return table

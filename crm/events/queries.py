@@ -1,44 +1,13 @@
-"""Look-ups for events and for the drive a page is about."""
+"""Look-ups for events."""
 from __future__ import annotations
 
-from flask import abort, request
 from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition, is_admin, led_campaign_ids
+from crm.auth.scoping import is_admin, led_campaign_ids
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
 from crm.visits.models import Visit
-
-
-def visible_campaigns(user) -> list[Campaign]:
-    return list(db.session.scalars(
-        select(Campaign).where(campaign_condition(user, Campaign.id)).order_by(Campaign.starts_on.desc(), Campaign.id)
-    ))
-
-
-def chosen_campaign(user, campaign_id: int | None) -> Campaign:
-    """The drive named in the request if the user may see it (else 404); by default the latest one."""
-    campaigns = visible_campaigns(user)
-    if campaign_id is not None:
-        for campaign in campaigns:
-            if campaign.id == campaign_id:
-                return campaign
-        abort(404)
-    if not campaigns:
-        abort(404)
-    return campaigns[0]
-
-
-def int_arg(name: str) -> int | None:
-    """A whole-number query argument, or None when absent or not a number."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def requested_campaign(user) -> Campaign:
-    """The drive named by ?campaign= (404 if not visible), else the latest visible one."""
-    return chosen_campaign(user, int_arg("campaign"))
 
 
 def leads_campaign(user, campaign: Campaign) -> bool:

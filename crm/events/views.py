@@ -1,29 +1,24 @@
 """Event pages: the list, planning and holding an event, a pair's month strip, the drive's grid, quotas."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.scoping import campaign_condition, get_visible, pair_condition, work_condition
 from crm.campaigns.models import LiaisonPair
+from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
 from crm.events.forms import EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
-from crm.events.queries import (
-    events_for,
-    int_arg,
-    leads_campaign,
-    linked_visits,
-    pair_joint_days,
-    requested_campaign,
-)
+from crm.events.queries import events_for, leads_campaign, linked_visits, pair_joint_days
 from crm.extensions import db
 from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
+from crm.web import int_arg, photo_response, requested_campaign
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -71,7 +66,7 @@ def index():
     behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
     my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]
     return render_template("events/index.html", campaign=campaign, page=page, filters=filters,
-                           counties=ops.campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
+                           counties=campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
 
 
 def _event_form(campaign, event: Event | None = None) -> EventForm:
@@ -79,7 +74,7 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
     places = [(rid, path) for rid, path in place_choices() if path.split(" / ")[0] in county_names]
-    return EventForm(obj=event, pairs=pairs, places=places, counties=ops.campaign_counties(campaign))
+    return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 
 def _show_errors(form, err: ops.EventError) -> None:
@@ -100,11 +95,8 @@ def create():
         form.pair_id.data = int_arg("pair")
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
-        values = form.values()
-        if values["kind"] == "joint_visit_day" and values["pair_id"] not in {p.id for p in _visible_pairs(campaign)}:
-            abort(404)
         try:
-            event = ops.plan_event(campaign, values, current_user)
+            event = ops.plan_event(campaign, form.values(), current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -182,7 +174,7 @@ def photo(photo_id: int):
     if stored is None or stored.event_id is None:
         abort(404)
     _load(stored.event_id)
-    return send_file(photo_path(stored), mimetype="image/jpeg", max_age=3600)
+    return photo_response(photo_path(stored))
 
 
 @bp.get("/quotas")
@@ -201,7 +193,7 @@ def joint_days():
     county_id = int_arg("county")
     pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
     cells = ops.month_cells(campaign, [p.id for p in pairs])
-    counties = ops.campaign_counties(campaign)
+    counties = campaign_counties(campaign)
     # A province has a thousand pairs: until a county is chosen, one line per county.
     by_county = ops.county_month_lines(pairs, cells, counties) if not county_id and len(pairs) > MAX_PAIRS else None
     return render_template("events/joint_days.html", campaign=campaign, pairs=pairs, cells=cells,

@@ -15,6 +15,7 @@ from crm.regions.models import Region
 from crm.regions.queries import counties, place_choices
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
+from crm.web import int_arg
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 EDITOR_ROLES = ("admin", "liaison", "account_manager")
@@ -24,17 +25,12 @@ def blueprints():
     return [bp]
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.get("/")
 @login_required
 def index():
     filters = {
         "q": request.args.get("q", "").strip(),
-        "county_id": _int_arg("county"),
+        "county_id": int_arg("county"),
         "trade": request.args.get("trade") or None,
         "tier": request.args.get("tier") or None,
         "status": request.args.get("status") or None,

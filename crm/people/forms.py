@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from crm.admin.fields import BLANK, MultiCheckboxField, optional_id
 from crm.auth.passwords import policy_problem
+from crm.forms import BLANK, MultiCheckboxField, optional_id
 from crm.labels import choices
 from crm.people.queries import organization_choices
 from crm.regions.queries import region_choices

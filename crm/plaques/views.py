@@ -7,11 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.scoping import campaign_condition, get_visible, merchant_condition
-from crm.events.queries import leads_campaign, requested_campaign
+from crm.events.queries import leads_campaign
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.plaques import operations as ops
 from crm.plaques.models import PLAQUE_STATUSES, Plaque
+from crm.web import requested_campaign
 
 bp = Blueprint("plaques", __name__, url_prefix="/plaques")
 

@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, array, nullable, obj, query, route, schema
+from crm.api.core import ApiError, api_campaign, array, nullable, obj, query, route, schema
 from crm.auth.scoping import merchant_condition
-from crm.events.api import api_campaign
 from crm.extensions import db
 from crm.merchants.credit_code import normalize
 from crm.merchants.models import Merchant

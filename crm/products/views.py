@@ -7,14 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.auth.scoping import get_visible, led_campaign_ids, merchant_condition
-from crm.events.operations import campaign_counties
-from crm.events.queries import requested_campaign, visible_campaigns
+from crm.campaigns.queries import campaign_counties, visible_campaigns
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.products import operations as ops
 from crm.products.forms import ProductForm
 from crm.products.models import Product
 from crm.timeutil import local_today
+from crm.web import requested_campaign
 
 bp = Blueprint("products", __name__)
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from flask import jsonify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm.api import shapes
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.payload import Invalid
 from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
@@ -16,12 +19,13 @@ from crm.referrals.queries import can_assign, can_work, list_condition, referral
 from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
-NEW_LIST = schema("ReferralListNew", obj({
-    "campaign_id": {"type": "integer"},
-    "name": {"type": "string", "maxLength": 120},
-    "bank_org_id": {"type": "integer"},
-    "credit_codes": array({"type": "string"}),
-}))
+# A list pushed by the API: read with this, documented from it.
+NEW_LIST_INPUT = shapes.Shape(
+    campaign_id=shapes.integer(required=True), name=shapes.text(120, required=True),
+    bank_org_id=shapes.integer(required=True),
+    credit_codes=shapes.strings(_l("Give a non-empty list of credit codes."), required=True),
+)
+NEW_LIST = schema("ReferralListNew", NEW_LIST_INPUT.schema())
 CREATED = schema("ReferralListCreated", obj({
     "id": {"type": "integer"},
     "created": {"type": "integer"},
@@ -67,16 +71,12 @@ def _int_field(body: dict, name: str, errors: dict) -> int | None:
 def create_referral_list():
     if not current_user.has_role(*BUILDER_ROLES):
         raise ApiError(404, "not_found", _("Not found."))
-    body, errors = json_body(), {}
-    campaign_id, bank_org_id = _int_field(body, "campaign_id", errors), _int_field(body, "bank_org_id", errors)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 120:
-        errors["name"] = _("Give the list a name of at most 120 characters.")
-    codes = body.get("credit_codes")
-    if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-        errors["credit_codes"] = _("Give a non-empty list of credit codes.")
-    if errors:
-        raise ApiError(422, "invalid", _("Some fields are not valid."), errors)
+    try:
+        body = NEW_LIST_INPUT.read(json_body())
+    except Invalid as err:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
+    campaign_id, bank_org_id, name, codes = (body[key] for key in ("campaign_id", "bank_org_id", "name",
+                                                                  "credit_codes"))
     campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id,
                                                         campaign_condition(current_user, Campaign.id)))
     if campaign is None:
@@ -89,7 +89,7 @@ def create_referral_list():
     if not check.merchant_ids:
         raise ApiError(422, "invalid", _("None of the codes can go on the list."),
                        {"credit_codes": "; ".join(f"{r['credit_code']}: {r['reason']}" for r in check.rejected[:20])})
-    referral_list, _count = operations.create_list(current_user, campaign, name.strip(), bank, check.merchant_ids,
+    referral_list, _count = operations.create_list(current_user, campaign, name, bank, check.merchant_ids,
                                                    source="upload")
     operations.hand_over(referral_list, current_user)
     db.session.commit()

@@ -6,13 +6,13 @@ from openpyxl import Workbook
 
 from crm import audit
 from crm.extensions import db
+from crm.formatting import mask_phone
 from crm.imports.xlsx import safe_cell
 from crm.labels import label
 from crm.people.models import User
 from crm.referrals.models import ReferralList
 from crm.referrals.operations import progress
 from crm.referrals.queries import items_for, may_see_phones, referral_condition
-from crm.web import mask_phone
 
 
 def export_list(referral_list: ReferralList, user: User, target) -> int:

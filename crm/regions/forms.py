@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.admin.fields import BLANK, optional_id
+from crm.forms import BLANK, optional_id
 from crm.labels import choices
 from crm.regions.queries import region_choices
 

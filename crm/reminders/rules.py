@@ -23,6 +23,7 @@ from werkzeug.routing import BuildError
 
 from crm.campaigns.coverage import district_meets_rule, visited_by_district
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
+from crm.dates import month_bounds, quarter_bounds, quarter_code
 from crm.events.models import Event
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -318,12 +319,6 @@ def need_overdue(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
 
 # ---- joint visit days -------------------------------------------------------------------------
 
-def _month_bounds(day: date) -> tuple[date, date]:
-    start = day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following - timedelta(days=1)
-
-
 @rule("joint_visit_day")
 def joint_visit_day(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
     return _unplanned_days(moment, campaign) + _day_before(moment, campaign) + _unrecorded_days(moment, campaign)
@@ -338,7 +333,7 @@ def _unplanned_days(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
     quota = campaign.joint_visit_days_per_month
     if not quota or moment.today.day < int(moment.settings["plan_by_day"]):
         return []
-    start, end = _month_bounds(moment.today)
+    start, end = month_bounds(moment.today)
     period = f"plan:{start.strftime('%Y-%m')}"
     planned = select(func.count(Event.id)).where(
         *_joint_days(campaign), Event.pair_id == LiaisonPair.id, Event.status != "cancelled",
@@ -398,16 +393,9 @@ def _unrecorded_days(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
 
 # ---- matchmaking meetings, coverage, plaques, the end of the drive -----------------------------
 
-def quarter_of(day: date) -> tuple[date, date, str]:
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    start = date(day.year, first_month, 1)
-    _, end = _month_bounds(date(day.year, first_month + 2, 1))
-    return start, end, f"{day.year}Q{(first_month - 1) // 3 + 1}"
-
-
 def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int, str]]:
     """(id, name) of the drive's counties with fewer matchmaking meetings this quarter than the quota."""
-    start, end, _label = quarter_of(day)
+    start, end = quarter_bounds(day)
     meetings = (
         select(func.count(Event.id)).where(
             Event.campaign_id == campaign.id, Event.kind == "matchmaking", Event.status != "cancelled",
@@ -424,7 +412,8 @@ def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int,
 
 @rule("matchmaking_quota")
 def matchmaking_quota(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
-    start, end, period = quarter_of(moment.today)
+    start, end = quarter_bounds(moment.today)
+    period = quarter_code(moment.today)
     elapsed = ((moment.today - start).days + 1) / ((end - start).days + 1)
     if elapsed < float(moment.settings["quarter_fraction"]):
         return []

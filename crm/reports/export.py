@@ -10,12 +10,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from crm.campaigns.models import Campaign
+from crm.formatting import local_dt
 from crm.regions.models import Region
 from crm.reports.figures import AMOUNT, AVERAGE, FIGURES, RANK_BY, RATE, VIEWS
 from crm.reports.operations import ranked
 from crm.reports.periods import Period
 from crm.reports.rollup import Result, compute_views
-from crm.web import local_dt
 
 NOTICE_VIEWS = ("county", "pair", "trade", "tier")
 HEADER_ROW = 4  # rows 1–3: title, drive and period, ranking note

@@ -1,16 +1,16 @@
-"""Reporting periods: "2025Q3", "2025-07" or "all", as Asia/Shanghai dates clipped to the drive."""
+"""Reporting periods: "2025Q3", "2025-07" or "all", as local dates clipped to the drive.
+
+A period code is read once, where it enters (the URL, the API, the CLI), into a `Period` that is
+passed on as it is down to the SQL bounds."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 
+from crm.dates import add_months, code_bounds, month_code, month_end, quarter_code
 from crm.timeutil import LOCAL_TZ, local_today, to_utc_naive
-
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class PeriodError(ValueError):
@@ -41,26 +41,17 @@ class Period:
         """(first day, last day) of each calendar month the period touches, clipped to the period."""
         result, first = [], self.start.replace(day=1)
         while first <= self.end:
-            nxt = _add_months(first, 1)
-            result.append((max(first, self.start), min(nxt - timedelta(days=1), self.end)))
-            first = nxt
+            result.append((max(first, self.start), min(month_end(first), self.end)))
+            first = add_months(first, 1)
         return result
-
-
-def _add_months(first: date, count: int) -> date:
-    index = first.year * 12 + first.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def calendar_bounds(code: str) -> tuple[date, date]:
     """The full calendar span of a quarter or month code, unclipped."""
-    if m := _QUARTER.match(code):
-        first = date(int(m[1]), 3 * int(m[2]) - 2, 1)
-        return first, _add_months(first, 3) - timedelta(days=1)
-    if m := _MONTH.match(code):
-        first = date(int(m[1]), int(m[2]), 1)
-        return first, _add_months(first, 1) - timedelta(days=1)
-    raise PeriodError(_("Give the period as a quarter (2025Q3), a month (2025-07) or all."))
+    bounds = code_bounds(code)
+    if bounds is None:
+        raise PeriodError(_("Give the period as a quarter (2025Q3), a month (2025-07) or all."))
+    return bounds
 
 
 def parse_period(code: str | None, campaign) -> Period:
@@ -78,16 +69,19 @@ def parse_period(code: str | None, campaign) -> Period:
     return Period(code, start, end)
 
 
+def as_period(period: Period | str, campaign) -> Period:
+    """A Period as it is; a code (from the CLI, the scheduler, a test) read into one."""
+    return period if isinstance(period, Period) else parse_period(period, campaign)
+
+
 def previous_code(code: str) -> str | None:
     """The period before a quarter or a month; the drive to date has none."""
     if code == "all":
         return None
     start, _end = calendar_bounds(code)
     if "Q" in code:
-        prev = _add_months(start, -3)
-        return f"{prev.year}Q{(prev.month - 1) // 3 + 1}"
-    prev = _add_months(start, -1)
-    return f"{prev.year}-{prev.month:02d}"
+        return quarter_code(add_months(start, -3))
+    return month_code(add_months(start, -1))
 
 
 def previous_period(period: Period, campaign) -> Period | None:
@@ -106,6 +100,6 @@ def period_choices(campaign) -> list[str]:
     months, first = [], campaign.starts_on.replace(day=1)
     while first <= last:
         months.append(first)
-        first = _add_months(first, 1)
-    quarters = sorted({f"{m.year}Q{(m.month - 1) // 3 + 1}" for m in months}, reverse=True)
-    return ["all", *quarters, *[f"{m.year}-{m.month:02d}" for m in reversed(months)]]
+        first = add_months(first, 1)
+    quarters = sorted({quarter_code(m) for m in months}, reverse=True)
+    return ["all", *quarters, *[month_code(m) for m in reversed(months)]]

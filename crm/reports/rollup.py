@@ -1,4 +1,4 @@
-"""rollup(campaign, period, by): every figure of a drive for a period, by county, town, district, pair,
+"""compute(campaign, period, by): every figure of a drive for a period, by county, town, district, pair,
 trade or tier, with the drive's totals. Definitions live in crm/reports/figures.py.
 
 The merchant facts come from the period's snapshot (crm/reports/snapshots.py), summed by the
@@ -14,14 +14,14 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from crm.campaigns.coverage import district_meets_rule
+from crm.campaigns.coverage import DistrictCoverage
 from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.labels import label
 from crm.regions.models import Region
 from crm.reports import queries, snapshots
 from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
 from crm.reports.models import RollupSnapshot
-from crm.reports.periods import Period, parse_period
+from crm.reports.periods import Period, as_period
 from crm.timeutil import local_date
 
 BYS = ("county", "town", "district", "pair", "trade", "tier")
@@ -63,17 +63,6 @@ class Acc:
 
 
 @dataclass
-class DistrictCoverage:
-    id: int
-    name: str
-    county_id: int
-    town_id: int
-    households: int | None
-    merchants_visited: int
-    meets_rule: bool
-
-
-@dataclass
 class Result:
     campaign: Campaign
     period: Period
@@ -94,11 +83,6 @@ class Result:
                 "totals": self.totals, "rows": self.rows}
 
 
-def rollup(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None) -> dict:
-    """The figures of the drive (or of the part `within` one of its regions) as the API returns them."""
-    return compute(campaign, period, by, within).as_json()
-
-
 def compute(campaign: Campaign, period: Period | str, by: str = "county", within: Region | None = None,
             geo: Geography | None = None) -> Result:
     return compute_views(campaign, period, (by,), within, geo)[by]
@@ -110,8 +94,7 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
     slice's geography when the caller has it already (from another period's result)."""
     if set(bys) - set(BYS):
         raise ValueError(f"unknown view among {bys!r}")
-    if isinstance(period, str):
-        period = parse_period(period, campaign)
+    period = as_period(period, campaign)
     snapshot = snapshots.snapshot_for(campaign, period)
     period = snapshots.period_of(snapshot)
     geo = geo or geography(within or campaign.territory)
@@ -183,16 +166,15 @@ class _Facts:
         """Each district's coverage (kept for the coverage map), as facts summed per town unless a
         view needs them per district (thousands of districts, a few hundred towns)."""
         visited = {district: int(n) for n, district in self._sums("coverage", ("district_id",), ("merchants_visited",))}
-        threshold, ratio = self.campaign.district_household_threshold, self.campaign.district_coverage_ratio
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for district_id, (county, town, name, households) in self.geo.districts.items():
-            count = visited.get(district_id, 0)
-            meets = district_meets_rule(count, households, threshold, ratio)
-            self.coverage.append(DistrictCoverage(district_id, name, county, town, households, count, meets))
+            district = DistrictCoverage.measure(self.campaign, district_id, name, county, town, households,
+                                                visited.get(district_id, 0))
+            self.coverage.append(district)
             acc = sums[(county, town, district_id if by_district else None)]
             acc[0] += households or 0
             acc[1] += 1
-            acc[2] += meets
+            acc[2] += district.meets_rule
         return [({"county": county, "town": town, "district": district},
                  {"households": households, "districts": n, "districts_meeting_rule": meeting}, False)
                 for (county, town, district), (households, n, meeting) in sums.items()]

@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.auth.scoping import regions_condition
 from crm.campaigns.models import Campaign
+from crm.dates import month_code, quarter_code
 from crm.extensions import db
 from crm.regions.models import Region
 from crm.reports import queries
 from crm.reports.models import DEPTHS, RollupFact, RollupSnapshot
-from crm.reports.periods import Period, parse_period, period_choices
+from crm.reports.periods import Period, as_period, parse_period, period_choices
 from crm.timeutil import local_date, local_today, utcnow
 
 _FACT_COLUMNS = {name: getattr(RollupFact, name) for name in queries.FACTS}
@@ -36,9 +37,9 @@ REFRESH_WORK_MEM = "256MB"  # PostgreSQL's per-sort memory while a snapshot is c
 
 # ---- computing --------------------------------------------------------------------------------
 
-def refresh(campaign: Campaign, code: str) -> RollupSnapshot:
+def refresh(campaign: Campaign, period: Period | str) -> RollupSnapshot:
     """Compute the period's facts from the records and replace its snapshot, in one transaction."""
-    period = parse_period(code, campaign)
+    period = as_period(period, campaign)
     started = time.perf_counter()
     if db.session.connection().dialect.name == "postgresql":
         # A background computation over millions of rows: sort and hash in memory rather than in
@@ -149,7 +150,7 @@ def snapshots_for(campaign: Campaign, codes: list[str]) -> dict[str, RollupSnaps
 
 def _computed_now(campaign: Campaign, period: Period) -> RollupSnapshot:
     try:
-        return refresh(campaign, period.code)
+        return refresh(campaign, period)
     except IntegrityError:  # another request computed it at the same moment: read theirs
         db.session.rollback()
         return _stored(campaign.id, period.code)
@@ -222,7 +223,7 @@ def monthly(campaign: Campaign, months: list[str], within: Region | None) -> dic
 
 def current_codes(today: date) -> set[str]:
     """The periods whose figures still change as the days pass: those containing today, and "all"."""
-    return {"all", f"{today.year}Q{(today.month - 1) // 3 + 1}", f"{today.year}-{today.month:02d}"}
+    return {"all", quarter_code(today), month_code(today)}
 
 
 def due_codes(campaign: Campaign, every: timedelta, now: datetime | None = None) -> list[str]:

@@ -12,6 +12,7 @@ from crm.reports import charts, export, operations, snapshots
 from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
+from crm.web import int_arg
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -25,26 +26,21 @@ def figure_value(key: str, value) -> str:
     return display(key, value)
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 def _load():
     """The drive, the user's root in it, the period and the drill-down region asked for."""
-    campaign, root = operations.campaign_for(current_user, _int_arg("campaign"))
+    campaign, root = operations.campaign_for(current_user, int_arg("campaign"))
     try:
         period = parse_period(request.args.get("period"), campaign)
     except PeriodError as err:
         flash(str(err), "error")
         period = parse_period("all", campaign)
-    return campaign, root, period, operations.region_for(root, _int_arg("region"))
+    return campaign, root, period, operations.region_for(root, int_arg("region"))
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    if _int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
+    if int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
         return render_template("reports/none.html")
     campaign, root, period, region = _load()
     view = request.args.get("view") if request.args.get("view") in operations.VIEWS else "places"
@@ -86,7 +82,7 @@ def refresh():
     campaign, _root, period, _region = _load()
     if not operations.may_refresh(current_user, campaign):
         abort(403)
-    snapshot = snapshots.refresh(campaign, period.code)
+    snapshot = snapshots.refresh(campaign, period)
     flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")
     return redirect(url_for("reports.dashboard", **request.args))
 

@@ -10,36 +10,17 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, work_condition
 from crm.extensions import db
 from crm.visits import operations
-from crm.visits.models import VISIT_KINDS, Application, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound
+from crm.visits.models import Application, Visit
 from crm.visits.queries import agenda
 
 DATE = {"type": "string", "format": "date"}
-MONEY = {"type": ["number", "string"]}
 REF = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"}})
 
-VISIT_BODY = schema("VisitInput", obj({
-    "client_id": {"type": "string", "maxLength": 64},
-    "campaign_id": {"type": "integer"},
-    "merchant": obj({
-        "credit_code": {"type": "string"}, "name": {"type": "string"}, "region_id": {"type": "integer"},
-        "kind": {"type": "string"}, "trade": {"type": "string"}, "operator_name": {"type": "string"},
-        "operator_phone": {"type": "string"}, "address": {"type": "string"},
-    }, required=["credit_code"]),
-    "kind": {"type": "string", "enum": list(VISIT_KINDS)},
-    "visited_at": {"type": "string", "format": "date-time"},
-    "location": obj({"lat": {"type": "number"}, "lng": {"type": "number"}, "accuracy_m": nullable("number")},
-                    required=["lat", "lng"]),
-    "financing_need": obj({"has_need": {"type": "boolean"}, "amount": nullable(MONEY),
-                           "purpose": nullable("string")}, required=["has_need"]),
-    "needs": array(obj({"text": {"type": "string"}, "due_on": nullable(DATE)}, required=["text"])),
-    "satisfaction": nullable({"type": "integer", "minimum": 1, "maximum": 5}),
-    "next_follow_up_on": nullable(DATE),
-    "notes": nullable("string"),
-}, required=["client_id", "campaign_id", "merchant", "kind", "visited_at"]))
+VISIT_BODY = schema("VisitInput", operations.VISIT_INPUT.schema())
 VISIT_CREATED = schema("VisitCreated", obj({"id": {"type": "integer"}, "client_id": {"type": "string"}}))
 PHOTO = schema("Photo", obj({"id": {"type": "integer"}, "visit_id": {"type": "integer"},
                              "position": {"type": "integer"}, "width": {"type": "integer"},
@@ -54,14 +35,8 @@ APPLICATION = schema("Application", obj({
     "merchant": REF, "product_id": nullable("integer"), "need_id": nullable("integer"),
     "applied_amount": {"type": "number"}, "applied_on": DATE, **APPLICATION_FIELDS,
 }))
-APPLICATION_BODY = schema("ApplicationInput", obj({
-    "client_id": {"type": "string", "maxLength": 64}, "campaign_id": {"type": "integer"},
-    "credit_code": {"type": "string"}, "product_id": nullable("integer"), "need_id": nullable("integer"),
-    "applied_amount": MONEY, "applied_on": DATE,
-}, required=["client_id", "campaign_id", "credit_code", "applied_amount", "applied_on"]))
-APPLICATION_PATCH = schema("ApplicationOutcome", obj(
-    {**APPLICATION_FIELDS, "granted_amount": nullable(MONEY), "rate": nullable(MONEY),
-     "drawn_amount": nullable(MONEY)}, required=[]))
+APPLICATION_BODY = schema("ApplicationInput", operations.APPLICATION_INPUT.schema())
+APPLICATION_PATCH = schema("ApplicationOutcome", operations.APPLICATION_OUTCOME.schema())
 DUE = {"type": "boolean", "description": "past its date"}
 AGENDA = schema("Agenda", obj({
     "today": DATE,

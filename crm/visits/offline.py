@@ -1,23 +1,17 @@
-"""What keeps the visit form light and usable with no network: the service worker at /sw.js
-(its cache name follows the shell's content), long-lived versioned static files, and gzip for
-text responses — a village with one bar of signal pays for every byte."""
+"""What keeps the visit form usable with no network: the service worker at /sw.js, whose cache
+name follows the shell's content (long-lived static files and gzip are app-wide, in crm.web)."""
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 from functools import lru_cache
 
-from flask import Blueprint, current_app, make_response, request, url_for
+from flask import Blueprint, current_app, make_response, url_for
 
 bp = Blueprint("offline", __name__)
 
 SHELL_FILES = ("css/app.css", "js/visits.js", "icon.svg")
-COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript", "application/json",
-                "image/svg+xml")
-MIN_COMPRESS_BYTES = 600
-YEAR = 365 * 24 * 3600
 
 
 def _read(name: str) -> bytes:
@@ -56,29 +50,4 @@ def service_worker():
     response.headers["Content-Type"] = "application/javascript; charset=utf-8"
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
-    return response
-
-
-@bp.after_app_request
-def _cache_and_compress(response):
-    if request.path.startswith("/static/") and request.args.get("v") and response.status_code in (200, 304):
-        # A versioned URL never changes content: the phone keeps it for a year.
-        response.cache_control.max_age = YEAR
-        response.cache_control.public = True
-        response.cache_control.immutable = True
-    return _gzip(response)
-
-
-def _gzip(response):
-    if (response.status_code != 200 or "gzip" not in request.accept_encodings
-            or response.headers.get("Content-Encoding") or response.mimetype not in COMPRESSIBLE
-            or response.is_streamed and not response.direct_passthrough):
-        return response
-    response.direct_passthrough = False  # static files: read the file so it can be compressed
-    data = response.get_data()
-    if len(data) < MIN_COMPRESS_BYTES:
-        return response
-    response.set_data(gzip.compress(data, compresslevel=6))
-    response.headers["Content-Encoding"] = "gzip"
-    response.vary.add("Accept-Encoding")
     return response

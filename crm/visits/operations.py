@@ -13,10 +13,13 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 
 from crm import audit
+from crm.api import shapes
+from crm.api.payload import Conflict, Invalid, NotFound, Reader, body_hash
 from crm.auth.scoping import campaign_condition, can_see_merchant
 from crm.campaigns.models import TRADES, Campaign, LiaisonPair
 from crm.events.models import Event
@@ -30,7 +33,6 @@ from crm.regions.models import Region
 from crm.signals import application_changed, visit_recorded
 from crm.timeutil import local_date, local_today, to_utc_naive, utcnow
 from crm.visits.models import VISIT_KINDS, Application, FollowUp, Need, Photo, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound, Reader, body_hash
 
 EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
@@ -38,8 +40,48 @@ MAX_PHOTOS = 3
 MAX_NEEDS = 20
 PHOTO_MAX_SIDE = 1600
 PHOTO_QUALITY = 80
+MAX_AMOUNT = Decimal("1e11")  # yuan: more than any loan, less than what overflows the columns
 VISIT_AUDITED = ("kind", "visited_at", "visited_on", "has_financing_need", "financing_amount", "financing_purpose",
                  "satisfaction", "notes")
+# A visit as the phone sends it (POST /api/v1/visits) and the form is turned into: read with these,
+# documented from them. VISIT_CHANGES is what a correction may change.
+VISIT_CHANGES = shapes.Shape(
+    kind=shapes.choice(VISIT_KINDS, required=True), visited_at=shapes.moment(required=True),
+    financing_need=shapes.nested(shapes.Shape(
+        has_need=shapes.boolean(),
+        amount=shapes.number(above=Decimal(0), high=MAX_AMOUNT, when=("has_need", True)),
+        purpose=shapes.text(200, when=("has_need", True)))),
+    notes=shapes.text(4000), satisfaction=shapes.integer(1, 5),
+)
+VISIT_INPUT = shapes.Shape(
+    client_id=shapes.text(64, required=True),
+    campaign_id=shapes.raw("integer", required=True),  # looked up among the drives the user may see
+    merchant=shapes.nested(shapes.Shape(  # a known merchant by its code, or one to register with its details
+        credit_code=shapes.raw("string", required=True), name=shapes.text(120), region_id=shapes.integer(),
+        kind=shapes.choice(MERCHANT_KINDS), trade=shapes.choice(TRADES), operator_name=shapes.text(64),
+        operator_phone=shapes.text(32), address=shapes.text(200)), required=True),
+    **VISIT_CHANGES.fields,
+    location=shapes.nested(shapes.Shape(
+        lat=shapes.number(-90, 90, required=True), lng=shapes.number(-180, 180, required=True),
+        accuracy_m=shapes.number(0, 100000))),
+    needs=shapes.items(shapes.Shape(text=shapes.text(500, required=True), due_on=shapes.day()), MAX_NEEDS,
+                       _l("Must be a list of at most %(n)s needs.", n=MAX_NEEDS)),
+    next_follow_up_on=shapes.day(),
+)
+# A loan application (POST /api/v1/applications) and its outcome (PATCH): read with these, documented from them.
+APPLICATION_INPUT = shapes.Shape(
+    client_id=shapes.text(64, required=True), campaign_id=shapes.raw("integer", required=True),
+    credit_code=shapes.text(32, required=True), product_id=shapes.integer(), need_id=shapes.integer(),
+    applied_amount=shapes.number(above=Decimal(0), high=MAX_AMOUNT, required=True),
+    applied_on=shapes.day(required=True),
+)
+APPLICATION_OUTCOME = shapes.Shape(
+    granted_amount=shapes.number(above=Decimal(0), high=MAX_AMOUNT),
+    rate=shapes.number(above=Decimal(0), high=Decimal("0.5")), granted_on=shapes.day(),
+    declined_reason=shapes.text(200), declined_on=shapes.day(),
+    drawn_amount=shapes.number(above=Decimal(0), high=MAX_AMOUNT), drawn_on=shapes.day(),
+    first_time_borrower=shapes.flag(),
+)
 APPLICATION_AUDITED = ("product_id", "applied_amount", "applied_on", "granted_amount", "rate", "granted_on",
                        "declined_reason", "declined_on", "drawn_amount", "drawn_on", "first_time_borrower")
 
@@ -111,10 +153,10 @@ def joint_visit_day_id(pair: LiaisonPair | None, day: date) -> int | None:
 
 # ---- visits -----------------------------------------------------------------------------------
 
-def _read_visit_fields(r: Reader, campaign: Campaign | None) -> dict:
-    """The visit's own fields (shared by recording and correcting)."""
-    kind = r.choice("kind", VISIT_KINDS, required=True)
-    moment = r.moment("visited_at", required=True)
+def _visit_values(r: Reader, body: dict, campaign: Campaign | None) -> dict:
+    """The visit's own columns from its read body, with the rules between fields (shared by
+    recording and correcting)."""
+    kind, moment = body.get("kind"), body.get("visited_at")
     values: dict = {"kind": kind}
     if moment is not None:
         visited_at = to_utc_naive(moment)
@@ -123,68 +165,60 @@ def _read_visit_fields(r: Reader, campaign: Campaign | None) -> dict:
         elif campaign is not None and local_date(visited_at) < campaign.starts_on:
             r.fail("visited_at", _("The drive had not started on that day."))
         values.update(visited_at=visited_at, visited_on=local_date(visited_at))
-    need = r.nested("financing_need")
-    has_need = need.boolean("has_need")
-    values.update(
-        has_financing_need=has_need,
-        financing_amount=need.number("amount", above=Decimal(0), high=Decimal("1e11")) if has_need else None,
-        financing_purpose=need.text("purpose", 200) if has_need else None,
-        notes=r.text("notes", 4000),
-        satisfaction=r.integer("satisfaction", 1, 5),
-    )
+    need = body.get("financing_need") or {}
+    values.update(has_financing_need=need.get("has_need"), financing_amount=need.get("amount"),
+                  financing_purpose=need.get("purpose"), notes=body.get("notes"),
+                  satisfaction=body.get("satisfaction"))
     if values["satisfaction"] is not None and kind not in (None, "follow_up"):
         r.fail("satisfaction", _("Satisfaction is asked on follow-up visits."))
     return values
 
 
-def _read_location(r: Reader) -> dict:
-    if r.data.get("location") is None:
+def _location(body: dict) -> dict:
+    location = body.get("location")
+    if location is None:
         return {}
-    loc = r.nested("location")
-    return {"lat": loc.number("lat", -90, 90, required=True), "lng": loc.number("lng", -180, 180, required=True),
-            "accuracy_m": loc.number("accuracy_m", 0, 100000)}
+    return {"lat": location.get("lat"), "lng": location.get("lng"), "accuracy_m": location.get("accuracy_m")}
 
 
-def _read_needs(r: Reader, visited_on: date | None, campaign: Campaign) -> list[dict]:
-    items = r.data.get("needs") or []
-    if not isinstance(items, list) or len(items) > MAX_NEEDS:
-        r.fail("needs", _("Must be a list of at most %(n)s needs.", n=MAX_NEEDS))
-        return []
+def _needs(r: Reader, body: dict, visited_on: date | None, campaign: Campaign) -> list[dict]:
     needs = []
-    for index, item in enumerate(items):
-        nr = Reader(item, f"needs.{index}.", r.errors)
-        text, due_on = nr.text("text", 500, required=True), nr.day("due_on")
+    for index, need in enumerate(body.get("needs") or []):
+        due_on = need.get("due_on")
         if due_on is not None and visited_on is not None and due_on < visited_on:
-            nr.fail("due_on", _("The deadline cannot be before the visit."))
+            r.fail(f"needs.{index}.due_on", _("The deadline cannot be before the visit."))
         if visited_on is not None:
-            needs.append({"text": text, "due_on": due_on or visited_on + timedelta(days=campaign.need_due_days)})
+            needs.append({"text": need.get("text"),
+                          "due_on": due_on or visited_on + timedelta(days=campaign.need_due_days)})
     return needs
 
 
-def _read_next_follow_up(r: Reader, visited_on: date | None, campaign: Campaign) -> date | None:
+def _next_follow_up(r: Reader, body: dict, visited_on: date | None, campaign: Campaign) -> date | None:
     """Absent: the drive's interval after the visit. Null: none planned."""
     if visited_on is None:
         return None
-    if "next_follow_up_on" not in r.data:
+    if "next_follow_up_on" not in body:
         return visited_on + timedelta(days=campaign.follow_up_interval_days)
-    day = r.day("next_follow_up_on")
+    day = body["next_follow_up_on"]
     if day is not None and day <= visited_on:
         r.fail("next_follow_up_on", _("The next follow-up must come after the visit."))
     return day
 
 
-def _new_merchant(author: User, m: Reader, existing: Merchant | None, pairs: list[LiaisonPair]) -> Merchant | None:
+def _new_merchant(author: User, m: Reader, given: dict, existing: Merchant | None,
+                  pairs: list[LiaisonPair]) -> Merchant | None:
     """Register a merchant met on the spot; an already registered code is used if the user may see it."""
-    code, problem = merchant_ops.check_credit_code(m.data.get("credit_code"))
+    code, problem = merchant_ops.check_credit_code(given.get("credit_code"))
     if problem:
         m.fail("credit_code", problem)
+    if not given.get("name"):
+        m.fail("name", _("This field is required."))
     values = {
-        "credit_code": code, "name": m.text("name", 120, required=True),
-        "kind": m.choice("kind", MERCHANT_KINDS) or "individual", "trade": m.choice("trade", TRADES) or "other",
-        "operator_name": m.text("operator_name", 64), "operator_phone": m.text("operator_phone", 32),
-        "address": m.text("address", 200),
+        "credit_code": code, "name": given.get("name"), "kind": given.get("kind") or "individual",
+        "trade": given.get("trade") or "other", "operator_name": given.get("operator_name"),
+        "operator_phone": given.get("operator_phone"), "address": given.get("address"),
     }
-    region = _merchant_region(m, pairs)
+    region = _merchant_region(m, given.get("region_id"), pairs)
     if existing is not None or m.errors:  # errors are shared: register nothing while any field is wrong
         return existing
     merchant = merchant_ops.create_merchant({**values, **merchant_ops.location_of(region)}, actor=author)
@@ -194,8 +228,7 @@ def _new_merchant(author: User, m: Reader, existing: Merchant | None, pairs: lis
     return merchant
 
 
-def _merchant_region(m: Reader, pairs: list[LiaisonPair]) -> Region | None:
-    region_id = m.integer("region_id")
+def _merchant_region(m: Reader, region_id: int | None, pairs: list[LiaisonPair]) -> Region | None:
     if region_id is None and pairs:
         region_id = pairs[0].region_id
     region = db.session.get(Region, region_id) if region_id is not None else None
@@ -204,8 +237,8 @@ def _merchant_region(m: Reader, pairs: list[LiaisonPair]) -> Region | None:
     return region
 
 
-def _resolve_merchant(author: User, r: Reader, pairs: list[LiaisonPair]) -> Merchant | None:
-    m = r.nested("merchant")
+def _resolve_merchant(author: User, r: Reader, body: dict, pairs: list[LiaisonPair]) -> Merchant | None:
+    m, given = r.nested("merchant"), body.get("merchant") or {}
     if not isinstance(r.data.get("merchant"), dict) or not m.data.get("credit_code"):
         r.fail("merchant.credit_code", _("Choose a merchant or enter a credit code."))
         return None
@@ -222,7 +255,7 @@ def _resolve_merchant(author: User, r: Reader, pairs: list[LiaisonPair]) -> Merc
     if existing is not None and not can_see_merchant(author, existing):
         m.fail("credit_code", _("A merchant with this credit code is already registered."))
         return None
-    return _new_merchant(author, m, existing, pairs)
+    return _new_merchant(author, m, given, existing, pairs)
 
 
 def record_visit(author: User, payload: dict) -> tuple[Visit, bool]:
@@ -237,12 +270,13 @@ def record_visit(author: User, payload: dict) -> tuple[Visit, bool]:
     pairs = user_pairs(author)
     campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
     pairs = [p for p in pairs if p.campaign_id == campaign.id]
-    values = _read_visit_fields(r, campaign)
-    location = _read_location(r)
+    body = VISIT_INPUT.read_with(r)
+    values = _visit_values(r, body, campaign)
+    location = _location(body)
     visited_on = values.get("visited_on")
-    needs = _read_needs(r, visited_on, campaign)
-    next_on = _read_next_follow_up(r, visited_on, campaign)
-    merchant = _resolve_merchant(author, r, pairs)
+    needs = _needs(r, body, visited_on, campaign)
+    next_on = _next_follow_up(r, body, visited_on, campaign)
+    merchant = _resolve_merchant(author, r, body, pairs)
     r.check()
 
     pair = pair_for(pairs, campaign.id, merchant)
@@ -291,7 +325,7 @@ def can_edit_visit(visit: Visit, user: User) -> bool:
 def update_visit(visit: Visit, editor: User, payload: dict) -> dict:
     """Correct a visit's own fields; returns {field: [old, new]}, kept in the audit trail."""
     r = Reader(payload)
-    values = _read_visit_fields(r, visit.campaign)
+    values = _visit_values(r, VISIT_CHANGES.read_with(r), visit.campaign)
     r.check()
     return audit.apply_changes(visit, values, VISIT_AUDITED, summary=visit.merchant.name, actor=editor)
 
@@ -356,14 +390,15 @@ def create_application(author: User, payload: dict) -> tuple[Application, bool]:
         return stored, False
     pairs = user_pairs(author)
     campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
-    code = r.text("credit_code", 32, required=True)
+    body = APPLICATION_INPUT.read_with(r)
+    code = body.get("credit_code")
     merchant = visible_merchant(author, code, pairs) if code else None
-    applied_on = r.day("applied_on", required=True)
+    applied_on = body.get("applied_on")
     if applied_on is not None and applied_on > local_today():
         r.fail("applied_on", _("Cannot be in the future."))
-    values = {"applied_amount": r.number("applied_amount", required=True, above=Decimal(0), high=Decimal("1e11")),
-              "applied_on": applied_on, "product_id": _product_id(r),
-              "need_id": _need_id(r, merchant) if merchant else None}
+    values = {"applied_amount": body.get("applied_amount"), "applied_on": applied_on,
+              "product_id": _product_id(r, body.get("product_id")),
+              "need_id": _need_id(r, body.get("need_id"), merchant) if merchant else None}
     r.check()
     application = Application(client_id=client_id, body_hash=body_hash(payload), campaign_id=campaign.id,
                               merchant_id=merchant.id, author_id=author.id, first_time_borrower=False, **values)
@@ -375,24 +410,21 @@ def create_application(author: User, payload: dict) -> tuple[Application, bool]:
     return application, True
 
 
-def _product_id(r: Reader) -> int | None:
-    product_id = r.integer("product_id")
+def _product_id(r: Reader, product_id: int | None) -> int | None:
     if product_id is not None and db.session.scalar(
             select(Product.id).where(Product.id == product_id, Product.active.is_(True))) is None:
         r.fail("product_id", _("No such product."))
     return product_id
 
 
-def _need_id(r: Reader, merchant: Merchant) -> int | None:
-    need_id = r.integer("need_id")
+def _need_id(r: Reader, need_id: int | None, merchant: Merchant) -> int | None:
     if need_id is not None and db.session.scalar(
             select(Need.id).where(Need.id == need_id, Need.merchant_id == merchant.id)) is None:
         r.fail("need_id", _("No such need of this merchant."))
     return need_id
 
 
-OUTCOME_FIELDS = ("granted_amount", "rate", "granted_on", "declined_reason", "declined_on", "drawn_amount",
-                  "drawn_on", "first_time_borrower")
+OUTCOME_FIELDS = tuple(APPLICATION_OUTCOME.fields)
 
 
 def can_edit_application(application: Application, user: User) -> bool:
@@ -407,7 +439,7 @@ def update_application(application: Application, editor: User, payload: dict) ->
     r = Reader(payload)
     for key in set(payload) - set(OUTCOME_FIELDS):
         r.fail(key, _("This field cannot be changed here."))
-    patch = _read_outcome(r, payload)
+    patch = APPLICATION_OUTCOME.read_with(r)
     r.check()
     _check_outcome(r, application, patch, {k: getattr(application, k) for k in OUTCOME_FIELDS} | patch)
     r.check()
@@ -416,20 +448,6 @@ def update_application(application: Application, editor: User, payload: dict) ->
     if changes:
         application_changed.send(application)
     return changes
-
-
-def _read_outcome(r: Reader, payload: dict) -> dict:
-    readers = {
-        "granted_amount": lambda: r.number("granted_amount", above=Decimal(0), high=Decimal("1e11")),
-        "rate": lambda: r.number("rate", above=Decimal(0), high=Decimal("0.5")),
-        "granted_on": lambda: r.day("granted_on"),
-        "declined_reason": lambda: r.text("declined_reason", 200),
-        "declined_on": lambda: r.day("declined_on"),
-        "drawn_amount": lambda: r.number("drawn_amount", above=Decimal(0), high=Decimal("1e11")),
-        "drawn_on": lambda: r.day("drawn_on"),
-        "first_time_borrower": lambda: bool(r.boolean("first_time_borrower")),
-    }
-    return {key: read() for key, read in readers.items() if key in payload}
 
 
 def _check_outcome(r: Reader, application: Application, patch: dict, state: dict) -> None:

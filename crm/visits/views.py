@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, merchant_condition, work_condition
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -24,7 +25,7 @@ from crm.visits.forms import (
     visit_payload,
 )
 from crm.visits.models import Application, Need, Photo, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound
+from crm.web import photo_response
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 needs_bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -140,10 +141,7 @@ def photo(photo_id: int):
     if item is None or item.visit_id is None:
         abort(404)
     get_visible(Visit, item.visit_id, work_condition(current_user, Visit, Visit.author_id))
-    response = send_file(operations.photo_path(item), mimetype="image/jpeg", conditional=True, max_age=86400)
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
+    return photo_response(operations.photo_path(item))
 
 
 # ---- applications -----------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
+from crm.formatting import local_dt
 from crm.reports.export import NOTICE_VIEWS
 from crm.reports.figures import FIGURES
 from crm.reports.models import RollupSnapshot
-from crm.web import local_dt
 
 
 def as_of(db, period: str) -> str:

@@ -11,8 +11,9 @@ from crm.extensions import db
 from crm.products.models import Product
 from crm.reports.figures import FIGURE_KEYS, RATIOS, TERRITORIAL
 from crm.reports.periods import PeriodError
-from crm.reports.rollup import compute, rollup
+from crm.reports.rollup import compute
 from crm.visits.models import Application
+from tests.reports.helpers import rollup
 
 
 def figures(**given) -> dict:

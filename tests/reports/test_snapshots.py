@@ -11,9 +11,10 @@ from crm.reminders import scheduler
 from crm.reports import snapshots
 from crm.reports.models import RollupFact, RollupSnapshot
 from crm.reports.periods import period_choices
-from crm.reports.rollup import compute, rollup
+from crm.reports.rollup import compute
 from crm.timeutil import LOCAL_TZ, freeze
 from tests.reports.conftest import TODAY, visit
+from tests.reports.helpers import rollup
 
 TEN_MINUTES = timedelta(minutes=10)
 

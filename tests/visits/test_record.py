@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from crm.api.payload import Conflict, Invalid, NotFound
 from crm.audit.models import AuditEvent
 from crm.events.models import Event
 from crm.merchants.models import Merchant
@@ -15,7 +16,6 @@ from crm.signals import visit_recorded
 from crm.timeutil import freeze, local_today, utcnow
 from crm.visits import operations
 from crm.visits.models import FollowUp, Need, Photo, Visit
-from crm.visits.payload import Conflict, Invalid, NotFound
 from tests.factories import merchant as make_merchant
 
 

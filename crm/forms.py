@@ -1,4 +1,4 @@
-"""Form pieces the administration screens share: check-box lists and optional look-ups."""
+"""Form pieces every area shares: check-box lists and optional look-ups."""
 from __future__ import annotations
 
 from wtforms import SelectMultipleField

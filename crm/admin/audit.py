@@ -1,4 +1,4 @@
-"""The audit log page (/admin/audit): read-only, for administrators."""
+"""The audit log page (/admin/audit): read-only, for administrators; rows link to their admin screen."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -11,10 +11,6 @@ from crm.auth.scoping import is_admin
 from crm.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-
-
-def blueprints():
-    return [bp]
 
 
 @bp.get("/")

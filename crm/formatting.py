@@ -1,0 +1,40 @@
+"""How values read on pages and in exports: money, 万元, local times, dates, masked phones."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import format_decimal
+
+from crm.timeutil import to_local
+
+
+def money(value) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(value), format="#,##0.00")
+
+
+def wan(value) -> str:
+    """Amounts as people in the drive speak of them: 万元."""
+    if value is None:
+        return "—"
+    return format_decimal(Decimal(value) / 10000, format="#,##0.##")
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(value).strftime(fmt) if value else "—"
+
+
+def iso_date(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def mask_phone(value: str | None) -> str:
+    if not value:
+        return "—"
+    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
+
+
+# The Jinja filters of the same names.
+FILTERS = {"money": money, "wan": wan, "local_dt": local_dt, "iso_date": iso_date, "mask_phone": mask_phone}
