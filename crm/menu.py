@@ -15,6 +15,7 @@ ENTRIES = (
     ("plaques.index", _l("Plaques"), {"liaison", "lead", "admin", "branch_head"}),
     ("products.index", _l("Products"), None),
     ("reports.dashboard", _l("Progress"), {"lead", "admin", "branch_head", "liaison"}),
+    ("visits.flagged", _l("Visit locations"), {"liaison", "lead", "admin"}),
     ("imports.index", _l("Import"), {"liaison", "admin"}),
     ("admin.index", _l("Administration"), {"admin", "lead"}),
 )

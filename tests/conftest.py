@@ -58,6 +58,21 @@ def empty_database_url():
     drop()
 
 
+@pytest.fixture
+def new_database():
+    """new_database() gives the URL of one more empty database; each is dropped after the test."""
+    drops = []
+
+    def make() -> str:
+        url, drop = _new_database()
+        drops.append(drop)
+        return url
+
+    yield make
+    for drop in drops:
+        drop()
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in a fresh app context, as in production.
 

@@ -184,6 +184,7 @@ CAMPAIGNS = Screen(
         Column(_l("Contact a referred merchant within (days)"), lambda c: c.referral_contact_days),
         Column(_l("Follow-up interval (days)"), lambda c: c.follow_up_interval_days),
         Column(_l("A need is due within (days)"), lambda c: c.need_due_days),
+        Column(_l("Flag a visit farther than this from the merchant (metres)"), lambda c: c.visit_distance_m),
         Column(_l("Focus trades"), lambda c: tags("trade", c.focus_trades) or "—"),
         Column(_l("Pre-credit caps by tier"), tier_caps),
         Column(_l("Liaison pairs"), lambda c: len(c.pairs)),

@@ -21,6 +21,7 @@ RULES = schema(
         "referral_contact_days": {"type": "integer"},
         "follow_up_interval_days": {"type": "integer"},
         "need_due_days": {"type": "integer"},
+        "visit_distance_m": {"type": "integer"},
         "focus_trades": array({"type": "string"}),
         "tier_caps": {"type": "object"},
     }),
@@ -51,6 +52,7 @@ def campaign_rules(campaign: Campaign) -> dict:
         "referral_contact_days": campaign.referral_contact_days,
         "follow_up_interval_days": campaign.follow_up_interval_days,
         "need_due_days": campaign.need_due_days,
+        "visit_distance_m": campaign.visit_distance_m,
         "focus_trades": list(campaign.focus_trades or []),
         "tier_caps": dict(campaign.tier_caps or {}),
     }

@@ -60,6 +60,7 @@ class CampaignRulesForm(FlaskForm):
     referral_contact_days = _count(_l("Contact a referred merchant within (days)"), days=True)
     follow_up_interval_days = _count(_l("Follow-up interval (days)"), days=True)
     need_due_days = _count(_l("A need is due within (days)"), days=True)
+    visit_distance_m = _count(_l("Flag a visit farther than this from the merchant (metres)"))
     focus_trades = MultiCheckboxField(_l("Focus trades"))
     caps = FieldList(FormField(TierCapForm), label=_l("Pre-credit caps by tier"))
 

@@ -42,6 +42,8 @@ class Campaign(db.Model):
     referral_contact_days: Mapped[int] = mapped_column(default=7)
     follow_up_interval_days: Mapped[int] = mapped_column(default=30)
     need_due_days: Mapped[int] = mapped_column(default=15)
+    # A visit recorded farther than this from the merchant's known position is flagged (not refused).
+    visit_distance_m: Mapped[int] = mapped_column(default=500, server_default="500")
     focus_trades: Mapped[list] = mapped_column(JSON, default=list)
     # {"survival": 100000, ...}: suggested pre-credit caps by tier; "distinguished" for 名特优新.
     tier_caps: Mapped[dict] = mapped_column(JSON, default=dict)

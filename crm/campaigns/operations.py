@@ -19,7 +19,7 @@ from crm.regions.models import Region
 RULE_FIELDS = (
     "district_household_threshold", "district_coverage_ratio", "joint_visit_days_per_month",
     "matchmaking_per_county_per_quarter", "level_visits_per_year", "referral_contact_days",
-    "follow_up_interval_days", "need_due_days", "focus_trades", "tier_caps",
+    "follow_up_interval_days", "need_due_days", "visit_distance_m", "focus_trades", "tier_caps",
 )
 CAMPAIGN_FIELDS = ("name", "template", "bureau_org_id", "bank_org_id", "territory_id", "starts_on", "ends_on",
                    *RULE_FIELDS, "lead_ids")

@@ -31,6 +31,7 @@ TEMPLATES: dict[str, dict] = {
             "referral_contact_days": 7,
             "follow_up_interval_days": 30,
             "need_due_days": 15,
+            "visit_distance_m": 500,
             "focus_trades": LIVELIHOOD_TRADES,
             # DOMAIN.md: CCB and BOC pre-credit caps by tier; 名特优新 (growth/development) up to 1M,
             # and no more than 20% of the business's revenue (BOC 惠商贷).
@@ -55,6 +56,7 @@ TEMPLATES: dict[str, dict] = {
             "referral_contact_days": 7,
             "follow_up_interval_days": 30,
             "need_due_days": 15,
+            "visit_distance_m": 500,
             "focus_trades": LIVELIHOOD_TRADES,
             "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000},
             "base_conditions": {

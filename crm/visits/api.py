@@ -1,21 +1,25 @@
-"""POST /api/v1/visits (+ photos), POST/PATCH /api/v1/applications, GET /api/v1/me/agenda.
+"""POST /api/v1/visits (+ photos), POST/PATCH /api/v1/applications, GET /api/v1/me/agenda and
+GET /api/v1/me/offline (what the phone keeps for a day without network).
 
 The offline client replays queued visits here; a client_id makes every replay safe.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, route, schema
+from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, query, route, schema
 from crm.api.payload import Conflict, Invalid, NotFound
 from crm.auth.scoping import get_visible, work_condition
 from crm.extensions import db
+from crm.timeutil import to_utc_naive
 from crm.visits import operations
 from crm.visits.models import Application, Visit
-from crm.visits.queries import agenda
+from crm.visits.queries import agenda, area_merchants
 
 DATE = {"type": "string", "format": "date"}
 REF = obj({"id": {"type": "integer"}, "name": {"type": "string"}, "credit_code": {"type": "string"}})
@@ -157,11 +161,50 @@ def patch_application(application_id: int):
     return jsonify(application_json(application))
 
 
+OFFLINE = schema("OfflineData", obj({
+    "synced_at": {"type": "string", "format": "date-time", "description": "send back as `since` next time"},
+    "full": {"type": "boolean", "description": "true: replace the phone's merchants; false: merge these"},
+    "fingerprint": {"type": "string", "description": "names the set of merchants; send back as `fingerprint`"},
+    "merchants": array(obj({
+        "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+        "initials": {"type": "string"}, "phone": nullable("string"), "district": nullable("string"),
+        "last_visit": nullable(DATE)})),
+    "agenda": AGENDA,
+}))
+
+
 @route("/me/agenda", ["GET"], summary="What the Today page shows: follow-ups, referrals, joint visit days, needs",
        responses={200: AGENDA})
 def my_agenda():
-    a = agenda(current_user)
-    return jsonify({
+    return jsonify(agenda_json(agenda(current_user)))
+
+
+@route("/me/offline", ["GET"], summary="The phone's day offline: Today and the merchants of the user's area "
+                                         "(only those changed since `since` while the area is the same)",
+       parameters=[query("since", description="synced_at of the phone's last copy"),
+                   query("fingerprint", description="fingerprint of the phone's last copy")],
+       responses={200: OFFLINE, 422: None})
+def my_offline_data():
+    since = _since(request.args.get("since"))
+    merchants = area_merchants(current_user, since, request.args.get("fingerprint"))
+    return jsonify({"synced_at": merchants.synced_at.isoformat() + "Z", "full": merchants.full,
+                    "fingerprint": merchants.fingerprint, "merchants": merchants.rows,
+                    "agenda": agenda_json(agenda(current_user))})
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise ApiError(422, "invalid", _("Some fields are not valid."),
+                       {"since": _("Must be a time like 2025-07-01T09:30:00+08:00.")}) from err
+    return to_utc_naive(moment) if moment.tzinfo else moment
+
+
+def agenda_json(a) -> dict:
+    return {
         "today": a.today.isoformat(),
         "follow_ups": [{"id": f.id, "due_on": f.due_on.isoformat(), "overdue": f.due_on < a.today,
                         "merchant": _ref(f.merchant)} for f in a.follow_ups],
@@ -173,4 +216,4 @@ def my_agenda():
             "place": d.event.place}} for d in a.joint_visit_days],
         "needs": [{"id": n.id, "kind": n.kind, "text": n.text, "due_on": n.due_on.isoformat(),
                    "overdue": n.due_on < a.today, "merchant": _ref(n.merchant)} for n in a.needs],
-    })
+    }

@@ -38,6 +38,9 @@ class Visit(db.Model):
     lat: Mapped[float | None] = mapped_column()
     lng: Mapped[float | None] = mapped_column()
     accuracy_m: Mapped[float | None] = mapped_column()
+    # Set when the visit is recorded: "far" from the merchant's known position, or "missing" (no GPS).
+    location_flag: Mapped[str | None] = mapped_column(String(16), index=True)
+    distance_m: Mapped[int | None] = mapped_column()
     has_financing_need: Mapped[bool | None] = mapped_column(Boolean)
     financing_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     financing_purpose: Mapped[str | None] = mapped_column(String(200))

@@ -1,5 +1,5 @@
-"""What keeps the visit form usable with no network: the service worker at /sw.js, whose cache
-name follows the shell's content (long-lived static files and gzip are app-wide, in crm.web)."""
+"""What keeps Today and the visit form usable with no network: the service worker at /sw.js, whose
+cache name follows the shell's content (long-lived static files and gzip are app-wide, in crm.web)."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +11,9 @@ from flask import Blueprint, current_app, make_response, url_for
 
 bp = Blueprint("offline", __name__)
 
-SHELL_FILES = ("css/app.css", "js/visits.js", "icon.svg")
+# In load order: storage, sending, the credit-code check, the kept copy of the day, the pages.
+SCRIPTS = ("js/store.js", "js/sender.js", "js/credit_code.js", "js/fieldbook.js", "js/visits.js")
+SHELL_FILES = ("css/app.css", *SCRIPTS, "icon.svg")
 
 
 def _read(name: str) -> bytes:
@@ -39,7 +41,7 @@ def shell_urls() -> list[str]:
     version = shell_version()
     static = [url_for("static", filename=name, v=version) if name.startswith("js/") else
               url_for("static", filename=name) for name in SHELL_FILES]
-    return [*static, url_for("visits.new")]
+    return [*static, url_for("visits.today"), url_for("visits.new")]
 
 
 @bp.get("/sw.js")

@@ -6,6 +6,7 @@ signal receiver's changes and ours stand or fall together).
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from datetime import date, timedelta
@@ -283,12 +284,44 @@ def record_visit(author: User, payload: dict) -> tuple[Visit, bool]:
     visit = Visit(client_id=client_id, body_hash=body_hash(payload), campaign_id=campaign.id, merchant=merchant,
                   author=author, pair_id=pair.id if pair else None, event_id=joint_visit_day_id(pair, visited_on),
                   **values, **location)
+    visit.location_flag, visit.distance_m = location_check(visit, campaign)
     db.session.add(visit)
     audit.record("create", visit, summary=merchant.name, actor=author)
     _open_needs(visit, needs)
     _plan_follow_up(visit, next_on)
     visit_recorded.send(visit)
     return visit, True
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine): plenty for a few hundred metres in a county."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def known_position(merchant_id: int) -> tuple[float, float] | None:
+    """Where the merchant is: the position of its first located visit (the registry has no positions)."""
+    row = db.session.execute(select(Visit.lat, Visit.lng).where(
+        Visit.merchant_id == merchant_id, Visit.lat.is_not(None), Visit.lng.is_not(None))
+        .order_by(Visit.visited_at, Visit.id).limit(1)).first()
+    return (row.lat, row.lng) if row else None
+
+
+def location_check(visit: Visit, campaign: Campaign) -> tuple[str | None, int | None]:
+    """(flag, metres from the known position): "missing" without GPS, "far" beyond the drive's
+    distance; a visit is never refused for it, only shown to the pair's liaison and the leads."""
+    if visit.lat is None or visit.lng is None:
+        return "missing", None
+    known = known_position(visit.merchant.id) if visit.merchant.id is not None else None
+    if known is None:
+        return None, None  # the first located visit is the merchant's position
+    metres = round(distance_m(float(visit.lat), float(visit.lng), *known))
+    return ("far" if metres > campaign.visit_distance_m else None), metres
 
 
 def _open_needs(visit: Visit, needs: list[dict]) -> None:

@@ -1,21 +1,23 @@
 """Read side of field work: the account manager's agenda, the needs ledger, a merchant's timeline."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.auth.scoping import campaign_condition, work_condition
+from crm.auth.scoping import campaign_condition, own_pairs, pair_condition, regions_condition, work_condition
 from crm.campaigns.models import LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
+from crm.formatting import mask_phone
 from crm.merchants.models import Merchant
 from crm.people.models import User
 from crm.plaques.models import Plaque
 from crm.referrals.models import OPEN_STATUSES, Referral
-from crm.timeutil import local_date, local_today
+from crm.timeutil import local_date, local_today, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
 from crm.visits.operations import can_edit_application, can_edit_visit
 
@@ -123,3 +125,88 @@ def merchant_timeline(merchant: Merchant, user: User) -> list[TimelineEntry]:
     entries += [TimelineEntry(local_date(p.nominated_at), "plaque", p) for p in rows(Plaque, order=Plaque.nominated_at)]
     order = {"visit": 0, "need": 1, "application": 2, "referral": 3, "plaque": 4}
     return sorted(entries, key=lambda e: (e.on, -order[e.kind]), reverse=True)
+
+
+# ---- the phone's own copy: the merchants of the account manager's area -------------------------
+
+SYNC_OVERLAP = timedelta(minutes=2)  # a row committed while the last sync ran is sent again, not missed
+FLAGGED_LIMIT = 200
+
+
+@dataclass
+class AreaMerchants:
+    """What a phone keeps for search offline: every merchant of the user's pairs' towns (full) or
+    those changed since the phone's last sync (delta); `fingerprint` names the set of ids, so a
+    merchant leaving the area makes the next sync a full one."""
+
+    synced_at: datetime
+    full: bool
+    fingerprint: str
+    rows: list[dict]
+
+
+def phone_as_allowed(user: User, phone: str | None) -> str | None:
+    """The one place the offline copy decides how much of an operator's phone the user may see."""
+    if not phone:
+        return None
+    return phone if user.has_role("account_manager", "admin", "branch_head") else mask_phone(phone)
+
+
+def area_condition(user: User):
+    """The account manager's own area: the towns (or districts) of their active pairs."""
+    return regions_condition([p.region_id for p in own_pairs(user) if p.account_manager_id == user.id])
+
+
+def area_merchants(user: User, since: datetime | None, fingerprint: str | None) -> AreaMerchants:
+    synced_at = utcnow()
+    ids = list(db.session.scalars(select(Merchant.id).where(area_condition(user)).order_by(Merchant.id)))
+    current = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    full = since is None or fingerprint != current
+    stmt = select(Merchant).options(joinedload(Merchant.district), joinedload(Merchant.town)).where(
+        area_condition(user))
+    if not full:
+        touched = select(Visit.merchant_id).where(Visit.created_at >= since - SYNC_OVERLAP)
+        stmt = stmt.where(or_(Merchant.updated_at >= since - SYNC_OVERLAP, Merchant.id.in_(touched)))
+    merchants = list(db.session.scalars(stmt.order_by(Merchant.id)))
+    last = _last_visits(user, select(Merchant.id).where(area_condition(user)))
+    rows = [{"id": m.id, "code": m.credit_code, "name": m.name, "initials": m.name_initials or "",
+             "phone": phone_as_allowed(user, m.operator_phone),
+             "district": (m.district or m.town).name if (m.district or m.town) else None,
+             "last_visit": last[m.id].isoformat() if m.id in last else None} for m in merchants]
+    return AreaMerchants(synced_at, full, current, rows)
+
+
+def _last_visits(user: User, merchant_ids: Select) -> dict[int, date]:
+    return dict(db.session.execute(
+        select(Visit.merchant_id, func.max(Visit.visited_on))
+        .where(Visit.merchant_id.in_(merchant_ids), campaign_condition(user, Visit.campaign_id))
+        .group_by(Visit.merchant_id)).all())
+
+
+# ---- visits far from where they claim to be ----------------------------------------------------
+
+@dataclass
+class PairLocationShare:
+    pair: LiaisonPair
+    visits: int
+    flagged: int
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.visits if self.visits else 0.0
+
+
+def location_shares(user: User) -> list[PairLocationShare]:
+    """Per pair the user may see: visits, and how many were flagged (far or without position)."""
+    pairs = list(db.session.scalars(select(LiaisonPair).where(pair_condition(user)).order_by(LiaisonPair.id)))
+    counts = {pair_id: (total, flagged) for pair_id, total, flagged in db.session.execute(
+        select(Visit.pair_id, func.count(), func.count(Visit.location_flag))
+        .where(Visit.pair_id.in_([p.id for p in pairs])).group_by(Visit.pair_id))}
+    return [PairLocationShare(p, *counts.get(p.id, (0, 0))) for p in pairs]
+
+
+def flagged_visits(user: User, pair_ids: list[int]) -> list[Visit]:
+    return list(db.session.scalars(
+        select(Visit).options(joinedload(Visit.merchant), joinedload(Visit.author))
+        .where(Visit.pair_id.in_(pair_ids), Visit.location_flag.is_not(None))
+        .order_by(Visit.visited_at.desc(), Visit.id.desc()).limit(FLAGGED_LIMIT)))

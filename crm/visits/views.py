@@ -24,7 +24,7 @@ from crm.visits.forms import (
     product_choices,
     visit_payload,
 )
-from crm.visits.models import Application, Need, Photo, Visit
+from crm.visits.models import VISIT_KINDS, Application, Need, Photo, Visit
 from crm.web import photo_response
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -40,7 +40,7 @@ def blueprints():
 @login_required
 def today():
     return render_template("visits/today.html", agenda=queries.agenda(current_user),
-                           shell_version=offline.shell_version())
+                           shell_version=offline.shell_version(), script_names=offline.SCRIPTS)
 
 
 def _visible_merchant_arg() -> Merchant | None:
@@ -57,7 +57,7 @@ def _render_visit_form(values: dict, errors: dict, status: int = 200):
         "visits/form.html", values=values, errors=errors, campaigns=campaigns, default_campaign=default_campaign,
         places=place_choices_for(current_user), now=local_now().strftime("%Y-%m-%dT%H:%M"),
         next_follow_up=(today + timedelta(days=interval.get(default_campaign, 30))).isoformat(),
-        shell_version=offline.shell_version(),
+        shell_version=offline.shell_version(), script_names=offline.SCRIPTS,
     ), status
 
 
@@ -69,6 +69,8 @@ def new():
         values = {"client_id": str(uuid.uuid4())}
         if merchant is not None:
             values.update(credit_code=merchant.credit_code, merchant_name=merchant.name)
+        if request.args.get("kind") in VISIT_KINDS:  # 走访 on a follow-up opens a 回访
+            values["kind"] = request.args["kind"]
         return _render_visit_form(values, {})
     payload = visit_payload(request.form)
     try:
@@ -86,7 +88,8 @@ def new():
         db.session.rollback()
         values = {**request.form.to_dict(), "client_id": str(uuid.uuid4())}
         return _render_visit_form(values, {"client_id": str(err)}, 409)
-    flash(_("Visit recorded.") if created else _("This visit was already recorded."), "success")
+    flash(_("Visit to %(name)s recorded.", name=visit.merchant.name) if created
+          else _("This visit was already recorded."), "success")
     return redirect(url_for("merchants.detail", merchant_id=visit.merchant_id))
 
 
@@ -142,6 +145,18 @@ def photo(photo_id: int):
         abort(404)
     get_visible(Visit, item.visit_id, work_condition(current_user, Visit, Visit.author_id))
     return photo_response(operations.photo_path(item))
+
+
+@bp.get("/flagged")
+@login_required
+def flagged():
+    """Visits far from the merchant or without position, and their share per pair: the pair's
+    liaison and the drive's leads look; nothing was refused when the visits were recorded."""
+    if not current_user.has_role("liaison", "lead", "admin"):
+        abort(404)
+    shares = queries.location_shares(current_user)
+    visits = queries.flagged_visits(current_user, [s.pair.id for s in shares])
+    return render_template("visits/flagged.html", shares=shares, visits=visits)
 
 
 # ---- applications -----------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def _drive_form(world, **kw):
             "district_household_threshold": "100", "coverage_percent": "20",
             "joint_visit_days_per_month": "1", "matchmaking_per_county_per_quarter": "1",
             "level_visits_per_year": "3", "referral_contact_days": "7", "follow_up_interval_days": "30",
-            "need_due_days": "15", "focus_trades": ["wholesale_retail", "lodging_catering"],
+            "need_due_days": "15", "visit_distance_m": "500", "focus_trades": ["wholesale_retail", "lodging_catering"],
             "caps-0-tier": "survival", "caps-0-amount": "100000", "caps-1-tier": "distinguished",
             "caps-1-amount": "1000000", "caps-2-tier": "", "caps-2-amount": "", "lead_ids": [world.users["lead"].id]}
     data.update(kw)
@@ -281,12 +281,12 @@ def test_a_lead_edits_the_rules_of_their_drive_only(client, world, login, db):
     page = _text(client.get(f"/admin/campaigns/{drive.id}/edit"))
     assert 'name="need_due_days"' in page and 'name="bureau_org_id"' not in page
     data = _drive_form(world, district_household_threshold="80", coverage_percent="25", need_due_days="10",
-                       bureau_org_id=world.orgs["bureau_a"].id, name="改名")
+                       visit_distance_m="800", bureau_org_id=world.orgs["bureau_a"].id, name="改名")
     assert client.post(f"/admin/campaigns/{drive.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     drive = db.session.get(Campaign, drive.id)
     assert drive.district_household_threshold == 80 and float(drive.district_coverage_ratio) == 0.25
-    assert drive.need_due_days == 10
+    assert drive.need_due_days == 10 and drive.visit_distance_m == 800
     # What a lead's form does not hold is not theirs to change, whatever the request says.
     assert drive.bureau_org_id == world.orgs["bureau"].id and drive.name == "双百工程"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update",

@@ -82,7 +82,7 @@ def test_online_then_offline_then_online_stores_three_visits(world, live_server,
     expect(page.locator("[data-gps]")).to_contain_text("±15 m")
 
     _record(page, "第一次, 在线", kind="first", photo=True)
-    expect(page.locator("[data-done]")).to_have_text("Visit recorded.")
+    expect(page.locator("[data-done]")).to_have_text("Visit to 张三干洗店 recorded.")
 
     context.set_offline(True)
     page.reload()  # the service worker serves the form with no network
@@ -128,7 +128,7 @@ def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, live
     _retry_until_sent(page)
     assert dropped == {"visit": 1, "photo": 1}
     _record(page, "第二家")
-    expect(page.locator("[data-done]")).to_have_text("Visit recorded.")
+    expect(page.locator("[data-done]")).to_have_text("Visit to 张三干洗店 recorded.")
     assert _visits_on_merchant_page(page, live_server, merchant_id) == 2
     assert (_count(Visit), _count(Photo)) == (2, 1)
     context.close()

@@ -152,7 +152,10 @@ def test_the_service_worker_and_the_light_shell(world, login):
     page = client.get("/visits/new", headers={"Accept-Encoding": "gzip"})
     assert page.headers["Content-Encoding"] == "gzip"
     html = gzip.decompress(page.data).decode()
-    script = html.split('src="', 2)[-1].split('"')[0] if "visits.js" in html else ""
-    assert "visits.js?v=" in script
+    scripts = [part.split('"')[0] for part in html.split('src="')[1:]]
+    assert [s.split("?v=")[0] for s in scripts] == ["/static/js/store.js", "/static/js/sender.js",
+                                                    "/static/js/credit_code.js", "/static/js/fieldbook.js",
+                                                    "/static/js/visits.js"]
+    script = scripts[-1]
     static = client.get(script, headers={"Accept-Encoding": "gzip"})
     assert static.headers["Content-Encoding"] == "gzip" and "immutable" in static.headers["Cache-Control"]
