@@ -37,6 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path))
     app.config.update(overrides or {})
     check_production(app.config)
+    from crm.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added: every id in a URL is bounded
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     db.init_app(app)

@@ -1,7 +1,6 @@
 """Operator commands: `crm …` (console script) or `flask --app wsgi crm …`."""
 from __future__ import annotations
 
-import secrets
 import string
 
 import click
@@ -29,13 +28,6 @@ def register_cli(app) -> None:
         app.cli.add_command(crm_cli)
 
 
-def random_password() -> str:
-    """A password that satisfies the policy: letters of both cases, digits and a symbol."""
-    alphabet = string.ascii_letters + string.digits
-    core = "".join(secrets.choice(alphabet) for _ in range(10))
-    return core + secrets.choice(string.ascii_uppercase) + secrets.choice(string.digits) + "!"
-
-
 def upgrade_database() -> None:
     from flask_migrate import upgrade
 
@@ -45,14 +37,19 @@ def upgrade_database() -> None:
 @crm_cli.command("demo")
 @click.option("--seed", default=1, show_default=True, help="Random seed: the same seed gives the same drive.")
 @click.option("--password", default=None, help="Password for every demo user (default: a random one, printed).")
-@click.option("--merchants", default=5000, show_default=True)
+@click.option("--merchants", default=5000, show_default=True, type=click.IntRange(1, 50_000),
+              help="How many merchants the drive has.")
 @click.option("--serve", is_flag=True, help="Then run the web app (and its scheduler) on --port.")
-@click.option("--port", default=5000, show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65_535),
+              help="Port to serve on (127.0.0.1).")
 @with_appcontext
 def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int):
-    """Create the schema and build a realistic 双百工程 drive (Changzhi, 12 counties)."""
+    """Create the schema and build a realistic 双百工程 drive (Changzhi, 12 counties).
+
+    On a database that already has users nothing is rebuilt: the drive is served as it is.
+    """
     from crm.auth.passwords import policy_problem
-    from crm.demo.build import build_demo
+    from crm.demo.build import build_demo, random_password
     from crm.extensions import db
     from crm.people.models import User
 
@@ -61,16 +58,36 @@ def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int
     upgrade_database()
     if db.session.scalar(select(User.id).limit(1)) is None:
         password = password or random_password()
-        click.echo("Building the demo drive …")
+        click.echo(f"Building the demo drive (seed {seed}, {merchants} merchants) …")
         summary = build_demo(seed=seed, password=password, merchants=merchants)
-        click.echo(f"Built: {summary.get('counts', summary)}")
-        click.echo(f"Sign in as: lead / {password}   (also admin, liaison1, head1, am1 — same password)")
+        counts = summary["counts"]
+        click.echo(f"Built in {summary['seconds']} s: {counts['merchants']} merchants, {counts['visits']} visits, "
+                   f"{counts['referrals']} referrals, {counts['liaison_pairs']} liaison pairs.")
+        password_note = f"password {password}"
     else:
-        click.echo("The database already has users; the demo was not rebuilt. "
-                   "Delete instance/crm.sqlite3 to start over.")
+        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        start_over = f"delete {url.removeprefix('sqlite:///')}" if url.startswith("sqlite:///") else "use an empty database"
+        click.echo(f"The database already has users: the demo is not rebuilt but {'served' if serve else 'left'} "
+                   f"unchanged (to start over, {start_over}).")
+        password_note = "the password given when it was built"
+    usernames = db.session.scalars(select(User.username).order_by(User.id)).all()
     if serve:
         current_app.config["RUN_SCHEDULER"] = True
+        url = f"http://127.0.0.1:{port}/"
+        click.echo(f"Users ({password_note}): {_username_ranges(usernames)} — {url}")
+        click.echo(f"Ready: sign in as lead at {url}")
         _serve(port)
+    else:
+        click.echo(f"Users ({password_note}): {_username_ranges(usernames)}")
+
+
+def _username_ranges(usernames: list[str]) -> str:
+    """admin, lead, lead2, head1…head12, …: a run of numbered usernames shown as its first and last."""
+    runs: dict[tuple[str, bool], list[str]] = {}
+    for name in usernames:
+        stem = name.rstrip(string.digits)
+        runs.setdefault((stem, stem != name), []).append(name)
+    return ", ".join(names[0] if len(names) == 1 else f"{names[0]}…{names[-1]}" for names in runs.values())
 
 
 def _serve(port: int) -> None:
@@ -82,7 +99,6 @@ def _serve(port: int) -> None:
     app = current_app._get_current_object()
     start_in_app(app)  # only the single-command demo runs the reminder scheduler in the web process
     jobs.start_in_app(app)  # … and a background job worker
-    click.echo(f"Open http://127.0.0.1:{port}/")
     # app.run() refuses to start inside a CLI command; the WSGI server it wraps does not.
     run_simple("127.0.0.1", port, app, threaded=True)
 

@@ -40,7 +40,10 @@ def load_config(instance_path: str) -> dict:
         "LOCKOUT_THRESHOLD": _int("CRM_LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _int("CRM_LOCKOUT_MINUTES", 15),
         "UPLOAD_FOLDER": os.environ.get("CRM_UPLOAD_FOLDER", os.path.join(instance_path, "uploads")),
-        "MAX_CONTENT_LENGTH": _int("CRM_MAX_UPLOAD_MB", 64) * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": _int("CRM_MAX_UPLOAD_MB", 32) * 1024 * 1024,
+        # Refused before decoding or parsing: a small file can declare a huge image or sheet.
+        "PHOTO_MAX_MEGAPIXELS": _int("CRM_PHOTO_MAX_MEGAPIXELS", 40),
+        "XLSX_MAX_EXPANDED_MB": _int("CRM_XLSX_MAX_EXPANDED_MB", 256),
         "PAGE_SIZE": _int("CRM_PAGE_SIZE", 25),
         # The background job queue (crm.jobs.queue): a SQLite file by default, redis:// or postgresql://.
         "JOBS_URL": os.environ.get("CRM_JOBS_URL", f"sqlite:///{os.path.join(instance_path, 'jobs.sqlite3')}"),
@@ -60,6 +63,8 @@ def load_config(instance_path: str) -> dict:
         # The scheduler recomputes the rollup snapshots of the current periods this often.
         "REPORTS_REFRESH_MINUTES": _int("CRM_REPORTS_REFRESH_MINUTES", 10),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),
+        # Public-form submissions (name, credit code, phone, consent) are purged after this many days.
+        "INTAKE_RETENTION_DAYS": _int("CRM_INTAKE_RETENTION_DAYS", 180),
         "HOLIDAYS": [d for d in os.environ.get("CRM_HOLIDAYS", "").split(",") if d],
     }
 

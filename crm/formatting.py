@@ -1,4 +1,4 @@
-"""How values read on pages and in exports: money, 万元, local times, dates, masked phones."""
+"""How values read on pages and in exports: money, 万元, local times, dates."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,11 +30,4 @@ def iso_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-def mask_phone(value: str | None) -> str:
-    if not value:
-        return "—"
-    return value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
-
-
-# The Jinja filters of the same names.
-FILTERS = {"money": money, "wan": wan, "local_dt": local_dt, "iso_date": iso_date, "mask_phone": mask_phone}
+FILTERS = {"money": money, "wan": wan, "local_dt": local_dt, "iso_date": iso_date}

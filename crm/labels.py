@@ -92,6 +92,12 @@ LABELS: dict[str, dict[str, object]] = {
         "not_eligible": _l("Does not pass the first screening"),
         "unknown": _l("Not in the registry: visit to check"),
     },
+    "submission_status": {
+        "landed": _l("On the pair's list"),
+        "pending": _l("Waiting for the liaison"),
+        "accepted": _l("Accepted by the liaison"),
+        "rejected": _l("Rejected"),
+    },
     "plaque_status": {
         "nominated": _l("Nominated"),
         "approved": _l("Approved"),

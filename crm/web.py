@@ -3,9 +3,22 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 from crm.campaigns.models import Campaign
 from crm.campaigns.queries import chosen_campaign
@@ -19,6 +32,86 @@ COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascr
                 "image/svg+xml")
 MIN_COMPRESS_BYTES = 600
 YEAR = 365 * 24 * 3600
+# Ids are PostgreSQL integers; a larger number names nothing and must not reach the database.
+MAX_ID = 2**31 - 1
+
+
+def _digits_up_to(limit: int) -> str:
+    """A regular expression for the whole numbers from 0 to limit, e.g. 0–2147483647."""
+    digits = str(limit)
+    options = [rf"\d{{1,{len(digits) - 1}}}"]
+    for i, digit in enumerate(digits):
+        rest = len(digits) - i - 1
+        if i == rest == 0 or digit != "0":
+            top = digit if rest == 0 else str(int(digit) - 1)
+            options.append(digits[:i] + f"[0-{top}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join(options) + ")"
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every URL rule: a number larger than any id does not match the rule (404).
+
+    The bound is in the pattern, not only in the conversion: werkzeug answers 405 rather than 404
+    when a number is refused after another method's rule matched the same path."""
+
+    regex = _digits_up_to(MAX_ID)
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number query argument, or None when absent or not a number; 404 beyond any id."""
+    value = request.args.get(name, "")
+    if not value.isdigit():
+        return None
+    if int(value) > MAX_ID:
+        abort(404)
+    return int(value)
+
+
+def list_page(stmt):
+    """The page of a list page's query named by ?page= (bounded like every id; beyond the last is empty)."""
+    return db.paginate(stmt, page=int_arg("page"), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def _text_inputs():
+    """Every piece of text the request carries: path, query, form fields and JSON strings."""
+    yield request.path
+    for key, value in request.args.items(multi=True):
+        yield key
+        yield value
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in request.form.items(multi=True):
+            yield key
+            yield value
+    if request.is_json:
+        yield from _json_strings(request.get_json(silent=True))
+
+
+def _json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def _refuse_nul_bytes():
+    """No text field may hold a NUL character: PostgreSQL cannot store one, and no person types it."""
+    if any(text and "\x00" in text for text in _text_inputs()):
+        message = _("The request contains a NUL character, which no field may hold.")
+        if is_api_request():
+            from crm.api.core import error_response
+
+            return error_response(422, "invalid", message)
+        abort(422, message)
+    return None
 
 
 @login_manager.user_loader
@@ -41,12 +134,6 @@ def _load_user_from_token(req):
 
 def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
-
-
-def int_arg(name: str) -> int | None:
-    """A whole-number query argument, or None when absent or not a number."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def requested_campaign(user) -> Campaign:
@@ -102,9 +189,14 @@ def register_web(app: Flask) -> None:
             return error_response(401, "unauthorized", _("Sign in or send a valid bearer token."))
         return redirect(url_for("auth.login", next=request.full_path))
 
+    app.before_request(_refuse_nul_bytes)
+
     @app.before_request
     def _before():
         g.idle_seconds = app.config["IDLE_TIMEOUT"].total_seconds()
+        # Who acts and from where, for the audit trail (rules never read the request themselves).
+        g.acting_user = current_user
+        g.client_address = request.remote_addr
         return _enforce_idle_timeout()
 
     @app.after_request
@@ -128,7 +220,7 @@ def register_web(app: Flask) -> None:
         inbox = url_for("reminders.inbox") if "reminders.inbox" in app.view_functions else None
         return {"menu": menu_for(current_user), "unread_count": _unread_count(), "inbox_url": inbox}
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 422, 429, 500):
         app.register_error_handler(code, _error_page)
 
     @app.get("/healthz")
@@ -180,13 +272,27 @@ def _unread_count() -> int:
 
 def _error_page(error):
     code = getattr(error, "code", 500) or 500
+    message = _error_message(error, code)
     if is_api_request():
         from crm.api.core import error_response
 
-        return error_response(code, _http_code_name(code), getattr(error, "description", None) or _("Error"))
+        return error_response(code, _http_code_name(code), message)
     if code == 500:
         db.session.rollback()
-    return render_template("error.html", code=code, error=error), code
+    return render_template("error.html", code=code, message=message), code
+
+
+def _error_message(error, code: int) -> str:
+    """What went wrong in the user's language: the view's own words, else a sentence per status."""
+    described = getattr(error, "description", None)
+    if described and described != getattr(type(error), "description", None):
+        return str(described)
+    return {
+        400: _("The request could not be understood. If you were filling in a form, reload the page and try again."),
+        403: _("You may not do this."), 404: _("Nothing here, or nothing you may see."),
+        405: _("This address does not accept this kind of request."), 413: _("The file is too large."),
+        422: _("Some fields are not valid."), 429: _("Too many requests; please wait a moment."),
+    }.get(code, _("Something went wrong on our side. Please try again."))
 
 
 def _http_code_name(code: int) -> str:

@@ -5,12 +5,11 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import false, true
 from sqlalchemy.orm import selectinload
 
 from crm.admin.crud import Column, Removal, Screen
 from crm.admin.operations import delete_record
-from crm.auth.scoping import is_admin, led_campaign_ids, pair_condition
+from crm.auth.scoping import is_admin, led_campaign_condition, pair_condition
 from crm.campaigns import operations as campaign_ops
 from crm.campaigns.coverage import rule_text
 from crm.campaigns.forms import CampaignForm, CampaignRulesForm, PairForm
@@ -146,12 +145,6 @@ PAIRS = Screen(
 )
 
 
-def led_campaigns(user: User):
-    """The drives a user administers: all for an admin, the ones they lead for a lead."""
-    if is_admin(user):
-        return true()
-    ids = led_campaign_ids(user)
-    return Campaign.id.in_(ids) if ids else false()
 
 
 def tier_caps(c: Campaign) -> str:
@@ -194,7 +187,7 @@ CAMPAIGNS = Screen(
     removal=Removal(_l("Delete"), _l("Delete this drive? Only a drive nothing refers to yet can be deleted."),
                     _l("The drive was deleted."),
                     lambda c, actor: delete_record(c, campaign_ops.CAMPAIGN_FIELDS, name=c.name, actor=actor)),
-    scope=led_campaigns, viewers=("admin", "lead"), editors=("admin", "lead"),
+    scope=led_campaign_condition, viewers=("admin", "lead"), editors=("admin", "lead"),
     options=(selectinload(Campaign.territory), selectinload(Campaign.bureau_org), selectinload(Campaign.bank_org),
              selectinload(Campaign.lead_rows)),
 )

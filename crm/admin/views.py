@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +13,7 @@ from crm.admin.screens import SCREENS
 from crm.audit.queries import history
 from crm.auth.scoping import is_admin
 from crm.extensions import db
+from crm.web import list_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,7 +45,7 @@ def _screen(name: str) -> Screen:
 def records(screen_name: str):
     screen = _screen(screen_name)
     q = request.args.get("q", "")
-    page = db.paginate(screen.query(current_user, q), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(screen.query(current_user, q))
     return render_template("admin/list.html", screen=screen, page=page, q=q)
 
 

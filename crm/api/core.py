@@ -10,11 +10,11 @@ from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition
+from crm.auth.scoping import visible_campaign
 from crm.campaigns.models import Campaign
-from crm.extensions import csrf, db
+from crm.extensions import csrf
+from crm.web import MAX_ID
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)
@@ -68,21 +68,25 @@ def json_body() -> dict:
     return body
 
 
+def int_query(name: str, required: bool = False) -> int | None:
+    """A whole-number query argument from 0 to the largest id; absent is None, anything else is a 422."""
+    value = request.args.get(name, "")
+    if not value and not required:
+        return None
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise ApiError(422, "invalid", _("%(name)s must be a whole number from 0 to %(max)s", name=name, max=MAX_ID),
+                       {name: _("must be a whole number from 0 to %(max)s", max=MAX_ID)})
+    return int(value)
+
+
 def page_args(default_size: int = 50, max_size: int = 200) -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        size = min(max_size, max(1, int(request.args.get("per_page", default_size))))
-    except ValueError as exc:
-        raise ApiError(422, "invalid", _("page and per_page must be whole numbers"),
-                       {"page": _("must be a whole number")}) from exc
-    return page, size
+    page, size = int_query("page"), int_query("per_page")
+    return max(1, page or 1), min(max_size, max(1, default_size if size is None else size))
 
 
 def api_campaign(campaign_id: int) -> Campaign:
     """The drive named in the URL if the user may see it, else a 404 (the same for both, no oracle)."""
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id))
-    )
+    campaign = visible_campaign(campaign_id, current_user)
     if campaign is None:
         raise ApiError(404, "not_found", _("No such drive, or not one you may see."))
     return campaign
@@ -91,6 +95,7 @@ def api_campaign(campaign_id: int) -> Campaign:
 # ---- OpenAPI registry -------------------------------------------------------------------------
 
 OPERATIONS: dict[tuple[str, str], dict] = {}
+ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 SCHEMAS: dict[str, dict] = {}
 
 
@@ -136,7 +141,7 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
                     str(code): _response(code, body_schema) for code, body_schema in responses.items()
                 },
             }
-            for code in (401,) if not public else ():
+            for code in _errors_every_route_may_answer(rule, public, body is not None):
                 operation["responses"].setdefault(str(code), _response(code, ERROR))
             if body is not None:
                 operation["requestBody"] = {"required": True, "content": {media_type: {"schema": body}}}
@@ -148,6 +153,19 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
         return view
 
     return decorator
+
+
+def _errors_every_route_may_answer(rule: str, public: bool, has_body: bool) -> list[int]:
+    """Answers that come from the shared layers rather than the view: sign-in, an id in the path that
+    names nothing, a body that is not a JSON object, and text with a NUL character (422)."""
+    codes = [422]
+    if not public:
+        codes.append(401)
+    if "<" in rule:
+        codes.append(404)
+    if has_body:
+        codes.append(400)
+    return codes
 
 
 def _response(code: int, body_schema: dict | None) -> dict:
@@ -169,13 +187,15 @@ def _path_parameters(rule: str) -> list[dict]:
 
     params = []
     for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", rule):
-        kind = "integer" if converter == "int" else "string"
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": kind}})
+        kind = ID if converter == "int" else {"type": "string", "minLength": 1}
+        params.append({"name": name, "in": "path", "required": True, "schema": kind})
     return params
 
 
 def query(name: str, kind: str = "string", description: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+    """A query parameter; integers are what int_query accepts."""
+    body = ID if kind == "integer" else {"type": kind}
+    return {"name": name, "in": "query", "required": False, "schema": body, "description": description}
 
 
 def openapi_document() -> dict:

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from crm.web import MAX_ID
+
 MISSING = object()
 
 
@@ -87,6 +89,8 @@ class Reader:
         return value
 
     def integer(self, key: str, low: int | None = None, high: int | None = None, required: bool = False) -> int | None:
+        """A whole number, by default within what a database integer column holds."""
+        low, high = -MAX_ID if low is None else low, MAX_ID if high is None else high
         value = self.raw(key, required)
         if value is None:
             return None

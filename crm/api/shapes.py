@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from crm.api.core import nullable
 from crm.api.payload import MISSING, Reader
+from crm.web import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ class Shape:
 
 
 def text(max_len: int, required: bool = False, when: tuple[str, object] | None = None) -> Field:
-    return Field(lambda r, k: r.text(k, max_len, required), {"type": "string", "maxLength": max_len}, required, when)
+    # Required text must hold something besides spaces (the reader strips it), as the pattern says.
+    doc = {"type": "string", "maxLength": max_len, **({"pattern": r"\S"} if required else {})}
+    return Field(lambda r, k: r.text(k, max_len, required), doc, required, when)
 
 
 def choice(allowed, required: bool = False) -> Field:
@@ -70,8 +73,10 @@ def choice(allowed, required: bool = False) -> Field:
 
 
 def integer(low: int | None = None, high: int | None = None, required: bool = False) -> Field:
-    bounds = {key: value for key, value in (("minimum", low), ("maximum", high)) if value is not None}
-    return Field(lambda r, k: r.integer(k, low, high, required), {"type": "integer", **bounds}, required)
+    """A whole number; unbounded ones are bounded like the reader, by what a database integer holds."""
+    low, high = -MAX_ID if low is None else low, MAX_ID if high is None else high
+    return Field(lambda r, k: r.integer(k, low, high, required),
+                 {"type": "integer", "minimum": low, "maximum": high}, required)
 
 
 def number(low=None, high=None, above=None, required: bool = False, when: tuple[str, object] | None = None) -> Field:

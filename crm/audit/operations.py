@@ -4,18 +4,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import has_request_context, request
-from flask_login import current_user
+from flask import g, has_app_context
 
 from crm.audit.models import AuditEvent
 from crm.extensions import db
 
 
 def client_address() -> str | None:
-    if not has_request_context():
-        return None
-    # Behind gunicorn and a proxy the address comes from ProxyFix, configured in create_app.
-    return request.remote_addr
+    """The requester's address as the web layer saw it (crm.web sets it per request); None elsewhere."""
+    return g.get("client_address") if has_app_context() else None
 
 
 def _plain(value):
@@ -45,8 +42,8 @@ def record(action: str, obj=None, *, summary: str | None = None, changes: dict |
     """Add an AuditEvent to the session; it commits with the change it describes."""
     if obj is not None and getattr(obj, "id", None) is None:
         db.session.flush()  # a new object needs its id before it can be named
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
-        actor = current_user
+    if actor is None and has_app_context():
+        actor = g.get("acting_user")  # the signed-in user of this request, set by crm.web
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", None),

@@ -1,21 +1,33 @@
-"""Who may see what: every list and every object load goes through these helpers.
+"""Who may see and do what: every list, every object load and every object check goes through here.
 
 An account manager sees the merchants and work of their own pairs, a liaison those of their
 office's towns, a branch head those of their branch, a lead their drives, an admin everything.
 A user with several roles sees the union. Anything outside is a 404, never a 403: a leak of
 existence is still a leak.
+
+Two shapes only: `*_condition(user)` WHERE clauses that compose into any query, and
+`can_<verb>_<thing>(obj, user)` predicates on one loaded object.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
+from crm.events.models import Event
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
+from crm.referrals.models import IntakeSubmission, Referral, ReferralList
 from crm.regions.models import Region
+from crm.timeutil import utcnow
+from crm.visits.models import Application, Visit
+
+VISIT_EDIT_WINDOW = timedelta(hours=24)
 
 
 def is_admin(user: User) -> bool:
@@ -134,6 +146,60 @@ def pair_condition(user: User) -> ColumnElement:
     return or_(*parts)
 
 
+# ---- referral lists and items -------------------------------------------------------------------
+# Liaisons see the lists of their office (and the items on their towns' merchants), branch heads
+# the lists handed to their branch or below, account managers the items assigned to them, leads
+# their drives, admins everything.
+
+def _branch(user: User) -> ColumnElement:
+    return ReferralList.bank_org_id.in_(user.organization.subtree_ids()) & ReferralList.handed_over_at.is_not(None)
+
+
+def list_condition(user: User) -> ColumnElement:
+    """A WHERE clause on ReferralList keeping the lists the user may open."""
+    if is_admin(user):
+        return true()
+    parts = []
+    item = aliased(Referral)  # so the condition also works in a query that joins the items
+    if user.has_role("lead"):
+        parts.append(ReferralList.campaign_id.in_(led_campaign_ids(user)))
+    if user.has_role("liaison"):
+        on_my_merchants = exists().where(
+            item.list_id == ReferralList.id, item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+        parts.append(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | on_my_merchants)
+    if user.has_role("branch_head"):
+        parts.append(_branch(user))
+    if user.has_role("account_manager"):
+        parts.append(exists().where(item.list_id == ReferralList.id, item.assignee_id == user.id))
+    return or_(*parts) if parts else false()
+
+
+def referral_condition(user: User) -> ColumnElement:
+    """A WHERE clause on Referral keeping the items the user may see."""
+    if is_admin(user):
+        return true()
+    parts = []
+    if user.has_role("lead"):
+        parts.append(Referral.campaign_id.in_(led_campaign_ids(user)))
+    if user.has_role("liaison"):
+        own_lists = select(ReferralList.id).where(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()))
+        parts.append(Referral.list_id.in_(own_lists)
+                     | Referral.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+    if user.has_role("branch_head"):
+        parts.append(Referral.list_id.in_(select(ReferralList.id).where(_branch(user))))
+    if user.has_role("account_manager"):
+        parts.append(Referral.assignee_id == user.id)
+    return or_(*parts) if parts else false()
+
+
+def led_campaign_condition(user: User) -> ColumnElement:
+    """The drives a user administers: all for an admin, the ones they lead for a lead."""
+    if is_admin(user):
+        return true()
+    ids = led_campaign_ids(user)
+    return Campaign.id.in_(ids) if ids else false()
+
+
 def get_visible(model, object_id, condition: ColumnElement):
     """Load one object by id if the condition lets the user see it, else 404."""
     obj = db.session.scalar(select(model).where(model.id == object_id, condition))
@@ -142,7 +208,143 @@ def get_visible(model, object_id, condition: ColumnElement):
     return obj
 
 
-def can_see_merchant(user: User, merchant: Merchant) -> bool:
+def visible_campaign(campaign_id, user: User) -> Campaign | None:
+    """The drive with this id if the user may see it, else None (the caller answers 404)."""
+    from crm.web import MAX_ID  # the largest id a database column holds: beyond it, no such drive
+
+    if not isinstance(campaign_id, int) or isinstance(campaign_id, bool) or not 0 <= campaign_id <= MAX_ID:
+        return None
+    return db.session.scalar(select(Campaign).where(Campaign.id == campaign_id, campaign_condition(user, Campaign.id)))
+
+
+def can_lead_campaign(campaign: Campaign, user: User) -> bool:
+    """The drive's leads (and admins) decide for the whole drive."""
+    return is_admin(user) or campaign.id in led_campaign_ids(user)
+
+
+def leads_any_campaign(user: User) -> bool:
+    """Settings shared by all drives (the product catalogue, reminder rules): admins and any drive's lead."""
+    return is_admin(user) or (user.has_role("lead") and bool(led_campaign_ids(user)))
+
+
+def can_see_merchant(merchant: Merchant, user: User) -> bool:
     return db.session.scalar(
         select(Merchant.id).where(Merchant.id == merchant.id, merchant_condition(user))
     ) is not None
+
+
+def merchant_in_region(merchant: Merchant, region: Region) -> bool:
+    """Whether the merchant lies in the region, whatever level it is (no query)."""
+    if region.level == "city":
+        return merchant.county is not None and merchant.county.parent_id == region.id
+    column = {"county": merchant.county_id, "town": merchant.town_id, "district": merchant.district_id}
+    return column.get(region.level) == region.id
+
+
+# ---- phones: full numbers only for the people who must call ------------------------------------
+
+def _calling_regions(user: User) -> list[Region]:
+    # Cached on the user object: a list page or an export asks once per row.
+    cached = getattr(user, "_calling_regions", None)
+    if cached is None:
+        cached = [p.region for p in own_pairs(user)]
+        user._calling_regions = cached
+    return cached
+
+
+def can_call_merchant(merchant: Merchant, user: User) -> bool:
+    """The account manager and the liaison of a pair whose area holds the merchant see its phone whole;
+    everyone else (branch heads, leads, admins included) sees it masked."""
+    return any(merchant_in_region(merchant, region) for region in _calling_regions(user))
+
+
+def can_call_applicant(submission: IntakeSubmission, user: User) -> bool:
+    """A public-form applicant's phone: the pair's own account manager and liaison."""
+    pair = submission.pair
+    return user.id in (pair.account_manager_id, pair.liaison_id)
+
+
+def shown_phone(phone: str | None, whole: bool) -> str:
+    """The number itself, or its first three and last four digits (139****5678)."""
+    if whole:
+        return phone or "—"
+    if not phone:
+        return "—"
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****"
+
+
+def merchant_phone(merchant: Merchant, user: User) -> str:
+    """The operator's phone as this user may see it: whole or masked."""
+    return shown_phone(merchant.operator_phone, can_call_merchant(merchant, user))
+
+
+# ---- object predicates ---------------------------------------------------------------------------
+
+def can_edit_merchant(merchant: Merchant, user: User) -> bool:
+    """Registry data is the bureau's: admins, and liaisons for the merchants they see."""
+    return is_admin(user) or (user.has_role("liaison") and can_see_merchant(merchant, user))
+
+
+def can_screen_submission(submission: IntakeSubmission, user: User) -> bool:
+    """A public-form submission waiting for screening: the pair's liaison (and admins)."""
+    return is_admin(user) or submission.pair.liaison_id == user.id
+
+
+def _counties_of(region: Region | None) -> set[int]:
+    if region is None:
+        return set()
+    if region.level == "county":
+        return {region.id}
+    if region.level == "city":
+        return {child.id for child in db.session.scalars(
+            select(Region).where(Region.parent_id == region.id, Region.level == "county"))}
+    return {r.id for r in region.ancestors() if r.level == "county"}
+
+
+def can_edit_event(event: Event, user: User) -> bool:
+    """Leads anywhere in their drive; an account manager or liaison in their own pair's county (a joint
+    visit day: their own pair); a branch head or liaison in their organization's county."""
+    campaign = db.session.get(Campaign, event.campaign_id)
+    if can_lead_campaign(campaign, user):
+        return True
+    pairs = [p for p in own_pairs(user) if p.campaign_id == event.campaign_id]
+    counties = {p.county_id for p in pairs}
+    if user.has_role("branch_head", "liaison"):
+        counties |= _counties_of(user.organization.region)
+    if event.kind == "joint_visit_day":
+        pair = db.session.get(LiaisonPair, event.pair_id) if event.pair_id else None
+        if pair is None:
+            return False
+        return pair.id in {p.id for p in pairs} or (user.has_role("branch_head") and pair.county_id in counties)
+    return event.county_id is not None and event.county_id in counties
+
+
+def can_edit_visit(visit: Visit, user: User) -> bool:
+    """The author for 24 hours; afterwards only a branch head above the author."""
+    if visit.author_id == user.id and utcnow() - visit.created_at <= VISIT_EDIT_WINDOW:
+        return True
+    return user.has_role("branch_head") and visit.author.organization_id in user.organization.subtree_ids()
+
+
+def can_edit_application(application: Application, user: User) -> bool:
+    """The author, a branch head above the author, or an admin records the bank's decisions."""
+    if application.author_id == user.id or is_admin(user):
+        return True
+    return user.has_role("branch_head") and application.author.organization_id in user.organization.subtree_ids()
+
+
+def can_hand_over_list(referral_list: ReferralList, user: User) -> bool:
+    """Hand over: the office that made the list, or an admin."""
+    return is_admin(user) or (user.has_role("liaison") and referral_list.bureau_org_id in
+                              user.organization.subtree_ids())
+
+
+def can_assign_list(referral_list: ReferralList, user: User) -> bool:
+    return referral_list.handed_over_at is not None and (
+        is_admin(user) or (user.has_role("branch_head") and referral_list.bank_org_id in
+                           user.organization.subtree_ids()))
+
+
+def can_work_referral(referral: Referral, user: User) -> bool:
+    """Change an item's status: its account manager, the branch head over it, or an admin."""
+    return referral.assignee_id == user.id or can_assign_list(referral.referral_list, user)

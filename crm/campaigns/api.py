@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from flask import jsonify
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.api.core import array, nullable, obj, route, schema
-from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
-from crm.extensions import db
+from crm.campaigns.queries import visible_campaigns
 
 RULES = schema(
     "CampaignRules",
@@ -75,7 +73,5 @@ def campaign_json(campaign: Campaign) -> dict:
 @route("/campaigns", ["GET"], summary="The drives the user may see, with their rules",
        responses={200: obj({"items": array(CAMPAIGN)})})
 def list_campaigns():
-    campaigns = db.session.scalars(
-        select(Campaign).where(campaign_condition(current_user, Campaign.id)).order_by(Campaign.starts_on.desc())
-    ).all()
+    campaigns = visible_campaigns(current_user)
     return jsonify({"items": [campaign_json(c) for c in campaigns]})

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from crm.auth.scoping import is_admin, led_campaign_ids, merchant_condition
+from crm.auth.scoping import can_lead_campaign, merchant_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -108,7 +108,7 @@ def district_rows(campaign: Campaign, user, county_id: int | None = None, distri
         stmt = stmt.where(county.id == county_id)
     if district_id:
         stmt = stmt.where(Region.id == district_id)
-    if not (is_admin(user) or campaign.id in led_campaign_ids(user)):
+    if not can_lead_campaign(campaign, user):
         # Field staff see the districts where they may see merchants.
         stmt = stmt.where(Region.id.in_(select(Merchant.district_id).where(merchant_condition(user))))
     rows = db.session.execute(stmt).all()

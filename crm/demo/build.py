@@ -45,7 +45,7 @@ from crm.products.catalogue import seed_products
 from crm.products.models import CampaignProduct, Product
 from crm.referrals.models import Referral, ReferralList
 from crm.regions.models import Region
-from crm.timeutil import local_now, local_today, to_utc_naive, utcnow
+from crm.timeutil import local_date, local_now, local_today, to_utc_naive, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
 
 CAMPAIGN_NAME = "双百工程普惠授信活动"
@@ -801,9 +801,8 @@ class _Builder:
                             notes="邮储银行讲解极速贷，市场监管部门宣讲个体工商户扶持政策，现场签约",
                         )
                     else:
-                        day = self._weekday_in(
-                            rng, today + timedelta(days=1), max(q_end, today + timedelta(days=1))
-                        )
+                        # Within its own quarter: on the quarter's last day, that is today.
+                        day = self._weekday_in(rng, min(today + timedelta(days=1), q_end), q_end)
                         self._event(**base, planned_on=day)
 
         # A few briefings for chambers of commerce, outside the joint visit days.
@@ -1052,7 +1051,8 @@ class _Builder:
             saturday=True,
         )
         if first > self.last_day:
-            plan_entry["target"], plan_entry["changed"] = "contacted", self.last_day
+            # No working day left for the visit: the name was only called, whatever its fate would have been.
+            plan_entry.update(target="contacted", reason=None, changed=self.last_day)
             return
         plan = _Plan(first_on=first)
         self.plans[m.index] = plan
@@ -1181,7 +1181,7 @@ class _Builder:
         next_follow_up, next_application = self._id_start(FollowUp), self._id_start(Application)
         self.first_visit_at: dict[int, datetime] = {}
         self.application_outcome: dict[int, str] = {}
-        interval = 30
+        interval = self.campaign.follow_up_interval_days
         campaign_id = self.campaign.id
 
         def visit(m, on: date, kind: str, author, event_id=None, **extra) -> dict:
@@ -1232,7 +1232,7 @@ class _Builder:
                 "kind": kind,
                 "text": text,
                 "owner_id": owner.id,
-                "due_on": opened + timedelta(days=15),
+                "due_on": opened + timedelta(days=self.campaign.need_due_days),
                 "status": "open",
                 "opened_on": opened,
                 "closed_on": None,
@@ -1276,7 +1276,7 @@ class _Builder:
                     plan.first_on,
                 )
                 if plan.applied_on:
-                    self._application(rng, m, plan, n, am, next_application)
+                    self._application(rng, m, plan, n, am, next_application, first["visited_at"])
                     next_application += 1
                     if plan.outcome == "granted":
                         granted = self.application_rows[-1]["granted_amount"]
@@ -1331,7 +1331,7 @@ class _Builder:
                     "status": "planned",
                     "source_visit_id": source["id"],
                     "done_visit_id": None,
-                    "created_at": source["created_at"] + timedelta(minutes=1),
+                    "created_at": min(source["created_at"] + timedelta(minutes=1), self.now),
                 }
                 next_follow_up += 1
                 self.follow_up_rows.append(fu)
@@ -1362,7 +1362,9 @@ class _Builder:
                     fu["status"] = "cancelled"
                 break
 
-    def _application(self, rng, m, plan: _Plan, need_row: dict, am, app_id: int) -> None:
+    def _application(
+        self, rng, m, plan: _Plan, need_row: dict, am, app_id: int, visited_at: datetime
+    ) -> None:
         client_id = _uuid(rng)
         applied = Decimal(plan.amount)
         row = {
@@ -1384,7 +1386,10 @@ class _Builder:
             "drawn_amount": None,
             "drawn_on": None,
             "first_time_borrower": rng.random() < 0.3,
-            "created_at": self._moment(rng, plan.applied_on),
+            # Filed after the visit that found the need, even when both are on the same day.
+            "created_at": min(
+                max(self._moment(rng, plan.applied_on), visited_at + timedelta(minutes=20)), self.now
+            ),
             "updated_at": None,
         }
         if plan.outcome == "granted":
@@ -1412,6 +1417,7 @@ class _Builder:
         rng = self.rng_rows
         self.referral_rows = []
         next_id = self._id_start(Referral)
+        contact_days = timedelta(days=self.campaign.referral_contact_days)
         for entry in self.referral_plans:
             m, list_row, target = entry["m"], entry["list"], entry["target"]
             assigned = entry["assigned"]
@@ -1419,17 +1425,10 @@ class _Builder:
             if target == "closed":
                 status = "closed"
             changed = entry["changed"] or assigned
-            if target in ("visited", "applied", "granted", "drawn") or entry["reason"] in (
-                "no_need",
-                "declined",
-            ):
-                changed_at = (
-                    self.first_visit_at[m.index]
-                    if target == "visited" or entry["reason"] == "no_need"
-                    else self._moment(rng, changed)
-                )
-            elif target == "pending":
+            if target == "pending":
                 changed_at = list_row["handed_over_at"]
+            elif target == "visited" or entry["reason"] == "no_need":
+                changed_at = self.first_visit_at[m.index]  # the visit moved the name forward
             else:
                 changed_at = self._moment(rng, changed)
             assigned_at = None
@@ -1449,7 +1448,7 @@ class _Builder:
                     "status": status,
                     "assignee_id": m.town.am.id if assigned else None,
                     "pair_id": m.town.pair.id,
-                    "deadline_on": assigned + timedelta(days=7) if assigned else None,
+                    "deadline_on": assigned + contact_days if assigned else None,
                     "assigned_at": assigned_at,
                     "status_changed_at": changed_at,
                     "closed_reason": entry["reason"] if status == "closed" else None,
@@ -1533,12 +1532,16 @@ class _Builder:
                 row["decided_by_id"] = self.lead.id
             self.plaque_rows.append(row)
             next_id += 1
-        # Numbers in the order plaques were approved: SB-2026-0001, …
+        # Numbers in the order plaques were approved, from 0001 again each (local) year, as
+        # plaques.operations.next_number issues them: SB-2026-0001, …, SB-2027-0001, …
         approved_rows = sorted(
             (r for r in self.plaque_rows if r["status"] == "approved"), key=lambda r: r["decided_at"]
         )
-        for serial, row in enumerate(approved_rows, start=1):
-            row["number"] = f"SB-{row['decided_at'].year}-{serial:04d}"
+        serials: dict[int, int] = defaultdict(int)
+        for row in approved_rows:
+            year = local_date(row["decided_at"]).year
+            serials[year] += 1
+            row["number"] = f"SB-{year}-{serials[year]:04d}"
 
     def _write(self) -> None:
         for model, rows in (

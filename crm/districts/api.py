@@ -1,11 +1,10 @@
 """GET /api/v1/campaigns/{id}/districts: coverage of each business district of a drive."""
 from __future__ import annotations
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify
 from flask_login import current_user
 
-from crm.api.core import ApiError, api_campaign, array, nullable, obj, query, route, schema
+from crm.api.core import api_campaign, array, int_query, nullable, obj, query, route, schema
 from crm.campaigns import coverage
 
 DISTRICT = schema("DistrictCoverage", obj({
@@ -27,10 +26,7 @@ DISTRICT = schema("DistrictCoverage", obj({
        responses={200: obj({"items": array(DISTRICT)}), 404: None, 422: None})
 def list_districts(campaign_id: int):
     campaign = api_campaign(campaign_id)
-    county = request.args.get("county", "")
-    if county and not county.isdigit():
-        raise ApiError(422, "invalid", _("county must be a region id"), {"county": _("must be a region id")})
-    rows = coverage.district_rows(campaign, current_user, county_id=int(county) if county else None)
+    rows = coverage.district_rows(campaign, current_user, county_id=int_query("county"))
     return jsonify({"items": [{
         "id": r.id, "name": r.name, "county": {"id": r.county_id, "name": r.county}, "town": r.town,
         "households": r.households, "merchants_visited": r.merchants_visited,

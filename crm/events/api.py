@@ -8,6 +8,7 @@ from flask_login import current_user
 from crm.api.core import (
     ApiError,
     api_campaign,
+    int_query,
     json_body,
     nullable,
     obj,
@@ -74,12 +75,7 @@ def list_events(campaign_id: int):
     kind = request.args.get("kind") or None
     if kind and kind not in EVENT_KINDS:
         raise ApiError(422, "invalid", _("Unknown kind of event."), {"kind": _("Unknown kind of event.")})
-    filters = {}
-    for name in ("county", "pair"):
-        value = request.args.get(name, "")
-        if value and not value.isdigit():
-            raise ApiError(422, "invalid", _("%(name)s must be an id", name=name), {name: _("must be an id")})
-        filters[f"{name}_id"] = int(value) if value else None
+    filters = {f"{name}_id": int_query(name) for name in ("county", "pair")}
     result = db.paginate(events_for(campaign, kind=kind, **filters), page=page, per_page=size, error_out=False)
     return jsonify({"items": [event_json(e) for e in result.items], "page": page, "per_page": size,
                     "total": result.total})
@@ -91,6 +87,7 @@ def create_event(campaign_id: int):
     campaign = api_campaign(campaign_id)
     try:
         event = ops.plan_event(campaign, ops.EVENT_INPUT.read(json_body()), current_user)
+        ops.ensure_in_area(event, current_user)
     except (Invalid, ops.EventError) as err:
         db.session.rollback()
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err

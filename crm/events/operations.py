@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from crm import audit
 from crm.api import shapes
 from crm.api.payload import Invalid
-from crm.auth.scoping import pair_condition
+from crm.auth.scoping import can_edit_event, pair_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
@@ -166,6 +166,14 @@ def plan_event(campaign: Campaign, values: dict, actor) -> Event:
             link_day_visits(event)
     audit.record_create(event, AUDITED_FIELDS, summary=describe(event), actor=actor)
     return event
+
+
+def ensure_in_area(event: Event, user) -> None:
+    """Refuse an event planned (or moved) outside the user's own county or pair; leads plan anywhere."""
+    db.session.flush()
+    if not can_edit_event(event, user):
+        field = "pair_id" if event.kind == "joint_visit_day" else "county_id"
+        raise EventError({field: _("You may plan events only in your own county or pair.")})
 
 
 def update_plan(event: Event, values: dict, actor) -> dict:

@@ -3,15 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from crm.auth.scoping import is_admin, led_campaign_ids
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
 from crm.visits.models import Visit
-
-
-def leads_campaign(user, campaign: Campaign) -> bool:
-    return is_admin(user) or campaign.id in led_campaign_ids(user)
 
 
 def events_for(campaign: Campaign, kind: str | None = None, county_id: int | None = None,

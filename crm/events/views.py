@@ -1,24 +1,31 @@
 """Event pages: the list, planning and holding an event, a pair's month strip, the drive's grid, quotas."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition, get_visible, pair_condition, work_condition
+from crm.auth.scoping import (
+    campaign_condition,
+    can_edit_event,
+    can_lead_campaign,
+    get_visible,
+    pair_condition,
+    work_condition,
+)
 from crm.campaigns.models import LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
 from crm.events.forms import EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
-from crm.events.queries import events_for, leads_campaign, linked_visits, pair_joint_days
+from crm.events.queries import events_for, linked_visits, pair_joint_days
 from crm.extensions import db
 from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
-from crm.web import int_arg, photo_response, requested_campaign
+from crm.web import int_arg, list_page, photo_response, requested_campaign
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -36,21 +43,13 @@ def _visible_pairs(campaign) -> list[LiaisonPair]:
     ).order_by(LiaisonPair.name)))
 
 
-def can_edit(event: Event) -> bool:
-    """The drive's leads, whoever planned it, and for a joint visit day both members of the pair."""
-    if leads_campaign(current_user, event.campaign) or event.created_by_id == current_user.id:
-        return True
-    pair = event.pair
-    return pair is not None and current_user.id in (pair.account_manager_id, pair.liaison_id)
-
-
 def _load(event_id: int) -> Event:
     return get_visible(Event, event_id, campaign_condition(current_user, Event.campaign_id))
 
 
 def _editable(event_id: int) -> Event:
     event = _load(event_id)
-    if not can_edit(event):
+    if not can_edit_event(event, current_user):
         abort(404)
     return event
 
@@ -61,7 +60,7 @@ def index():
     campaign = requested_campaign(current_user)
     filters = {"kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
                "county_id": int_arg("county"), "status": request.args.get("status") or None}
-    page = db.paginate(events_for(campaign, **filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(events_for(campaign, **filters))
     quota = ops.matchmaking_quota(campaign)
     behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
     my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]
@@ -97,6 +96,7 @@ def create():
     if form.validate_on_submit():
         try:
             event = ops.plan_event(campaign, form.values(), current_user)
+            ops.ensure_in_area(event, current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -113,7 +113,7 @@ def detail(event_id: int):
     event = _load(event_id)
     visits = linked_visits(event, work_condition(current_user, Visit, Visit.author_id))
     return render_template("events/detail.html", event=event, visits=visits, photos=ops.event_photos(event),
-                           can_edit=can_edit(event))
+                           can_edit=can_edit_event(event, current_user))
 
 
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
@@ -124,6 +124,7 @@ def edit(event_id: int):
     if form.validate_on_submit():
         try:
             ops.update_plan(event, form.values(), current_user)
+            ops.ensure_in_area(event, current_user)
         except ops.EventError as err:
             db.session.rollback()
             _show_errors(form, err)
@@ -209,4 +210,4 @@ def pair(pair_id: int):
     cells = ops.month_cells(the_pair.campaign, [the_pair.id])[the_pair.id]
     member = current_user.id in (the_pair.account_manager_id, the_pair.liaison_id)
     return render_template("events/pair.html", pair=the_pair, cells=cells, days=pair_joint_days(the_pair),
-                           can_plan=member or leads_campaign(current_user, the_pair.campaign))
+                           can_plan=member or can_lead_campaign(the_pair.campaign, current_user))

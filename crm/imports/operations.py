@@ -495,13 +495,11 @@ def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
 
 def rejected_workbook(plan: ImportPlan, target) -> None:
     """The rejected rows as .xlsx: row number and reason first, then the row as it was in the file."""
-    from openpyxl import Workbook
-
-    from crm.imports.xlsx import safe_cell
+    from crm.spreadsheets import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Rejected rows"))
     sheet.append([_("Row"), _("Reason"), *plan.headers])
     for rejected in plan.rejected:
-        sheet.append([rejected.row, safe_cell(rejected.reason), *(safe_cell(c) for c in rejected.cells)])
+        sheet.append([rejected.row, rejected.reason, *rejected.cells])
     workbook.save(target)

@@ -88,6 +88,9 @@ def read_table(path: str, filename: str, sized: Callable[[int], None] | None = N
     if extension in ("xlsx", "xlsm", "xls"):
         from python_calamine import CalamineError, CalamineWorkbook
 
+        from crm.imports.xlsx import check_declared_size
+
+        check_declared_size(path)
         try:
             sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0)
         except (CalamineError, ValueError) as exc:

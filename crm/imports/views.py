@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, FileField
 from wtforms.validators import DataRequired
 
+from crm import audit
 from crm.audit.models import AuditEvent
 from crm.extensions import db
 from crm.imports import jobs
@@ -91,6 +92,8 @@ def rejected(token: str):
     if not os.path.exists(path):
         abort(404)
     stem = jobs.progress(folder)["filename"].rsplit(".", 1)[0]
+    audit.record("export", object_type="import", object_id=token, summary=f"{stem}-rejected.xlsx")
+    db.session.commit()
     return send_file(path, as_attachment=True, download_name=f"{stem}-rejected.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -1,5 +1,5 @@
 """QR self-application (扫码申请 → 初审 → 客户经理上门): rate limits, spam checks, the first screening,
-and landing the submission as a self-applied referral for the pair's account manager.
+the liaison's screening of unknown codes, landing as a self-applied referral, and purging old submissions.
 """
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from crm import audit
+from crm.auth.scoping import merchant_in_region
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
 from crm.merchants import operations as merchant_ops
@@ -25,6 +26,8 @@ RATE_LIMIT = 5  # submissions per address per hour
 RATE_WINDOW = timedelta(hours=1)
 MIN_FILL_SECONDS = 3  # a person needs longer than this to fill in the form
 MAX_FORM_AGE = timedelta(hours=6)
+# The consent sentence the applicant ticks (crm/intake/forms.py); bump the version when its wording changes.
+CONSENT_VERSION = "2026-12-01"
 
 
 def address_hash(address: str | None) -> str:
@@ -111,50 +114,105 @@ def _qr_list(pair: LiaisonPair) -> ReferralList:
     return referral_list
 
 
-def _merchant(pair: LiaisonPair, values: dict) -> Merchant:
-    merchant = merchant_ops.find_by_code(values["credit_code"])
-    if merchant is not None:
-        return merchant
-    region = pair.region
-    location = merchant_ops.location_of(region) if region.level in ("town", "district") else {}
-    return merchant_ops.create_merchant({
-        "credit_code": values["credit_code"], "name": values["business_name"],
-        "kind": "individual" if values["credit_code"].startswith("92") else "small_enterprise",
-        "operator_phone": values["phone"], "county_id": location.get("county_id") or pair.county_id,
-        "town_id": location.get("town_id"), "district_id": location.get("district_id"),
-    })
-
-
 def _open_referral(campaign_id: int, merchant: Merchant) -> Referral | None:
     return db.session.scalar(select(Referral).where(
         Referral.campaign_id == campaign_id, Referral.merchant_id == merchant.id,
         Referral.status.in_(OPEN_STATUSES)).order_by(Referral.id))
 
 
-def submit(pair: LiaisonPair, values: dict, address_digest: str) -> IntakeSubmission:
-    """Store a checked submission, screen it and land it as a referral (or on the open one)."""
+def _land(pair: LiaisonPair, merchant: Merchant, screening: dict) -> Referral:
+    """Put the merchant on the pair's self-application list for its account manager (or find it there)."""
     campaign = pair.campaign
-    known = merchant_ops.find_by_code(values["credit_code"])
-    screening = screen(pair, known)
-    merchant = _merchant(pair, values)
     referral = _open_referral(campaign.id, merchant)
-    if referral is None:
-        now = utcnow()
-        referral = Referral(list_id=_qr_list(pair).id, campaign_id=campaign.id, merchant_id=merchant.id,
-                            status="assigned", assignee_id=pair.account_manager_id, pair_id=pair.id,
-                            deadline_on=local_today() + timedelta(days=campaign.referral_contact_days),
-                            assigned_at=now, status_changed_at=now, self_applied=True)
-        db.session.add(referral)
-        audit.record("create", referral, summary=f"{merchant.name} (QR)",
-                     changes={"status": [None, "assigned"], "assignee_id": [None, pair.account_manager_id]})
-    else:
+    if referral is not None:
         screening["duplicate_of_referral"] = referral.id
+        return referral
+    now = utcnow()
+    referral = Referral(list_id=_qr_list(pair).id, campaign_id=campaign.id, merchant_id=merchant.id,
+                        status="assigned", assignee_id=pair.account_manager_id, pair_id=pair.id,
+                        deadline_on=local_today() + timedelta(days=campaign.referral_contact_days),
+                        assigned_at=now, status_changed_at=now, self_applied=True)
+    db.session.add(referral)
+    audit.record("create", referral, summary=f"{merchant.name} (QR)",
+                 changes={"status": [None, "assigned"], "assignee_id": [None, pair.account_manager_id]})
+    return referral
+
+
+def _in_area(pair: LiaisonPair, merchant: Merchant | None) -> bool:
+    return merchant is not None and merchant_in_region(merchant, pair.region)
+
+
+def submit(pair: LiaisonPair, values: dict, address_digest: str) -> IntakeSubmission:
+    """Store a checked submission. A merchant already registered in the pair's area is screened and
+    lands on the pair's list at once; any other code waits for the pair's liaison to screen it, so an
+    anonymous form never writes to the registry nor reaches a merchant outside the pair's area."""
+    known = merchant_ops.find_by_code(values["credit_code"])
+    known = known if _in_area(pair, known) else None
+    screening = screen(pair, known)
     submission = IntakeSubmission(
-        pair_id=pair.id, campaign_id=campaign.id, business_name=values["business_name"],
+        pair_id=pair.id, campaign_id=pair.campaign_id, business_name=values["business_name"],
         credit_code=values["credit_code"], phone=values["phone"], amount=values.get("amount"),
-        purpose=values.get("purpose"), consent=True, client_address_hash=address_digest, screening=screening,
-        referral_id=referral.id,
+        purpose=values.get("purpose"), consent=True, consent_version=CONSENT_VERSION,
+        client_address_hash=address_digest, status="pending",
     )
+    if known is not None:
+        submission.referral_id = _land(pair, known, screening).id
+        submission.status = "landed"
+    submission.screening = screening
     db.session.add(submission)
     audit.record("create", submission, summary=values["business_name"])
     return submission
+
+
+class ScreeningRefused(ValueError):
+    """The liaison's decision cannot be carried out; the message says why, in the user's language."""
+
+
+def accept(submission: IntakeSubmission, actor) -> Referral:
+    """The liaison vouches for a submission: its merchant is registered (marked self-reported) if new,
+    and lands on the pair's list."""
+    if submission.status != "pending":
+        raise ScreeningRefused(_("This submission has already been screened."))
+    pair = submission.pair
+    merchant = merchant_ops.find_by_code(submission.credit_code)
+    if merchant is None:
+        region = pair.region
+        location = merchant_ops.location_of(region) if region.level in ("town", "district") else {}
+        merchant = merchant_ops.create_merchant({
+            "credit_code": submission.credit_code, "name": submission.business_name,
+            "kind": "individual" if submission.credit_code.startswith("92") else "small_enterprise",
+            "operator_phone": submission.phone, "county_id": location.get("county_id") or pair.county_id,
+            "town_id": location.get("town_id"), "district_id": location.get("district_id"), "self_reported": True,
+        }, actor=actor)
+        db.session.flush()
+    elif not _in_area(pair, merchant):
+        # Said the same way whether or not the code exists elsewhere: the form is no registry oracle.
+        raise ScreeningRefused(_("This credit code cannot be taken on by this pair."))
+    screening = screen(pair, merchant)
+    referral = _land(pair, merchant, screening)
+    db.session.flush()
+    _decide(submission, "accepted", actor, referral_id=referral.id, screening=screening)
+    return referral
+
+
+def reject(submission: IntakeSubmission, actor) -> None:
+    if submission.status != "pending":
+        raise ScreeningRefused(_("This submission has already been screened."))
+    _decide(submission, "rejected", actor)
+
+
+def _decide(submission: IntakeSubmission, status: str, actor, **values) -> None:
+    audit.apply_changes(submission, {"status": status, "decided_by_id": actor.id, "decided_at": utcnow(), **values},
+                        ("status", "decided_by_id", "referral_id"), summary=submission.business_name, actor=actor)
+
+
+def purge(older_than_days: int) -> int:
+    """Delete public-form submissions received more than this many days ago; returns how many.
+
+    What they led to (a referral, a self-reported merchant) stays: it is the drive's own record now.
+    """
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    count = db.session.execute(delete(IntakeSubmission).where(IntakeSubmission.created_at < cutoff)).rowcount
+    audit.record("delete", object_type="intake_submissions",
+                 summary=f"purged {count} submissions older than {older_than_days} days")
+    return count

@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from crm import audit
 from crm.audit.operations import client_address
-from crm.auth.scoping import get_visible, pair_condition
+from crm.auth.scoping import (
+    can_call_applicant,
+    can_screen_submission,
+    get_visible,
+    pair_condition,
+    shown_phone,
+)
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
 from crm.intake import operations as ops
@@ -20,6 +28,12 @@ bp = Blueprint("intake", __name__)
 
 def blueprints():
     return [bp]
+
+
+@bp.app_template_global()
+def applicant_phone(submission: IntakeSubmission) -> str:
+    """The applicant's phone: whole for the pair's own account manager and liaison, else masked."""
+    return shown_phone(submission.phone, can_call_applicant(submission, current_user))
 
 
 @bp.get("/pairs/<int:pair_id>/poster")
@@ -39,7 +53,38 @@ def submissions(pair_id: int):
     pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
     rows = db.session.scalars(select(IntakeSubmission).where(IntakeSubmission.pair_id == pair.id)
                               .order_by(IntakeSubmission.created_at.desc()).limit(200)).all()
-    return render_template("intake/submissions.html", pair=pair, rows=rows)
+    audit.record("view", pair, summary=_("Self-applications") + f" · {pair.name}")  # a list page with phones
+    db.session.commit()
+    return render_template("intake/submissions.html", pair=pair, rows=rows,
+                           can_screen=lambda s: s.status == "pending" and can_screen_submission(s, current_user))
+
+
+def _screenable(submission_id: int) -> IntakeSubmission:
+    submission = get_visible(IntakeSubmission, submission_id, IntakeSubmission.pair_id.in_(
+        select(LiaisonPair.id).where(pair_condition(current_user))))
+    if not can_screen_submission(submission, current_user):
+        abort(404)
+    return submission
+
+
+@bp.post("/submissions/<int:submission_id>/<any(accept, reject):decision>")
+@login_required
+def screen(submission_id: int, decision: str):
+    """The pair's liaison screens a submission the form could not land by itself."""
+    submission = _screenable(submission_id)
+    try:
+        if decision == "accept":
+            ops.accept(submission, current_user)
+        else:
+            ops.reject(submission, current_user)
+    except ops.ScreeningRefused as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Submission accepted: it is on the pair's list.") if decision == "accept"
+              else _("Submission rejected."), "success")
+    return redirect(url_for("intake.submissions", pair_id=submission.pair_id))
 
 
 def _render_form(pair, form, status=200):

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, nullable, obj, page_args, paged, query, route, schema
-from crm.auth.scoping import merchant_condition
+from crm import audit
+from crm.api.core import ApiError, int_query, nullable, obj, page_args, paged, query, route, schema
+from crm.auth.scoping import merchant_condition, merchant_phone
 from crm.extensions import db
 from crm.merchants.credit_code import normalize
 from crm.merchants.models import Merchant
@@ -47,14 +48,14 @@ def _date(value):
     return value.isoformat() if value else None
 
 
-def merchant_json(m: Merchant) -> dict:
+def merchant_json(m: Merchant, user) -> dict:
     return {
         "id": m.id,
         "credit_code": m.credit_code,
         "name": m.name,
         "kind": m.kind,
         "operator_name": m.operator_name,
-        "operator_phone": m.operator_phone,
+        "operator_phone": merchant_phone(m, user),
         "registered_on": _date(m.registered_on),
         "trade": m.trade,
         "tier": m.tier,
@@ -77,12 +78,11 @@ def merchant_json(m: Merchant) -> dict:
        responses={200: paged(MERCHANT), 422: None})
 def list_merchants():
     page, size = page_args()
-    county = request.args.get("county")
-    if county and not county.isdigit():
-        raise ApiError(422, "invalid", _("county must be a region id"), {"county": _("must be a region id")})
-    stmt = merchants_for(current_user, q=request.args.get("q"), county_id=int(county) if county else None)
+    stmt = merchants_for(current_user, q=request.args.get("q"), county_id=int_query("county"))
     result = db.paginate(stmt, page=page, per_page=size, error_out=False)
-    return jsonify({"items": [merchant_json(m) for m in result.items], "page": page, "per_page": size,
+    audit.record("view", object_type="merchants", summary=f"{request.full_path} ({len(result.items)})")
+    db.session.commit()
+    return jsonify({"items": [merchant_json(m, current_user) for m in result.items], "page": page, "per_page": size,
                     "total": result.total})
 
 
@@ -94,4 +94,6 @@ def get_merchant(credit_code: str):
     )
     if merchant is None:
         raise ApiError(404, "not_found", _("No such merchant, or not one you may see."))
-    return jsonify(merchant_json(merchant))
+    audit.record("view", merchant, summary=merchant.name)
+    db.session.commit()
+    return jsonify(merchant_json(merchant, current_user))

@@ -1,11 +1,18 @@
 """Merchant pages: the scoped registry list, one merchant's page, create and edit."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from crm.auth.scoping import get_visible, merchant_condition
+from crm import audit
+from crm.auth.scoping import (
+    can_edit_merchant,
+    can_see_merchant,
+    get_visible,
+    merchant_condition,
+    merchant_phone,
+)
 from crm.extensions import db
 from crm.merchants import operations
 from crm.merchants.forms import MerchantForm
@@ -15,7 +22,7 @@ from crm.regions.models import Region
 from crm.regions.queries import counties, place_choices
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
-from crm.web import int_arg
+from crm.web import int_arg, list_page
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 EDITOR_ROLES = ("admin", "liaison", "account_manager")
@@ -23,6 +30,12 @@ EDITOR_ROLES = ("admin", "liaison", "account_manager")
 
 def blueprints():
     return [bp]
+
+
+@bp.app_template_global()
+def phone_of(merchant: Merchant) -> str:
+    """The operator's phone as the signed-in user may see it (whole only for the pair who calls)."""
+    return merchant_phone(merchant, current_user)
 
 
 @bp.get("/")
@@ -36,7 +49,7 @@ def index():
         "status": request.args.get("status") or None,
     }
     stmt = merchants_for(current_user, **filters)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(stmt)
     return render_template("merchants/index.html", page=page, filters=filters, counties=counties(),
                            can_create=current_user.has_role(*EDITOR_ROLES))
 
@@ -45,9 +58,11 @@ def index():
 @login_required
 def detail(merchant_id: int):
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    audit.record("view", merchant, summary=merchant.name)  # access audit: who opened whose personal data
+    db.session.commit()
     return render_template("merchants/detail.html", merchant=merchant,
                            timeline=merchant_timeline(merchant, current_user), today=local_today(),
-                           can_edit=current_user.has_role("admin", "liaison"))
+                           can_edit=can_edit_merchant(merchant, current_user))
 
 
 def _form_region(form: MerchantForm) -> Region:
@@ -60,7 +75,10 @@ def _form_region(form: MerchantForm) -> Region:
 def _save(form: MerchantForm, merchant: Merchant | None) -> Merchant | None:
     existing = operations.find_by_code(form.credit_code.data)
     if existing is not None and existing is not merchant:
-        form.credit_code.errors.append(_("A merchant with this credit code is already registered."))
+        # Only a merchant the user may see is named as such: elsewhere the code answers like any unusable one.
+        form.credit_code.errors.append(_("A merchant with this credit code is already registered.")
+                                       if can_see_merchant(existing, current_user)
+                                       else _("No such merchant, or not one you may see."))
         return None
     values = {**form.values(), **operations.location_of(_form_region(form))}
     if merchant is None:
@@ -88,9 +106,9 @@ def create():
 @bp.route("/<int:merchant_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(merchant_id: int):
-    if not current_user.has_role("admin", "liaison"):
-        abort(404)
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
+    if not can_edit_merchant(merchant, current_user):
+        abort(404)
     form = MerchantForm(obj=merchant, place_choices=place_choices())
     if request.method == "GET":
         form.region_id.data = merchant.district_id or merchant.town_id

@@ -1,18 +1,17 @@
 """Plaque pages: nominations and plaques of a drive, one plaque with its checks, the certificate."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition, get_visible, merchant_condition
-from crm.events.queries import leads_campaign
+from crm.auth.scoping import campaign_condition, can_lead_campaign, get_visible, merchant_condition
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.plaques import operations as ops
 from crm.plaques.models import PLAQUE_STATUSES, Plaque
-from crm.web import requested_campaign
+from crm.web import list_page, requested_campaign
 
 bp = Blueprint("plaques", __name__, url_prefix="/plaques")
 
@@ -43,8 +42,7 @@ def index():
         stmt = stmt.where(Plaque.status == status)
     if request.args.get("flagged") == "1":
         stmt = stmt.where(Plaque.flagged.is_(True))
-    page = db.paginate(stmt.order_by(Plaque.flagged.desc(), Plaque.nominated_at.desc()),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(stmt.order_by(Plaque.flagged.desc(), Plaque.nominated_at.desc()))
     return render_template("plaques/index.html", campaign=campaign, page=page, status=status)
 
 
@@ -73,14 +71,14 @@ def detail(plaque_id: int):
     plaque = _load(plaque_id)
     current = ops.check_criteria(plaque.merchant, plaque.campaign) if plaque.status == "nominated" else None
     return render_template("plaques/detail.html", plaque=plaque, current=current,
-                           can_decide=leads_campaign(current_user, plaque.campaign))
+                           can_decide=can_lead_campaign(plaque.campaign, current_user))
 
 
 @bp.post("/<int:plaque_id>/<any(approve, reject, revoke):action>")
 @login_required
 def decide(plaque_id: int, action: str):
     plaque = _load(plaque_id)
-    if not leads_campaign(current_user, plaque.campaign):
+    if not can_lead_campaign(plaque.campaign, current_user):
         abort(404)
     try:
         if action == "approve":

@@ -1,12 +1,12 @@
 """GET /api/v1/merchants/{credit_code}/products: which of a drive's products fit, and why not."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crm.api.core import ApiError, api_campaign, array, nullable, obj, query, route, schema
+from crm.api.core import ApiError, api_campaign, array, int_query, nullable, obj, query, route, schema
 from crm.auth.scoping import merchant_condition
 from crm.extensions import db
 from crm.merchants.credit_code import normalize
@@ -31,13 +31,10 @@ def _number(value):
 
 @route("/merchants/<credit_code>/products", ["GET"],
        summary="Products of a drive that fit the merchant, those that do not with the reasons, and the suggested cap",
-       parameters=[query("campaign_id", "integer", "the drive (required)")],
+       parameters=[{**query("campaign_id", "integer", "the drive"), "required": True}],
        responses={200: MATCH, 404: None, 422: None})
 def merchant_products(credit_code: str):
-    campaign_id = request.args.get("campaign_id", "")
-    if not campaign_id.isdigit():
-        raise ApiError(422, "invalid", _("campaign_id is required"), {"campaign_id": _("must be a drive id")})
-    campaign = api_campaign(int(campaign_id))
+    campaign = api_campaign(int_query("campaign_id", required=True))
     merchant = db.session.scalar(
         select(Merchant).where(Merchant.credit_code == normalize(credit_code), merchant_condition(current_user))
     )

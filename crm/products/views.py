@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from crm.auth.scoping import get_visible, led_campaign_ids, merchant_condition
+from crm.auth.scoping import get_visible, leads_any_campaign, merchant_condition
 from crm.campaigns.queries import campaign_counties, visible_campaigns
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -23,15 +23,11 @@ def blueprints():
     return [bp]
 
 
-def can_edit_catalogue(user) -> bool:
-    return user.has_role("admin") or (user.has_role("lead") and bool(led_campaign_ids(user)))
-
-
 @bp.get("/products/")
 @login_required
 def index():
     products = db.session.scalars(select(Product).order_by(Product.active.desc(), Product.bank_name, Product.name))
-    return render_template("products/index.html", products=list(products), can_edit=can_edit_catalogue(current_user))
+    return render_template("products/index.html", products=list(products), can_edit=leads_any_campaign(current_user))
 
 
 def _form(product: Product | None) -> ProductForm:
@@ -47,7 +43,7 @@ def _form(product: Product | None) -> ProductForm:
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(product_id: int | None = None):
-    if not can_edit_catalogue(current_user):
+    if not leads_any_campaign(current_user):
         abort(404)
     product = db.get_or_404(Product, product_id) if product_id else None
     form = _form(product)

@@ -10,12 +10,16 @@ from sqlalchemy import select
 from crm.api import shapes
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
 from crm.api.payload import Invalid
-from crm.auth.scoping import campaign_condition
-from crm.campaigns.models import Campaign
+from crm.auth.scoping import (
+    can_assign_list,
+    can_work_referral,
+    list_condition,
+    referral_condition,
+    visible_campaign,
+)
 from crm.extensions import db
 from crm.referrals import operations
 from crm.referrals.models import CLOSED_REASONS, Referral, ReferralList
-from crm.referrals.queries import can_assign, can_work, list_condition, referral_condition
 from crm.referrals.views import BUILDER_ROLES
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
@@ -77,8 +81,7 @@ def create_referral_list():
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     campaign_id, bank_org_id, name, codes = (body[key] for key in ("campaign_id", "bank_org_id", "name",
                                                                   "credit_codes"))
-    campaign = db.session.scalar(select(Campaign).where(Campaign.id == campaign_id,
-                                                        campaign_condition(current_user, Campaign.id)))
+    campaign = visible_campaign(campaign_id, current_user)
     if campaign is None:
         raise ApiError(422, "invalid", _("No such drive."), {"campaign_id": _("no such drive")})
     bank = next((o for o in operations.bank_choices(campaign) if o.id == bank_org_id), None)
@@ -125,7 +128,7 @@ def referral_json(referral: Referral) -> dict:
        body=PATCH, responses={200: REFERRAL, 404: None, 409: None, 422: None})
 def patch_referral(referral_id: int):
     referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, referral_condition(current_user)))
-    if referral is None or not can_work(current_user, referral):
+    if referral is None or not can_work_referral(referral, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
     body = json_body()
     unknown = set(body) - {"status", "closed_reason", "closed_note", "assignee_id"}
@@ -147,7 +150,7 @@ def patch_referral(referral_id: int):
 
 
 def _reassign(referral: Referral, body: dict) -> None:
-    if not can_assign(current_user, referral.referral_list):
+    if not can_assign_list(referral.referral_list, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
     errors: dict = {}
     assignee_id = _int_field(body, "assignee_id", errors)

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from crm import audit
+from crm.auth.scoping import can_call_merchant, merchant_phone, referral_condition
 from crm.extensions import db
-from crm.formatting import mask_phone
-from crm.imports.xlsx import safe_cell
 from crm.labels import label
 from crm.people.models import User
 from crm.referrals.models import ReferralList
 from crm.referrals.operations import progress
-from crm.referrals.queries import items_for, may_see_phones, referral_condition
+from crm.referrals.queries import items_for
+from crm.spreadsheets import Workbook
 
 
 def export_list(referral_list: ReferralList, user: User, target) -> int:
@@ -20,8 +19,8 @@ def export_list(referral_list: ReferralList, user: User, target) -> int:
     figures = progress(referral_list, referral_condition(user))
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(_("Progress"))
-    summary.append([_("List"), safe_cell(referral_list.name)])
-    summary.append([_("Bank"), safe_cell(referral_list.bank_org.name)])
+    summary.append([_("List"), referral_list.name])
+    summary.append([_("Bank"), referral_list.bank_org.name])
     for status, count in figures["counts"].items():
         summary.append([label("referral_status", status), count])
     summary.append([_("Overdue"), figures["overdue"]])
@@ -33,18 +32,18 @@ def export_list(referral_list: ReferralList, user: User, target) -> int:
     sheet = workbook.create_sheet(_("Items"))
     sheet.append([_("Credit code"), _("Name"), _("Operator"), _("Phone"), _("Town"), _("Trade"), _("Tier"),
                   _("Status"), _("Account manager"), _("Deadline"), _("Reason for closing"), _("Note")])
-    phones = may_see_phones(user)
-    rows = 0
+    rows = full_phones = 0
     for referral in db.session.scalars(items_for(user, referral_list)):
         m = referral.merchant
-        sheet.append([safe_cell(v) for v in (
-            m.credit_code, m.name, m.operator_name, m.operator_phone if phones else mask_phone(m.operator_phone),
+        sheet.append([
+            m.credit_code, m.name, m.operator_name, merchant_phone(m, user),
             m.town.name if m.town else "", label("trade", m.trade), label("tier", m.tier),
             label("referral_status", referral.status), referral.assignee.display_name if referral.assignee else "",
             referral.deadline_on, label("closed_reason", referral.closed_reason) if referral.closed_reason else "",
-            referral.closed_note or "")])
+            referral.closed_note or ""])
         rows += 1
+        full_phones += can_call_merchant(m, user)
     workbook.save(target)
     audit.record("export", referral_list, summary=referral_list.name, actor=user,
-                 changes={"rows": rows, "phones": "full" if phones else "masked"})
+                 changes={"rows": rows, "full_phones": full_phones})
     return rows

@@ -78,7 +78,15 @@ class IntakeSubmission(db.Model):
     amount: Mapped[int | None] = mapped_column()
     purpose: Mapped[str | None] = mapped_column(String(200))
     consent: Mapped[bool] = mapped_column(Boolean)
+    consent_version: Mapped[str | None] = mapped_column(String(16))
     client_address_hash: Mapped[str] = mapped_column(String(64), index=True)
     screening: Mapped[dict | None] = mapped_column(db.JSON)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    # landed (a known merchant of the pair's area, on the list at once), pending (waits for the pair's
+    # liaison), accepted or rejected by the liaison.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    pair = relationship("LiaisonPair")

@@ -11,8 +11,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from crm.auth.scoping import campaign_condition, get_visible
+from crm import audit
+from crm.auth.scoping import (
+    can_assign_list,
+    can_hand_over_list,
+    can_work_referral,
+    get_visible,
+    list_condition,
+    referral_condition,
+)
 from crm.campaigns.models import Campaign
+from crm.campaigns.queries import visible_campaigns
 from crm.extensions import db
 from crm.imports.parsing import CellError
 from crm.people.models import Organization, User
@@ -20,18 +29,11 @@ from crm.referrals import operations
 from crm.referrals.export import export_list
 from crm.referrals.forms import AssignForm, BuildForm, ReassignForm, StatusForm
 from crm.referrals.models import Referral, ReferralList
-from crm.referrals.queries import (
-    can_assign,
-    can_manage_list,
-    can_work,
-    items_for,
-    list_condition,
-    may_see_phones,
-    referral_condition,
-)
+from crm.referrals.queries import items_for
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today
+from crm.web import list_page
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 BUILDER_ROLES = ("liaison", "admin")
@@ -59,8 +61,7 @@ def lists():
 
 
 def _campaigns() -> list[Campaign]:
-    return list(db.session.scalars(select(Campaign).where(campaign_condition(current_user, Campaign.id))
-                                   .order_by(Campaign.starts_on.desc())))
+    return visible_campaigns(current_user)
 
 
 def _filters(form: BuildForm) -> operations.Filters:
@@ -155,19 +156,20 @@ def _load(list_id: int) -> ReferralList:
 @login_required
 def detail(list_id: int):
     referral_list = _load(list_id)
+    audit.record("view", referral_list, summary=referral_list.name)  # a list page with phones
+    db.session.commit()
     status = request.args.get("status") or None
     overdue = request.args.get("overdue") == "1"
-    page = db.paginate(items_for(current_user, referral_list, status=status, overdue=overdue),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    assignable = can_assign(current_user, referral_list)
+    page = list_page(items_for(current_user, referral_list, status=status, overdue=overdue))
+    assignable = can_assign_list(referral_list, current_user)
     managers = operations.account_managers(referral_list) if assignable else []
     towns = _towns(referral_list) if assignable else []
     return render_template(
         "referrals/detail.html", referral_list=referral_list, page=page, status=status, overdue=overdue,
         figures=operations.progress(referral_list, referral_condition(current_user)),
-        show_phones=may_see_phones(current_user), can_manage=can_manage_list(current_user, referral_list),
+        can_manage=can_hand_over_list(referral_list, current_user),
         can_assign=assignable, managers=managers, towns=towns, status_form=StatusForm(),
-        assign_form=AssignForm(), can_work=lambda r: can_work(current_user, r), today=local_today(),
+        assign_form=AssignForm(), can_work=lambda r: can_work_referral(r, current_user), today=local_today(),
         next_statuses=operations.next_statuses)
 
 
@@ -186,7 +188,7 @@ def _towns(referral_list: ReferralList) -> list[tuple[Region, int]]:
 @login_required
 def hand_over(list_id: int):
     referral_list = _load(list_id)
-    if not can_manage_list(current_user, referral_list):
+    if not can_hand_over_list(referral_list, current_user):
         abort(404)
     operations.hand_over(referral_list, current_user)
     db.session.commit()
@@ -207,7 +209,7 @@ def _assignee(list_: ReferralList, user_id: int | None) -> User:
 def assign(list_id: int):
     """Automatically by pair, or every pending item of a town (or of the list) to one account manager."""
     referral_list = _load(list_id)
-    if not can_assign(current_user, referral_list):
+    if not can_assign_list(referral_list, current_user):
         abort(404)
     if request.form.get("mode") == "auto":
         assigned, unmatched = operations.auto_assign(referral_list, current_user)
@@ -236,7 +238,7 @@ def _load_item(referral_id: int) -> Referral:
 @login_required
 def reassign(referral_id: int):
     referral = _load_item(referral_id)
-    if not can_assign(current_user, referral.referral_list):
+    if not can_assign_list(referral.referral_list, current_user):
         abort(404)
     form = ReassignForm()
     if not form.validate_on_submit():
@@ -254,7 +256,7 @@ def reassign(referral_id: int):
 @login_required
 def set_status(referral_id: int):
     referral = _load_item(referral_id)
-    if not can_work(current_user, referral):
+    if not can_work_referral(referral, current_user):
         abort(404)
     form = StatusForm()
     if not form.validate_on_submit():

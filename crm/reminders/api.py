@@ -37,7 +37,8 @@ def reminder_json(reminder: Reminder) -> dict:
 
 
 @route("/me/reminders", ["GET"], summary="The caller's reminders, newest first (at most 200)",
-       parameters=[query("unread", "integer", "1: only the unread ones")],
+       parameters=[{**query("unread", "integer", "1: only the unread ones"),
+                    "schema": {"type": "integer", "enum": [0, 1]}}],
        responses={200: array(REMINDER), 422: None})
 def my_reminders():
     unread = request.args.get("unread", "0")

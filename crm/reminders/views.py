@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm import audit
-from crm.auth.scoping import is_admin, led_campaign_ids
+from crm.auth.scoping import is_admin, leads_any_campaign, led_campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reminders import operations, scheduler
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
 from crm.reminders.rules import RULES, TITLES
 from crm.reminders.settings import TARGETS, TUNABLES, rule_settings
+from crm.web import list_page
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 RECENT_RUNS = 30
@@ -43,12 +44,11 @@ def _safe_next(target: str | None) -> str:
 @login_required
 def inbox():
     unread_only = request.args.get("unread") == "1"
-    page = db.paginate(operations.inbox_query(current_user, unread_only),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = list_page(operations.inbox_query(current_user, unread_only))
     return render_template("reminders/inbox.html", page=page, unread_only=unread_only,
                            titles=TITLES, unread=operations.unread_count(current_user),
                            can_run=is_admin(current_user),
-                           can_tune=is_admin(current_user) or bool(led_campaign_ids(current_user)))
+                           can_tune=leads_any_campaign(current_user))
 
 
 @bp.post("/<int:reminder_id>/read")
@@ -74,10 +74,8 @@ def mark_all_read():
 # ---- per-drive settings: admins and the drive's leads ------------------------------------------
 
 def _editable_campaigns():
-    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id)
-    if not is_admin(current_user):
-        stmt = stmt.where(Campaign.id.in_(led_campaign_ids(current_user)))
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(select(Campaign).where(led_campaign_condition(current_user))
+                              .order_by(Campaign.starts_on.desc(), Campaign.id)).all()
 
 
 @bp.get("/settings")

@@ -5,12 +5,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from crm.api.core import ApiError, array, nullable, obj, query, route, schema
-from crm.auth.scoping import campaign_condition
-from crm.campaigns.models import Campaign
-from crm.extensions import db
+from crm.auth.scoping import visible_campaign
 from crm.reports.figures import AMOUNT, API_VIEWS, FIGURES, RATIOS, TERRITORIAL
 from crm.reports.operations import report_root
 from crm.reports.periods import PeriodError, parse_period
@@ -44,8 +41,7 @@ ROLLUP = schema("Rollup", obj({
                     "schema": {"type": "string", "enum": list(API_VIEWS)}}],
        responses={200: ROLLUP, 404: None, 422: None})
 def campaign_rollup(campaign_id: int):
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.id == campaign_id, campaign_condition(current_user, Campaign.id)))
+    campaign = visible_campaign(campaign_id, current_user)
     root = report_root(current_user, campaign) if campaign is not None else None
     if root is None:
         raise ApiError(404, "not_found", _("No such drive, or not one you may see."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -16,6 +15,7 @@ from crm.reports.figures import AMOUNT, AVERAGE, FIGURES, RANK_BY, RATE, VIEWS
 from crm.reports.operations import ranked
 from crm.reports.periods import Period
 from crm.reports.rollup import Result, compute_views
+from crm.spreadsheets import Workbook
 
 NOTICE_VIEWS = ("county", "pair", "trade", "tier")
 HEADER_ROW = 4  # rows 1–3: title, drive and period, ranking note

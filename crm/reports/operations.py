@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from crm.auth.scoping import campaign_condition, is_admin, led_campaign_ids
+from crm.auth.scoping import can_lead_campaign, visible_campaign
 from crm.campaigns.models import Campaign
+from crm.campaigns.queries import visible_campaigns
 from crm.extensions import db
 from crm.people.models import User
 from crm.referrals.models import STATUSES
@@ -35,7 +34,7 @@ PRODUCT_FIGURES = ("applications", "applied_amount", "granted_amount", "drawn_am
 
 def report_root(user: User, campaign: Campaign) -> Region | None:
     """The region of the drive the user may report on, or None."""
-    if is_admin(user) or campaign.id in led_campaign_ids(user):
+    if can_lead_campaign(campaign, user):
         return campaign.territory
     if not user.has_role("branch_head", "liaison"):
         return None
@@ -45,43 +44,32 @@ def report_root(user: User, campaign: Campaign) -> Region | None:
     return region
 
 
-def may_refresh(user: User, campaign: Campaign) -> bool:
-    """Recomputing a period costs the database seconds at province scale: the drive's leads only."""
-    return is_admin(user) or campaign.id in led_campaign_ids(user)
-
-
 def is_within(region: Region, root: Region) -> bool:
     return region.id == root.id or root.id in {r.id for r in region.ancestors()}
 
 
 def reportable_campaigns(user: User) -> list[Campaign]:
-    campaigns = db.session.scalars(
-        select(Campaign).where(campaign_condition(user, Campaign.id)).order_by(Campaign.starts_on.desc(), Campaign.id)
-    ).all()
-    return [c for c in campaigns if report_root(user, c) is not None]
+    return [c for c in visible_campaigns(user) if report_root(user, c) is not None]
 
 
-def campaign_for(user: User, campaign_id: int | None) -> tuple[Campaign, Region]:
-    """The drive asked for (or the user's newest), with the user's root in it; 404 when none."""
+def campaign_for(user: User, campaign_id: int | None) -> tuple[Campaign, Region] | None:
+    """The drive asked for (or the user's newest), with the user's root in it; None when none (a 404)."""
     if campaign_id is None:
         campaigns = reportable_campaigns(user)
         campaign = campaigns[0] if campaigns else None
     else:
-        campaign = db.session.scalar(
-            select(Campaign).where(Campaign.id == campaign_id, campaign_condition(user, Campaign.id)))
+        campaign = visible_campaign(campaign_id, user)
     root = report_root(user, campaign) if campaign is not None else None
-    if root is None:
-        abort(404)
-    return campaign, root
+    return None if root is None else (campaign, root)
 
 
-def region_for(root: Region, region_id: int | None) -> Region:
-    """The drill-down region: the root itself or a region under it; anything else is a 404."""
+def region_for(root: Region, region_id: int | None) -> Region | None:
+    """The drill-down region: the root itself or a region under it; anything else is None (a 404)."""
     if region_id is None or region_id == root.id:
         return root
     region = db.session.get(Region, region_id)
     if region is None or not is_within(region, root):
-        abort(404)
+        return None
     return region
 
 

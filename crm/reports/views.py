@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
+from crm.auth.scoping import can_lead_campaign
 from crm.extensions import db
 from crm.reports import charts, export, operations, snapshots
 from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
@@ -28,13 +29,19 @@ def figure_value(key: str, value) -> str:
 
 def _load():
     """The drive, the user's root in it, the period and the drill-down region asked for."""
-    campaign, root = operations.campaign_for(current_user, int_arg("campaign"))
+    found = operations.campaign_for(current_user, int_arg("campaign"))
+    if found is None:
+        abort(404)
+    campaign, root = found
     try:
         period = parse_period(request.args.get("period"), campaign)
     except PeriodError as err:
         flash(str(err), "error")
         period = parse_period("all", campaign)
-    return campaign, root, period, operations.region_for(root, int_arg("region"))
+    region = operations.region_for(root, int_arg("region"))
+    if region is None:
+        abort(404)
+    return campaign, root, period, region
 
 
 @bp.get("/")
@@ -58,7 +65,7 @@ def dashboard():
         rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
-        may_refresh=operations.may_refresh(current_user, campaign),
+        may_refresh=can_lead_campaign(campaign, current_user),
         display_change=display_change, change_class=change_class, shade=charts.shade)
 
 
@@ -80,7 +87,7 @@ def _tiles(board) -> list[dict]:
 def refresh():
     """Recompute the period's figures now (a lead's button; the scheduler does it by itself)."""
     campaign, _root, period, _region = _load()
-    if not operations.may_refresh(current_user, campaign):
+    if not can_lead_campaign(campaign, current_user):
         abort(403)
     snapshot = snapshots.refresh(campaign, period)
     flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")

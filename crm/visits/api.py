@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, query, route, schema
 from crm.api.payload import Conflict, Invalid, NotFound
-from crm.auth.scoping import get_visible, work_condition
+from crm.auth.scoping import can_edit_application, can_edit_visit, get_visible, work_condition
 from crm.extensions import db
 from crm.timeutil import to_utc_naive
 from crm.visits import operations
@@ -97,7 +97,7 @@ def create_visit():
        responses={201: PHOTO, 200: PHOTO, 403: None, 404: None, 422: None})
 def add_visit_photo(visit_id: int):
     visit = get_visible(Visit, visit_id, work_condition(current_user, Visit, Visit.author_id))
-    if visit.author_id != current_user.id and not operations.can_edit_visit(visit, current_user):
+    if visit.author_id != current_user.id and not can_edit_visit(visit, current_user):
         raise ApiError(403, "forbidden", _("Only the author may add photos to this visit."))
     upload = request.files.get("photo")
     if upload is None:
@@ -154,7 +154,7 @@ def create_application():
 def patch_application(application_id: int):
     application = get_visible(Application, application_id,
                               work_condition(current_user, Application, Application.author_id))
-    if not operations.can_edit_application(application, current_user):
+    if not can_edit_application(application, current_user):
         raise ApiError(403, "forbidden", _("Only the author or their branch head records the outcome."))
     _call(operations.update_application, application, current_user, json_body())
     db.session.commit()

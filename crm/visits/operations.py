@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from crm import audit
 from crm.api import shapes
 from crm.api.payload import Conflict, Invalid, NotFound, Reader, body_hash
-from crm.auth.scoping import campaign_condition, can_see_merchant
+from crm.auth.scoping import can_see_merchant, visible_campaign
 from crm.campaigns.models import TRADES, Campaign, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
@@ -35,7 +35,6 @@ from crm.signals import application_changed, visit_recorded
 from crm.timeutil import local_date, local_today, to_utc_naive, utcnow
 from crm.visits.models import VISIT_KINDS, Application, FollowUp, Need, Photo, Visit
 
-EDIT_WINDOW = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead
 MAX_PHOTOS = 3
 MAX_NEEDS = 20
@@ -117,27 +116,23 @@ def pair_for(pairs: list[LiaisonPair], campaign_id: int, merchant: Merchant) -> 
     return next((p for p in pairs if p.campaign_id == campaign_id and p.region_id in places), None)
 
 
-def visible_campaign(user: User, campaign_id, pairs: list[LiaisonPair] = ()) -> Campaign:
+def _campaign(user: User, campaign_id, pairs: list[LiaisonPair]) -> Campaign:
     """The drive, if the user may see it; a drive of the user's own pair needs no further look-up."""
-    campaign = None
-    if isinstance(campaign_id, int) and not isinstance(campaign_id, bool):
-        campaign = db.session.get(Campaign, campaign_id)
-    if campaign is not None and not any(p.campaign_id == campaign.id for p in pairs):
-        campaign = db.session.scalar(
-            select(Campaign).where(Campaign.id == campaign.id, campaign_condition(user, Campaign.id)))
+    campaign = next((p.campaign for p in pairs if p.campaign_id == campaign_id), None)
+    campaign = campaign or visible_campaign(campaign_id, user)
     if campaign is None:
         raise NotFound(_("No such drive, or not one you may see."))
     return campaign
 
 
-def visible_merchant(user: User, credit_code: str | None, pairs: list[LiaisonPair] = ()) -> Merchant:
+def _merchant(user: User, credit_code: str | None, pairs: list[LiaisonPair] = ()) -> Merchant:
     """The merchant, if the user may see it; one in the user's own pair's area needs no further look-up
     (scoping gives account managers and liaisons their pairs' areas)."""
     merchant = merchant_ops.find_by_code(credit_code) if credit_code else None
     if merchant is not None:
         places = {merchant.county_id, merchant.town_id, merchant.district_id}
         own = user.has_role("account_manager", "liaison") and any(p.region_id in places for p in pairs)
-        if not own and not can_see_merchant(user, merchant):
+        if not own and not can_see_merchant(merchant, user):
             merchant = None
     if merchant is None:
         raise NotFound(_("No such merchant, or not one you may see."))
@@ -224,7 +219,7 @@ def _new_merchant(author: User, m: Reader, given: dict, existing: Merchant | Non
         return existing
     merchant = merchant_ops.create_merchant({**values, **merchant_ops.location_of(region)}, actor=author)
     db.session.flush()
-    if not can_see_merchant(author, merchant):
+    if not can_see_merchant(merchant, author):
         m.fail("region_id", _("That place is outside your area."))
     return merchant
 
@@ -244,18 +239,16 @@ def _resolve_merchant(author: User, r: Reader, body: dict, pairs: list[LiaisonPa
         r.fail("merchant.credit_code", _("Choose a merchant or enter a credit code."))
         return None
     registering = any(key != "credit_code" for key in m.data)
-    if not registering:
+    existing = merchant_ops.find_by_code(m.data["credit_code"])
+    if not registering or (existing is not None and not can_see_merchant(existing, author)):
+        # A code the user cannot use answers the same whether or not it exists elsewhere: no oracle.
         try:
-            return visible_merchant(author, m.data["credit_code"], pairs)
+            return _merchant(author, m.data["credit_code"], pairs)
         except NotFound as err:
             if not r.errors:
                 raise
             m.fail("credit_code", str(err))  # the body is invalid anyway: say everything at once
             return None
-    existing = merchant_ops.find_by_code(m.data["credit_code"])
-    if existing is not None and not can_see_merchant(author, existing):
-        m.fail("credit_code", _("A merchant with this credit code is already registered."))
-        return None
     return _new_merchant(author, m, given, existing, pairs)
 
 
@@ -269,7 +262,7 @@ def record_visit(author: User, payload: dict) -> tuple[Visit, bool]:
     if stored is not None:
         return stored, False
     pairs = user_pairs(author)
-    campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
+    campaign = _campaign(author, payload.get("campaign_id"), pairs)
     pairs = [p for p in pairs if p.campaign_id == campaign.id]
     body = VISIT_INPUT.read_with(r)
     values = _visit_values(r, body, campaign)
@@ -348,13 +341,6 @@ def _plan_follow_up(visit: Visit, next_on: date | None) -> None:
                                 source_visit_id=visit.id))
 
 
-def can_edit_visit(visit: Visit, user: User) -> bool:
-    """The author for 24 hours; afterwards only a branch head above the author."""
-    if visit.author_id == user.id and utcnow() - visit.created_at <= EDIT_WINDOW:
-        return True
-    return user.has_role("branch_head") and visit.author.organization_id in user.organization.subtree_ids()
-
-
 def update_visit(visit: Visit, editor: User, payload: dict) -> dict:
     """Correct a visit's own fields; returns {field: [old, new]}, kept in the audit trail."""
     r = Reader(payload)
@@ -386,9 +372,17 @@ def photo_path(photo: Photo) -> str:
 
 
 def clean_image(stream) -> Image.Image:
-    """Upright (EXIF orientation applied), at most 1600 px, RGB, with no metadata left."""
+    """Upright (EXIF orientation applied), at most 1600 px, RGB, with no metadata left.
+
+    The pixel count is read from the header and checked before decoding: a 20 KB PNG can declare
+    13000×13000 pixels, a gigabyte once decoded."""
+    max_megapixels = current_app.config["PHOTO_MAX_MEGAPIXELS"]
     try:
         with Image.open(stream) as source:
+            if source.width * source.height > max_megapixels * 1_000_000:
+                raise Invalid({"photo": _("This photo has more than %(n)s million pixels; send a smaller one.",
+                                          n=max_megapixels)})
+            source.draft("RGB", (PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))  # a JPEG decodes straight at a smaller scale
             upright = ImageOps.exif_transpose(source)
             image = upright.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -422,10 +416,10 @@ def create_application(author: User, payload: dict) -> tuple[Application, bool]:
     if stored is not None:
         return stored, False
     pairs = user_pairs(author)
-    campaign = visible_campaign(author, payload.get("campaign_id"), pairs)
+    campaign = _campaign(author, payload.get("campaign_id"), pairs)
     body = APPLICATION_INPUT.read_with(r)
     code = body.get("credit_code")
-    merchant = visible_merchant(author, code, pairs) if code else None
+    merchant = _merchant(author, code, pairs) if code else None
     applied_on = body.get("applied_on")
     if applied_on is not None and applied_on > local_today():
         r.fail("applied_on", _("Cannot be in the future."))
@@ -458,13 +452,6 @@ def _need_id(r: Reader, need_id: int | None, merchant: Merchant) -> int | None:
 
 
 OUTCOME_FIELDS = tuple(APPLICATION_OUTCOME.fields)
-
-
-def can_edit_application(application: Application, user: User) -> bool:
-    """The author, a branch head above the author, or an admin records the bank's decisions."""
-    if application.author_id == user.id or user.has_role("admin"):
-        return True
-    return user.has_role("branch_head") and application.author.organization_id in user.organization.subtree_ids()
 
 
 def update_application(application: Application, editor: User, payload: dict) -> dict:

@@ -8,18 +8,25 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from crm.auth.scoping import campaign_condition, own_pairs, pair_condition, regions_condition, work_condition
+from crm.auth.scoping import (
+    campaign_condition,
+    can_edit_application,
+    can_edit_visit,
+    merchant_phone,
+    own_pairs,
+    pair_condition,
+    regions_condition,
+    work_condition,
+)
 from crm.campaigns.models import LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
-from crm.formatting import mask_phone
 from crm.merchants.models import Merchant
 from crm.people.models import User
 from crm.plaques.models import Plaque
 from crm.referrals.models import OPEN_STATUSES, Referral
 from crm.timeutil import local_date, local_today, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
-from crm.visits.operations import can_edit_application, can_edit_visit
 
 AGENDA_DAYS_AHEAD = 7  # what is due within a week counts as "due"
 AGENDA_LIMIT = 20  # a phone screen or two; the soonest first
@@ -145,13 +152,6 @@ class AreaMerchants:
     rows: list[dict]
 
 
-def phone_as_allowed(user: User, phone: str | None) -> str | None:
-    """The one place the offline copy decides how much of an operator's phone the user may see."""
-    if not phone:
-        return None
-    return phone if user.has_role("account_manager", "admin", "branch_head") else mask_phone(phone)
-
-
 def area_condition(user: User):
     """The account manager's own area: the towns (or districts) of their active pairs."""
     return regions_condition([p.region_id for p in own_pairs(user) if p.account_manager_id == user.id])
@@ -170,7 +170,7 @@ def area_merchants(user: User, since: datetime | None, fingerprint: str | None) 
     merchants = list(db.session.scalars(stmt.order_by(Merchant.id)))
     last = _last_visits(user, select(Merchant.id).where(area_condition(user)))
     rows = [{"id": m.id, "code": m.credit_code, "name": m.name, "initials": m.name_initials or "",
-             "phone": phone_as_allowed(user, m.operator_phone),
+             "phone": merchant_phone(m, user) if m.operator_phone else None,
              "district": (m.district or m.town).name if (m.district or m.town) else None,
              "last_visit": last[m.id].isoformat() if m.id in last else None} for m in merchants]
     return AreaMerchants(synced_at, full, current, rows)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from crm.api.payload import Conflict, Invalid, NotFound
-from crm.auth.scoping import get_visible, merchant_condition, work_condition
+from crm.auth.scoping import (
+    can_edit_application,
+    can_edit_visit,
+    get_visible,
+    merchant_condition,
+    work_condition,
+)
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.timeutil import local_now, local_today, to_local
@@ -25,7 +31,7 @@ from crm.visits.forms import (
     visit_payload,
 )
 from crm.visits.models import VISIT_KINDS, Application, Need, Photo, Visit
-from crm.web import photo_response
+from crm.web import int_arg, list_page, photo_response
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 needs_bp = Blueprint("needs", __name__, url_prefix="/needs")
@@ -44,8 +50,8 @@ def today():
 
 
 def _visible_merchant_arg() -> Merchant | None:
-    merchant_id = request.args.get("merchant", "")
-    return get_visible(Merchant, int(merchant_id), merchant_condition(current_user)) if merchant_id.isdigit() else None
+    merchant_id = int_arg("merchant")
+    return get_visible(Merchant, merchant_id, merchant_condition(current_user)) if merchant_id is not None else None
 
 
 def _render_visit_form(values: dict, errors: dict, status: int = 200):
@@ -105,7 +111,7 @@ def _store_form_photos(visit: Visit) -> None:
 
 def _editable_visit(visit_id: int) -> Visit:
     visit = get_visible(Visit, visit_id, work_condition(current_user, Visit, Visit.author_id))
-    if not operations.can_edit_visit(visit, current_user):
+    if not can_edit_visit(visit, current_user):
         abort(403)
     return visit
 
@@ -191,7 +197,7 @@ def application_new():
 def application_outcome(application_id: int):
     application = get_visible(Application, application_id,
                               work_condition(current_user, Application, Application.author_id))
-    if not operations.can_edit_application(application, current_user):
+    if not can_edit_application(application, current_user):
         abort(403)
     errors: dict = {}
     if request.method == "POST":
@@ -226,8 +232,7 @@ def ledger():
     state = request.args.get("state", "open")
     if state not in queries.NEED_STATES:
         state = "open"
-    page = db.paginate(queries.needs_for(current_user, state), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    page = list_page(queries.needs_for(current_user, state))
     return render_template("needs/ledger.html", page=page, state=state, today=local_today())
 
 

@@ -136,3 +136,82 @@ def test_campaign_admin_pages(role, scoped, as_role):
         expected = 200 if key in own else 404
         assert client.get(f"/admin/campaigns/{drive.id}").status_code == expected, key
         assert client.get(f"/admin/campaigns/{drive.id}/edit").status_code == expected, key
+
+
+# ---- events, lists, exports and the public form -----------------------------------------------------
+
+SEES_WORLD = set(ROLES) - {"lead_other"}
+REPORTS_WORLD = {"admin", "lead", "head_a", "head_b", "liaison_a1", "liaison_b1"}
+EDITS_COUNTY_A = {"admin", "lead", "head_a", "liaison_a1", "am_a1", "am_a2"}
+
+
+@pytest.fixture
+def county_a_meeting(scoped, db):
+    from crm.events.models import Event
+
+    event = Event(campaign_id=scoped.campaign.id, kind="matchmaking", status="planned",
+                  county_id=scoped.counties[0].id, planned_on=factories.today() + timedelta(days=7))
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_event_pages(role, scoped, as_role, county_a_meeting):
+    client = as_role(role)
+    event_id = county_a_meeting.id
+    assert client.get(f"/events/{event_id}").status_code == (200 if role in SEES_WORLD else 404)
+    assert client.get(f"/events/{event_id}/edit").status_code == (200 if role in EDITS_COUNTY_A else 404)
+    assert client.get(f"/events/{event_id}/held").status_code == (200 if role in EDITS_COUNTY_A else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_endpoints(role, scoped, as_role, api):
+    drive = scoped.campaign.id
+    pages = {f"/events/?campaign={drive}": SEES_WORLD, f"/events/joint-days?campaign={drive}": SEES_WORLD,
+             f"/events/quotas?campaign={drive}": SEES_WORLD, f"/plaques/?campaign={drive}": SEES_WORLD,
+             f"/districts/?campaign={drive}": SEES_WORLD, f"/reports/?campaign={drive}": REPORTS_WORLD}
+    client = as_role(role)
+    for url, allowed in pages.items():
+        assert client.get(url).status_code == (200 if role in allowed else 404), url
+    endpoints = {f"/api/v1/campaigns/{drive}/events": SEES_WORLD, f"/api/v1/campaigns/{drive}/districts": SEES_WORLD,
+                 f"/api/v1/campaigns/{drive}/rollup": REPORTS_WORLD}
+    token_client = api(scoped.users[role])
+    for url, allowed in endpoints.items():
+        assert token_client.get(url).status_code == (200 if role in allowed else 404), url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exports(role, scoped, as_role, db):
+    from crm.referrals import operations as referral_ops
+
+    liaison = scoped.users["liaison_a1"]
+    referral_list, _count = referral_ops.create_list(liaison, scoped.campaign, "名单", scoped.orgs["branch_a"],
+                                                     [scoped.merchants["m_a1"].id], source="upload")
+    referral_ops.hand_over(referral_list, liaison)
+    referral_ops.auto_assign(referral_list, scoped.users["head_a"])
+    db.session.commit()
+    client = as_role(role)
+    sees_list = {"admin", "lead", "head_a", "liaison_a1", "am_a1"}
+    assert client.get(f"/referrals/{referral_list.id}/export.xlsx").status_code == (200 if role in sees_list else 404)
+    notice = client.get(f"/reports/notice.xlsx?campaign={scoped.campaign.id}")
+    assert notice.status_code == (200 if role in REPORTS_WORLD else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_form_submissions(role, scoped, as_role, app, db):
+    from crm.referrals.models import IntakeSubmission
+
+    pair = scoped.pairs[0]
+    assert app.test_client().get(f"/apply/{pair.intake_token}").status_code == 200
+    assert app.test_client().get("/apply/not-a-token").status_code == 404
+    submission = IntakeSubmission(pair_id=pair.id, campaign_id=pair.campaign_id, business_name="刘记小吃",
+                                  credit_code="92140400MA0L6Y7X1B", phone="13912345678", consent=True,
+                                  client_address_hash="0" * 64, status="pending")
+    db.session.add(submission)
+    db.session.commit()
+    client = as_role(role)
+    sees_pair = {"admin", "lead", "head_a", "liaison_a1", "am_a1"}
+    assert client.get(f"/pairs/{pair.id}/submissions").status_code == (200 if role in sees_pair else 404)
+    screens = {"admin", "liaison_a1"}
+    assert client.post(f"/submissions/{submission.id}/reject").status_code == (302 if role in screens else 404)

@@ -70,14 +70,14 @@ def test_each_role_sees_what_it_should(world, as_user):
     assert referral_list.name not in lists_page
 
 
-def test_phones_are_masked_for_liaisons_and_leads(world, as_user):
+def test_phones_whole_only_for_the_pair_who_calls(world, as_user):
     referral_list = make_list(world, [world.merchants["m_a1"]])
     operations.auto_assign(referral_list, world.users["head_a"])
     db.session.commit()
     phone = world.merchants["m_a1"].operator_phone
     masked = phone[:3] + "****" + phone[-4:]
     url = f"/referrals/{referral_list.id}"
-    for name, whole in (("liaison_a1", False), ("lead", False), ("head_a", True), ("am_a1", True)):
+    for name, whole in (("liaison_a1", True), ("lead", False), ("head_a", False), ("am_a1", True), ("admin", False)):
         page = as_user(world.users[name]).get(url).get_data(as_text=True)
         assert (phone in page) is whole and (masked in page) is not whole, name
 
@@ -128,14 +128,14 @@ def test_export_masks_phones_neutralises_formulas_and_is_audited(world, as_user)
     db.session.commit()
     referral_list = make_list(world, [world.merchants["m_a1"]])
     phone = world.merchants["m_a1"].operator_phone
-    rows = _export_rows(as_user(world.users["liaison_a1"]), referral_list.id)
+    rows = _export_rows(as_user(world.users["head_a"]), referral_list.id)
     assert rows[1][1] == "'=HYPERLINK(\"http://x\")"
     assert rows[1][2] == "'+86 张"
     assert rows[1][3] == phone[:3] + "****" + phone[-4:]
-    head_rows = _export_rows(as_user(world.users["head_a"]), referral_list.id)
-    assert head_rows[1][3] == phone
+    liaison_rows = _export_rows(as_user(world.users["liaison_a1"]), referral_list.id)
+    assert liaison_rows[1][3] == phone
     exports = AuditEvent.query.filter_by(action="export", object_type="referral_lists").all()
-    assert [(e.actor_name, e.changes["phones"]) for e in exports] == [("liaison_a1", "masked"), ("head_a", "full")]
+    assert [(e.actor_name, e.changes["full_phones"]) for e in exports] == [("head_a", 0), ("liaison_a1", 1)]
 
 
 def test_export_summary_sheet_has_the_funnel(world, as_user):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crm.api.payload import Conflict, Invalid, NotFound
 from crm.audit.models import AuditEvent
+from crm.auth.scoping import can_edit_visit
 from crm.events.models import Event
 from crm.merchants.models import Merchant
 from crm.signals import visit_recorded
@@ -137,16 +138,16 @@ def test_the_author_corrects_for_24_hours_then_only_the_branch_head(world, db, m
         visit, _ = operations.record_visit(am, make_payload())
         db.session.commit()
     with freeze(start + timedelta(hours=23)):
-        assert operations.can_edit_visit(visit, am)
+        assert can_edit_visit(visit, am)
         changes = operations.update_visit(visit, am, make_payload(kind="briefing", notes="改过", financing_need=None))
         db.session.commit()
     assert changes["notes"] == ["老板在店", "改过"] and changes["kind"] == ["first", "briefing"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "update", AuditEvent.object_type == "visits"))
     assert event.changes["notes"] == ["老板在店", "改过"]
     with freeze(start + timedelta(hours=25)):
-        assert not operations.can_edit_visit(visit, am)
-        assert operations.can_edit_visit(visit, head)
-        assert not operations.can_edit_visit(visit, world.users["head_b"])
+        assert not can_edit_visit(visit, am)
+        assert can_edit_visit(visit, head)
+        assert not can_edit_visit(visit, world.users["head_b"])
 
 
 def _jpeg_with_exif(width=3000, height=2000, orientation=6) -> io.BytesIO:
