@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, event, inspect
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, event, false, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -47,6 +47,8 @@ class Merchant(db.Model):
     review_reason: Mapped[str | None] = mapped_column(String(200))
     # Hash of the registry row it was last imported from (crm.imports); cleared when edited in the app.
     registry_hash: Mapped[str | None] = mapped_column(String(32))
+    # Registered from a public-form submission the pair's liaison accepted, not from the registry.
+    self_reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -66,7 +68,7 @@ class Merchant(db.Model):
 
 # Columns an import never sets: a change to any other one means the registry row no longer matches.
 _NOT_FROM_REGISTRY = {"id", "name_initials", "needs_review", "review_reason", "created_at", "updated_at",
-                      "registry_hash"}
+                      "registry_hash", "self_reported"}
 
 
 @event.listens_for(Merchant, "before_update")
