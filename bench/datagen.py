@@ -389,8 +389,8 @@ class Generator:
             town.am_id = add(f"am{town.index}", "account_manager", town.county.branch_id)
         password_hash = hash_password(PASSWORD)
         self._write("users", ("id", "username", "display_name", "organization_id", "phone", "password_hash",
-                              "active", "failed_logins"),
-                    (u + (password_hash, True, 0) for u in users))
+                              "active"),
+                    (u + (password_hash, True) for u in users))
         self._write("user_roles", ("id", "user_id", "role"), iter(roles))
 
     def write_campaign(self) -> None:

@@ -6,11 +6,11 @@ import os
 from flask import Flask, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.config import check_production, load_config
-from crm.extensions import babel, csrf, db, login_manager, migrate
+from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
 from crm.jobs import queue as jobs
+from crm.proxies import TrustedProxies, parse_networks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,12 +40,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from crm.web import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added: every id in a URL is bounded
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    app.config["TRUSTED_PROXY_NETWORKS"] = parse_networks(app.config["TRUSTED_PROXIES"])
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=os.path.join(ROOT, "crm", "translations"))
 

@@ -18,18 +18,25 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
 def load_config(instance_path: str) -> dict:
     """Return the Flask config mapping; every setting the app reads is named here."""
     sqlite_path = os.path.join(instance_path, "crm.sqlite3")
     idle_minutes = _int("CRM_IDLE_TIMEOUT_MINUTES", 30)
+    env_name = os.environ.get("CRM_ENV", "development").strip().lower()
+    production = env_name == "production"
     return {
-        "ENV_NAME": os.environ.get("CRM_ENV", "development"),
+        "ENV_NAME": env_name,
         "SECRET_KEY": os.environ.get("CRM_SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("CRM_DATABASE_URL", f"sqlite:///{sqlite_path}"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("CRM_SECURE_COOKIES", False),
+        "SESSION_COOKIE_SECURE": _bool("CRM_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_SECURE": _bool("CRM_SECURE_COOKIES", production),
         "REMEMBER_COOKIE_DURATION": timedelta(minutes=idle_minutes),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=idle_minutes),
         "IDLE_TIMEOUT": timedelta(minutes=idle_minutes),
@@ -37,8 +44,15 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": os.environ.get("CRM_DEFAULT_LOCALE", "zh_Hans"),
         "BABEL_DEFAULT_TIMEZONE": LOCAL_TZ.key,
         "CRM_TIMEZONE": LOCAL_TZ.key,  # read from the environment by crm.timeutil, which all local time uses
-        "LOCKOUT_THRESHOLD": _int("CRM_LOCKOUT_THRESHOLD", 5),
-        "LOCKOUT_MINUTES": _int("CRM_LOCKOUT_MINUTES", 15),
+        # Failed sign-ins allowed (limits notation) per account and client address, then per address alone.
+        "LOGIN_LIMIT": os.environ.get("CRM_LOGIN_LIMIT", "5 per 15 minutes"),
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("CRM_LOGIN_ADDRESS_LIMIT", "20 per 15 minutes"),
+        "INTAKE_LIMIT": os.environ.get("CRM_INTAKE_LIMIT", "5 per hour"),  # public form submissions per address
+        "RATELIMIT_STORAGE_URI": os.environ.get("CRM_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CRM_RATELIMIT_KEY_PREFIX", "crm"),  # deployments sharing a Redis
+        "RATELIMIT_STRATEGY": "moving-window",  # counts the last N minutes, not since a round clock time
+        # Addresses or networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
+        "TRUSTED_PROXIES": _list("CRM_TRUSTED_PROXIES"),
         "UPLOAD_FOLDER": os.environ.get("CRM_UPLOAD_FOLDER", os.path.join(instance_path, "uploads")),
         "MAX_CONTENT_LENGTH": _int("CRM_MAX_UPLOAD_MB", 32) * 1024 * 1024,
         # Refused before decoding or parsing: a small file can declare a huge image or sheet.
@@ -57,6 +71,8 @@ def load_config(instance_path: str) -> dict:
         "SMTP_SENDER": os.environ.get("CRM_SMTP_SENDER", "crm@localhost"),
         "SMTP_STARTTLS": _bool("CRM_SMTP_STARTTLS", False),
         "WEBHOOK_URL": os.environ.get("CRM_WEBHOOK_URL", ""),
+        # Hosts users' webhooks may post to ("chat.example.com", "*.example.com"); nothing else.
+        "WEBHOOK_ALLOWED_HOSTS": _list("CRM_WEBHOOK_ALLOWED_HOSTS"),
         "OUTBOX_MAX_ATTEMPTS": _int("CRM_OUTBOX_MAX_ATTEMPTS", 8),
         # The address people reach the app at, for absolute links in e-mails and chat messages.
         "PUBLIC_URL": os.environ.get("CRM_PUBLIC_URL", ""),
@@ -69,7 +85,19 @@ def load_config(instance_path: str) -> dict:
     }
 
 
+MIN_SECRET_BYTES = 32
+
+
 def check_production(config: dict) -> None:
-    """Refuse to run production with settings that would expose every session."""
-    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError("CRM_ENV=production needs CRM_SECRET_KEY set to a long random value")
+    """Refuse to run production with settings that would expose every session or mislead users."""
+    if config["ENV_NAME"] != "production":
+        return
+    secret = str(config["SECRET_KEY"])
+    # A guessable secret lets anyone forge a session cookie; few distinct characters betray a made-up one.
+    if secret == DEFAULT_SECRET_KEY or len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < 12:
+        raise RuntimeError(
+            "CRM_ENV=production needs CRM_SECRET_KEY set to at least 32 random bytes, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    if not config["PUBLIC_URL"].startswith("https://"):
+        raise RuntimeError("CRM_ENV=production needs CRM_PUBLIC_URL, the https:// address people reach the app at "
+                           "(the QR posters and reminder links point there)")

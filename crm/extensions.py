@@ -1,5 +1,7 @@
 """The Flask extensions, created once and bound to the app in create_app()."""
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Counts by the client address (the peer, or what a trusted proxy says: see crm.proxies).
+# Storage: RATELIMIT_STORAGE_URI (memory:// by default, redis://… to share counts between workers).
+limiter = Limiter(key_func=lambda: request.remote_addr or "")

@@ -121,7 +121,7 @@ LABELS: dict[str, dict[str, object]] = {
         "audit_events": _l("Audit events"), "merchant_import": _l("Registry imports"),
     },
     "audit_action": {
-        "login": _l("Signed in"), "login_failed": _l("Failed sign-in"), "lockout": _l("Locked out"),
+        "login": _l("Signed in"), "logout": _l("Signed out"), "login_failed": _l("Failed sign-in"), "lockout": _l("Locked out"),
         "create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted"), "revoke": _l("Revoked"),
         "export": _l("Exported"), "view": _l("Viewed"),
         "import": _l("Imported"), "hand_over": _l("Handed over"), "assign": _l("Assigned"),

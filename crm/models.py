@@ -3,6 +3,7 @@ from crm.audit.models import AuditEvent  # noqa: F401
 from crm.auth.models import ApiToken  # noqa: F401
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair  # noqa: F401
 from crm.events.models import Event  # noqa: F401
+from crm.intake.models import UsedFormStamp  # noqa: F401
 from crm.merchants.models import Merchant  # noqa: F401
 from crm.people.models import Organization, User, UserRole  # noqa: F401
 from crm.plaques.models import Plaque  # noqa: F401

@@ -28,6 +28,13 @@ from crm.people.models import User
 from crm.timeutil import utcnow
 
 API_PREFIX = "/api/v1"
+# Only the app's own files run: no inline script or handler, no other origin. Images may be data:/blob:
+# URLs (photo previews, offline drafts); the service worker and its fetches are same-origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 COMPRESSIBLE = ("text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                 "image/svg+xml")
 MIN_COMPRESS_BYTES = 600
@@ -115,8 +122,13 @@ def _refuse_nul_bytes():
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+def _load_user(session_id: str):
+    """The user of a session cookie, unless the user has since signed out everywhere or was deactivated."""
+    user_id, _sep, version = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active or version != str(user.session_version):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -130,6 +142,15 @@ def _load_user_from_token(req):
             g.token_auth = True
         return user
     return None
+
+
+DEVELOPMENT_URL = "http://127.0.0.1:5000"  # where `crm demo --serve` listens; production must set CRM_PUBLIC_URL
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link to hand out (a QR poster): CRM_PUBLIC_URL, never the Host the request claims."""
+    base = current_app.config["PUBLIC_URL"].rstrip("/") or DEVELOPMENT_URL
+    return base + url_for(endpoint, **values)
 
 
 def is_api_request() -> bool:
@@ -204,6 +225,9 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if app.config["ENV_NAME"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     app.after_request(_cache_and_compress)
@@ -271,6 +295,8 @@ def _unread_count() -> int:
 
 
 def _error_page(error):
+    if getattr(error, "response", None) is not None:  # e.g. a rate limit that answers with its own page
+        return error.response
     code = getattr(error, "code", 500) or 500
     message = _error_message(error, code)
     if is_api_request():

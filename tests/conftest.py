@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from crm import create_app
 from crm.extensions import db as _db
+from crm.extensions import limiter
 from tests import factories
 
 
@@ -114,6 +115,7 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def app_context(app):
     """Every test runs in an app context and leaves the tables empty behind it."""
+    limiter.reset()  # rate-limit counts (in memory) start afresh for each test
     with app.app_context():
         yield
         _db.session.rollback()

@@ -10,7 +10,8 @@ from crm.extensions import db
 @pytest.fixture
 def fresh_env(monkeypatch, tmp_path):
     """A clean environment: the app's defaults, an empty instance folder."""
-    for name in ("CRM_ENV", "CRM_SECRET_KEY", "CRM_DATABASE_URL"):
+    for name in ("CRM_ENV", "CRM_SECRET_KEY", "CRM_DATABASE_URL", "CRM_PUBLIC_URL", "CRM_SECURE_COOKIES",
+                 "CRM_TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
     return monkeypatch
@@ -25,12 +26,59 @@ def test_production_refuses_the_default_secret_key(fresh_env):
         create_app()
 
 
-def test_production_starts_with_a_secret_key(fresh_env):
-    fresh_env.setenv("CRM_ENV", "production")
-    fresh_env.setenv("CRM_SECRET_KEY", "a-long-random-value-0f9a8b7c6d5e4f3a2b1c")
+GOOD_SECRET = "a-long-random-value-0f9a8b7c6d5e4f3a2b1c"
+
+
+@pytest.fixture
+def production(fresh_env):
+    fresh_env.setenv("CRM_ENV", "Production")  # as people type it
+    fresh_env.setenv("CRM_SECRET_KEY", GOOD_SECRET)
+    fresh_env.setenv("CRM_PUBLIC_URL", "https://crm.example.gov.cn")
+    return fresh_env
+
+
+def test_production_starts_with_a_secret_key(production):
     app = create_app()
-    assert app.config["SECRET_KEY"] == "a-long-random-value-0f9a8b7c6d5e4f3a2b1c"
+    assert app.config["SECRET_KEY"] == GOOD_SECRET
     assert app.config["ENV_NAME"] == "production"
+
+
+@pytest.mark.parametrize("secret", ["0f9a8b7c6d5e4f3a2b1c-shortvalue", "ab" * 20, " " * 40])  # 31 bytes; 2 letters
+def test_production_refuses_a_short_or_made_up_secret(production, secret):
+    production.setenv("CRM_SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="at least 32 random bytes"):
+        create_app()
+
+
+@pytest.mark.parametrize("env", ["PRODUCTION", " production "])
+def test_crm_env_is_read_whatever_its_case(fresh_env, env):
+    fresh_env.setenv("CRM_ENV", env)
+    with pytest.raises(RuntimeError, match="CRM_SECRET_KEY"):
+        create_app()
+
+
+def test_production_needs_its_public_address(production):
+    production.delenv("CRM_PUBLIC_URL")
+    with pytest.raises(RuntimeError, match="CRM_PUBLIC_URL"):
+        create_app()
+
+
+def test_production_sends_secure_cookies_and_hsts(production):
+    response = create_app().test_client().get("/login")  # the sign-in form keeps its CSRF token in the session
+    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_laptop_sends_plain_cookies_and_no_hsts(fresh_env):
+    response = create_app().test_client().get("/login")
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_bad_trusted_proxy_entry_stops_the_start(fresh_env):
+    fresh_env.setenv("CRM_TRUSTED_PROXIES", "10.0.0.1, proxy.local")
+    with pytest.raises(RuntimeError, match="CRM_TRUSTED_PROXIES"):
+        create_app()
 
 
 def test_the_default_database_is_sqlite_in_the_instance_folder_with_its_pragmas(fresh_env, tmp_path):

@@ -37,6 +37,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MID_YEAR = datetime(2025, 7, 15, 4, 0)  # naive UTC: noon in Changzhi, well inside the demo drive
 SCRIPTS = ScriptDirectory(os.path.join(ROOT, "migrations"))
 OLDER_REVISIONS = [script.revision for script in reversed(list(SCRIPTS.walk_revisions()))][:-1]
+# Columns a later migration dropped, with what the demo's rows held in them before it.
+DROPPED = {"users": {"failed_logins": 0, "locked_until": None}}  # 38368b790d45: sign-in limits moved to Flask-Limiter
 
 
 def _flask_db_upgrade(url: str, tmp_path, revision: str = "head") -> None:
@@ -108,10 +110,11 @@ def _write_rows(source, target) -> dict[str, list[str]]:
         for table in old.sorted_tables:
             if table.name == "alembic_version":
                 continue
-            columns = [c.name for c in table.columns]
+            dropped = DROPPED.get(table.name, {})
+            columns = [c.name for c in table.columns if c.name not in dropped]
             missing = set(columns) - set(new.tables[table.name].columns.keys())
             assert not missing, f"{table.name}.{missing} is gone from the newest schema: write its old rows here"
-            rows = [dict(r._mapping) for r in reading.execute(_ordered(new.tables[table.name], columns))]
+            rows = [{**dropped, **r._mapping} for r in reading.execute(_ordered(new.tables[table.name], columns))]
             if rows:
                 writing.execute(table.insert(), rows)
             written[table.name] = columns

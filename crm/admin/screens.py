@@ -97,7 +97,6 @@ USERS = Screen(
     more=(
         Column(_l("Phone"), lambda u: u.phone or "—"),
         Column(_l("Email"), lambda u: u.email or "—"),
-        Column(_l("Locked until"), lambda u: local_dt(u.locked_until)),
         Column(_l("Created"), lambda u: local_dt(u.created_at)),
     ),
     search=(User.username, User.display_name, User.phone, User.email), order_by=(User.username,),

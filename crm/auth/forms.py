@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from crm.auth.passwords import policy_problem
+from crm.reminders.operations import webhook_address_problem
 
 
 class LoginForm(FlaskForm):
@@ -17,17 +19,18 @@ class TokenForm(FlaskForm):
     submit = SubmitField(_l("Create token"))
 
 
-def check_policy(form, field):
-    problem = policy_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
-
-
 class PasswordForm(FlaskForm):
+    """The signed-in user's own new password."""
+
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), check_policy])
+    new = PasswordField(_l("New password"), validators=[DataRequired()])
     repeat = PasswordField(_l("Repeat new password"), validators=[DataRequired(), EqualTo("new")])
     submit = SubmitField(_l("Change password"))
+
+    def validate_new(self, field):
+        problem = policy_problem(field.data or "", (current_user.username, current_user.display_name))
+        if problem:
+            raise ValidationError(problem)
 
 
 class DeliveryForm(FlaskForm):
@@ -37,3 +40,8 @@ class DeliveryForm(FlaskForm):
     webhook_url = StringField(_l("Group-chat robot webhook"),
                               validators=[Optional(), URL(require_tld=False), Length(max=300)])
     submit = SubmitField(_l("Save"))
+
+    def validate_webhook_url(self, field):
+        problem = webhook_address_problem(field.data)
+        if problem:
+            raise ValidationError(problem)

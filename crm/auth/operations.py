@@ -1,12 +1,10 @@
-"""Sign-in with lock-out, and the user's own API tokens."""
+"""Sign-in, signing a user out everywhere, and the user's own API tokens."""
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from crm import audit
@@ -20,42 +18,31 @@ from crm.timeutil import utcnow
 _DUMMY_HASH = hash_password("not-a-real-password-Aa1!")
 
 
-@dataclass
-class SignInResult:
-    user: User | None
-    error: str | None = None  # "invalid" | "locked"
+def sign_in(username: str, password: str) -> User | None:
+    """The user whose password this is, or None; an unknown, inactive or wrong one all look alike.
 
-
-def sign_in(username: str, password: str) -> SignInResult:
-    """Check a password, counting failures; the Nth failure locks the account for a while."""
+    Repeated failures are throttled in crm.auth.views (per account and address, and per address),
+    before this is called, so nothing here tells which usernames exist.
+    """
     user = db.session.scalar(select(User).where(User.username == username.strip()))
-    now = utcnow()
     if user is None:
         verify_password(_DUMMY_HASH, password)
         audit.record("login_failed", summary=f"unknown user {username[:60]}", object_type="users")
         db.session.commit()
-        return SignInResult(None, "invalid")
-    if user.locked_until and user.locked_until > now:
-        audit.record("login_failed", user, summary="account locked", actor=user)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        audit.record("login_failed", user, summary="wrong password" if user.active else "inactive", actor=user)
         db.session.commit()
-        return SignInResult(None, "locked")
-    if not user.active or not verify_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        audit.record("login_failed", user, summary=f"failure {user.failed_logins}", actor=user)
-        if user.failed_logins >= current_app.config["LOCKOUT_THRESHOLD"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            audit.record("lockout", user, summary=f"locked until {user.locked_until:%H:%M} UTC", actor=user)
-            db.session.commit()
-            return SignInResult(None, "locked")
-        db.session.commit()
-        return SignInResult(None, "invalid")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+        return None
+    user.last_login_at = utcnow()
     audit.record("login", user, actor=user)
     db.session.commit()
-    return SignInResult(user)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session cookie names the previous version and is refused."""
+    user.session_version = (user.session_version or 1) + 1
 
 
 def _digest(token: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from crm.auth import operations
 from crm.auth.forms import DeliveryForm, LoginForm, PasswordForm, TokenForm
 from crm.auth.models import ApiToken
 from crm.auth.passwords import hash_password, verify_password
-from crm.extensions import db
+from crm.extensions import db, limiter
 from crm.menu import home_endpoint
 from crm.timeutil import utcnow
 
@@ -41,26 +41,46 @@ def home():
     return redirect(url_for(home_endpoint(current_user)))
 
 
+def _sign_in_failed(response) -> bool:
+    return response.status_code != 302  # a successful sign-in redirects
+
+
+def _account_and_address() -> str:
+    return f"{(request.form.get('username') or '').strip().lower()}|{request.remote_addr}"
+
+
+def _throttled(_limit):
+    """The sign-in page with one message for any username: it must not tell which ones exist."""
+    audit.record("lockout", summary=(request.form.get("username") or "")[:60], object_type="users")
+    db.session.commit()
+    flash(_("Too many failed sign-ins: please wait a while and try again."), "error")
+    return current_app.make_response((render_template("auth/login.html", form=LoginForm()), 429))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], key_func=_account_and_address, methods=["POST"],
+               deduct_when=_sign_in_failed, on_breach=_throttled, scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_ADDRESS_LIMIT"], methods=["POST"],
+               deduct_when=_sign_in_failed, on_breach=_throttled, scope="login-address")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        result = operations.sign_in(form.username.data, form.password.data)
-        if result.user is not None:
+        user = operations.sign_in(form.username.data, form.password.data)
+        if user is not None:
             session.clear()
-            login_user(result.user)
+            login_user(user)
             session["last_seen"] = utcnow().timestamp()
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(result.user)))
-        if result.error == "locked":
-            flash(_("Too many failed attempts: this account is locked for 15 minutes."), "error")
-        else:
-            flash(_("Wrong username or password."), "error")
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
+        flash(_("Wrong username or password."), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    operations.end_sessions(current_user)
+    audit.record("logout", current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -122,8 +142,10 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit() and verify_password(current_user.password_hash, form.current.data):
         current_user.password_hash = hash_password(form.new.data)
+        operations.end_sessions(current_user)
         audit.record("update", current_user, summary="password changed")
         db.session.commit()
+        login_user(current_user._get_current_object())  # this session goes on under the new version; all others end
         flash(_("Password changed."), "info")
         return redirect(url_for("auth.account"))
     if form.is_submitted() and not form.errors:

@@ -414,7 +414,6 @@ class _Builder:
                 phone=names.phone(rng),
                 password_hash=password_hash,
                 active=True,
-                failed_logins=0,
                 created_at=datetime.combine(self.starts_on - timedelta(days=12), time(2, 0)),
             )
             u.roles = [role]

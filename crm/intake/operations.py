@@ -1,4 +1,4 @@
-"""QR self-application (扫码申请 → 初审 → 客户经理上门): rate limits, spam checks, the first screening,
+"""QR self-application (扫码申请 → 初审 → 客户经理上门): spam checks (one-off stamps), the first screening,
 the liaison's screening of unknown codes, landing as a self-applied referral, and purging old submissions.
 """
 from __future__ import annotations
@@ -10,20 +10,20 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from crm import audit
 from crm.auth.scoping import merchant_in_region
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
+from crm.intake.models import UsedFormStamp
 from crm.merchants import operations as merchant_ops
 from crm.merchants.models import Merchant
 from crm.products.operations import base_check, match
 from crm.referrals.models import OPEN_STATUSES, IntakeSubmission, Referral, ReferralList
 from crm.timeutil import local_today, utcnow
 
-RATE_LIMIT = 5  # submissions per address per hour
-RATE_WINDOW = timedelta(hours=1)
 MIN_FILL_SECONDS = 3  # a person needs longer than this to fill in the form
 MAX_FORM_AGE = timedelta(hours=6)
 # The consent sentence the applicant ticks (crm/intake/forms.py); bump the version when its wording changes.
@@ -31,16 +31,9 @@ CONSENT_VERSION = "2026-12-01"
 
 
 def address_hash(address: str | None) -> str:
-    """The client address, salted with the app's secret: enough to count, not to identify."""
+    """The client address, salted with the app's secret: enough to tell repeats apart, not to identify."""
     salt = current_app.config["SECRET_KEY"]
     return hashlib.sha256(f"{salt}|{address or ''}".encode()).hexdigest()
-
-
-def rate_limited(address_digest: str) -> bool:
-    since = utcnow() - RATE_WINDOW
-    count = db.session.scalar(select(func.count(IntakeSubmission.id)).where(
-        IntakeSubmission.client_address_hash == address_digest, IntakeSubmission.created_at >= since))
-    return (count or 0) >= RATE_LIMIT
 
 
 def _serializer() -> URLSafeSerializer:
@@ -48,21 +41,31 @@ def _serializer() -> URLSafeSerializer:
 
 
 def form_stamp() -> str:
-    """A signed issue time for the form, to tell a person from a script that posts at once."""
-    return _serializer().dumps(utcnow().timestamp())
+    """A signed issue time and a one-off nonce, to tell a person from a script that posts at once or replays."""
+    return _serializer().dumps({"t": utcnow().timestamp(), "n": secrets.token_hex(16)})
 
 
-def stamp_problem(stamp: str | None) -> str | None:
-    """Why the signed time is not acceptable, or None."""
+def use_stamp(stamp: str | None) -> str | None:
+    """Why the form's stamp is not acceptable (forged, too quick, too old, already used), or None after
+    marking it used."""
+    expired = _("The form has expired; please fill it in again.")
     try:
-        issued = float(_serializer().loads(stamp or ""))
-    except (BadSignature, TypeError, ValueError):
-        return _("The form has expired; please fill it in again.")
-    age = utcnow().timestamp() - issued
+        payload = _serializer().loads(stamp or "")
+        issued, nonce = float(payload["t"]), str(payload["n"])
+    except (BadSignature, TypeError, ValueError, KeyError):
+        return expired
+    now = utcnow()
+    age = now.timestamp() - issued
     if age < MIN_FILL_SECONDS:
         return _("That was quick! Please check your answers and send the form again.")
     if age > MAX_FORM_AGE.total_seconds():
-        return _("The form has expired; please fill it in again.")
+        return expired
+    db.session.execute(delete(UsedFormStamp).where(UsedFormStamp.used_at < now - MAX_FORM_AGE))
+    try:
+        with db.session.begin_nested():  # two posts of one stamp at once: the second fails here
+            db.session.add(UsedFormStamp(nonce=nonce, used_at=now))
+    except IntegrityError:
+        return _("This form has already been sent; to apply again, open the form anew.")
     return None
 
 

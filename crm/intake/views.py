@@ -2,7 +2,17 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -18,10 +28,11 @@ from crm.auth.scoping import (
     shown_phone,
 )
 from crm.campaigns.models import LiaisonPair
-from crm.extensions import db
+from crm.extensions import db, limiter
 from crm.intake import operations as ops
 from crm.intake.forms import ApplyForm
 from crm.referrals.models import IntakeSubmission
+from crm.web import public_url
 
 bp = Blueprint("intake", __name__)
 
@@ -42,7 +53,7 @@ def poster(pair_id: int):
     pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
     token = ops.ensure_token(pair, current_user)
     db.session.commit()
-    url = url_for("intake.apply", token=token, _external=True)
+    url = public_url("intake.apply", token=token)
     svg = segno.make(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
     return render_template("intake/poster.html", pair=pair, url=url, svg=Markup(svg))
 
@@ -93,7 +104,17 @@ def _render_form(pair, form, status=200):
     return render_template("intake/apply.html", pair=pair, form=form), status
 
 
+def _accepted(response) -> bool:
+    return response.status_code == 200  # the thanks page (also shown to a script caught by the honeypot)
+
+
+def _limited(_limit):
+    return make_response(render_template("intake/limited.html"), 429)
+
+
 @bp.route("/apply/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["INTAKE_LIMIT"], methods=["POST"], deduct_when=_accepted,
+               on_breach=_limited)
 def apply(token: str):
     """The public form behind the poster: no sign-in, rate-limited per address, spam-resistant."""
     pair = ops.pair_for_token(token)
@@ -102,19 +123,16 @@ def apply(token: str):
     form = ApplyForm()
     if request.method == "GET":
         return _render_form(pair, form)
-    digest = ops.address_hash(client_address())
-    if ops.rate_limited(digest):
-        return render_template("intake/limited.html"), 429
     if form.website.data:
         # A script filled in the hidden field: answer as if all went well, keep nothing.
         current_app.logger.info("intake honeypot triggered for pair %s", pair.id)
         return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)
     if not form.validate_on_submit():
         return _render_form(pair, form, 422)
-    problem = ops.stamp_problem(form.stamp.data)
+    problem = ops.use_stamp(form.stamp.data)
     if problem:
         form.form_errors.append(problem)
         return _render_form(pair, form, 422)
-    ops.submit(pair, form.values(), digest)
+    ops.submit(pair, form.values(), ops.address_hash(client_address()))
     db.session.commit()
     return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)

@@ -65,7 +65,7 @@ class UserForm(FlaskForm):
             if self.creating:
                 raise ValidationError(_l("A new user needs a password."))
             return
-        problem = policy_problem(field.data)
+        problem = policy_problem(field.data, (self.username.data, self.display_name.data))
         if problem:
             raise ValidationError(problem)
 

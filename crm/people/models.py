@@ -61,8 +61,8 @@ class User(UserMixin, db.Model):
     webhook_url: Mapped[str | None] = mapped_column(String(300))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
+    # Part of the id kept in every session cookie: raising it ends all of the user's sessions at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -82,6 +82,10 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *names: str) -> bool:
         return any(r.role in names for r in self.role_rows)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session; crm.web's user loader checks the version in it."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm import audit
+from crm.auth.operations import end_sessions
 from crm.auth.passwords import hash_password, policy_problem
 from crm.extensions import db
 from crm.people.models import ORG_KINDS, ROLES, Organization, User
@@ -64,8 +65,8 @@ def _check_user(user: User, values: dict) -> None:
             raise ValueError(_("The username %(username)s is taken.", username=username))
 
 
-def _checked_hash(password: str) -> str:
-    problem = policy_problem(password)
+def _checked_hash(password: str, user: User) -> str:
+    problem = policy_problem(password, (user.username, user.display_name))
     if problem:
         raise ValueError(problem)
     return hash_password(password)
@@ -75,9 +76,9 @@ def create_user(*, username: str, display_name: str, roles, organization_id: int
                 phone: str | None = None, email: str | None = None, active: bool = True, actor=None) -> User:
     values = {"username": username, "display_name": display_name, "organization_id": organization_id,
               "phone": phone, "email": email, "active": active, "roles": list(roles)}
-    user = User()
+    user = User(username=username, display_name=display_name)
     _check_user(user, values)
-    user.password_hash = _checked_hash(password)
+    user.password_hash = _checked_hash(password, user)
     return audit.add(user, values, AUDITED_FIELDS, summary=username, actor=actor)
 
 
@@ -89,10 +90,13 @@ def update_user(user: User, values: dict, actor=None) -> dict:
     if actor is not None and actor.id == user.id and values.get("active") is False:
         raise ValueError(_("You cannot deactivate your own account."))
     if password:
-        user.password_hash = _checked_hash(password)
-        user.failed_logins, user.locked_until = 0, None
+        user.password_hash = _checked_hash(password, user)
         audit.record("update", user, summary=f"{user.username}: password reset", actor=actor)
-    return audit.apply_changes(user, values, AUDITED_FIELDS, summary=user.username, actor=actor)
+    changes = audit.apply_changes(user, values, AUDITED_FIELDS, summary=user.username, actor=actor)
+    old_roles, new_roles = changes.get("roles", ((), ()))
+    if password or "active" in changes or set(old_roles) - set(new_roles):
+        end_sessions(user)  # whoever holds one of the user's sessions keeps no access they lost
+    return changes
 
 
 def deactivate_user(user: User, actor=None) -> dict:

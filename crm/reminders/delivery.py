@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from crm.extensions import db
 from crm.reminders.models import OutboxMessage
 from crm.reminders.settings import outbox_max_attempts
+from crm.reminders.webhooks import delivery_problem
 from crm.timeutil import utcnow
 
 LEASE = timedelta(minutes=5)  # longer than any one send (10 s time-outs)
@@ -32,6 +33,20 @@ TIMEOUT_SECONDS = 10
 
 class DeliveryError(Exception):
     pass
+
+
+class Undeliverable(DeliveryError):
+    """Trying again cannot help (e.g. a host no longer allowed): the message fails at once."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would lead the post past the host check: it counts as a failure instead."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 @dataclass
@@ -67,13 +82,16 @@ def claim(limit: int = 50) -> list[int]:
 
 
 def send_webhook(message: OutboxMessage) -> None:
+    problem = delivery_problem(message.target)
+    if problem:
+        raise Undeliverable(problem)
     request = urllib.request.Request(
         message.target, data=json.dumps(message.payload, ensure_ascii=False).encode(), method="POST",
         headers={"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": idempotency_key(message),
                  "X-Message-Id": idempotency_key(message)},
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             answer = response.read()
     except (urllib.error.URLError, OSError) as err:
         raise DeliveryError(str(err)) from err
@@ -120,7 +138,7 @@ def deliver(message_id: int, report: DeliveryReport) -> None:
         SENDERS[message.channel](message)
     except (DeliveryError, KeyError) as err:
         message.last_error = str(err)[:500] or err.__class__.__name__
-        if message.attempts >= outbox_max_attempts():
+        if isinstance(err, Undeliverable) or message.attempts >= outbox_max_attempts():
             message.status = "failed"
             report.failed += 1
         else:

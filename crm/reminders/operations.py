@@ -22,6 +22,7 @@ from crm.people.models import User
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
 from crm.reminders.rules import RULES, ReminderDraft, local_moment
 from crm.reminders.settings import settings_from_form
+from crm.reminders.webhooks import address_problem
 from crm.timeutil import to_utc_naive, utcnow
 
 log = logging.getLogger(__name__)
@@ -202,3 +203,8 @@ def failed_deliveries(limit: int = 200) -> list:
         .outerjoin(User, User.id == Reminder.recipient_id)
         .where(OutboxMessage.status == "failed").order_by(OutboxMessage.id.desc()).limit(limit)
     ).all()
+
+
+def webhook_address_problem(url: str) -> str | None:
+    """Why a user may not save this chat webhook address (in the user's language), or None."""
+    return address_problem(url)

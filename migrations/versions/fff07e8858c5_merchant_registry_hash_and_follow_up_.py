@@ -3,7 +3,7 @@
 Deleting a visit looked for follow-ups made or closed by it by scanning all of them.
 
 Revision ID: fff07e8858c5
-Revises: d1b3bb2794e7
+Revises: 38368b790d45
 Create Date: 2026-12-01 21:55:26.358847
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fff07e8858c5'
-down_revision = 'd1b3bb2794e7'
+down_revision = '38368b790d45'
 branch_labels = None
 depends_on = None
 

@@ -152,11 +152,11 @@ def test_changing_roles_is_audited_and_a_reset_password_must_pass_the_policy(wor
     user = world.users["am_a2"]
     with pytest.raises(ValueError):
         people.update_user(user, {"password": "short1A"})
-    changes = people.update_user(user, {"roles": ["account_manager", "branch_head"], "password": "N3w-password"},
+    changes = people.update_user(user, {"roles": ["account_manager", "branch_head"], "password": "N3w-Lantern-42"},
                                  actor=world.users["admin"])
     db.session.commit()
     assert changes == {"roles": [["account_manager"], ["account_manager", "branch_head"]]}
-    assert verify_password(user.password_hash, "N3w-password")
+    assert verify_password(user.password_hash, "N3w-Lantern-42")
     summaries = [e.summary for e in _events(db, user, "update")]
     assert any("password reset" in s for s in summaries)
 

@@ -113,8 +113,8 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(admin_client, world, db, a
     assert other.post("/login", data={"username": "liaison_b2", "password": "Str0ng-pass"}).status_code == 302
 
 
-@pytest.mark.parametrize("bad", [{"password": "weakpassword"}, {"password": ""}, {"username": "am_a1"},
-                                 {"username": "has space"}, {"email": "not-an-email"}])
+@pytest.mark.parametrize("bad", [{"password": "weakpassword"}, {"password": "Password1"}, {"password": ""},
+                                 {"username": "am_a1"}, {"username": "has space"}, {"email": "not-an-email"}])
 def test_a_bad_user_form_changes_nothing(admin_client, world, db, bad):
     before = _count(db, User)
     response = admin_client.post("/admin/users/new", data=_user_form(world, **bad))

@@ -3,7 +3,8 @@ from sqlalchemy import select
 from crm.audit.models import AuditEvent
 
 
-def test_a_user_sets_where_their_reminders_go(world, login, db):
+def test_a_user_sets_where_their_reminders_go(app, world, login, db, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ["*.example.cn"])
     client = login(world.users["am_a1"])
     response = client.post("/account/delivery", data={"email": "am@example.cn",
                                                       "webhook_url": "https://robot.example.cn/send?key=1"})

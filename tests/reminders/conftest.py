@@ -233,7 +233,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def webhook_target():
+def webhook_target(app, monkeypatch):
+    """The stand-in robot, on a host the admin allowed (loopback must be named to be allowed)."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ["127.0.0.1"])
     target = WebhookTarget().start()
     yield target
     target.stop()

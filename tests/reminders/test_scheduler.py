@@ -50,7 +50,8 @@ def _seed(webhook_url: str) -> None:
 
 
 def _scheduler_process(url: str, instance: str, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_INSTANCE_PATH": instance, "PYTHONPATH": ROOT}
+    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_INSTANCE_PATH": instance, "PYTHONPATH": ROOT,
+           "CRM_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
     return subprocess.Popen([sys.executable, "-c", "from crm.cli import main; main()", "scheduler", "--once", *args],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
