@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 import common
+import datagen
 from sqlalchemy import func, select
 
 from crm.campaigns import coverage
@@ -72,7 +73,23 @@ def main() -> None:
         assert client.get(url, headers=headers).status_code == 200, url
         rows.append({"what": what, **common.timings(lambda u=url, h=headers: client.get(u, headers=h), args.n,
                                                     warmup=1)})
+    rows += pages(app, users["lead"], info["campaign_id"], args.n)
     common.print_table(rows)
+
+
+def pages(app, lead: str, campaign_id: int, n: int) -> list[dict]:
+    """The lead's province pages as a browser gets them (issue 16: p95 ≤ 500 ms, lists ≤ 300 ms)."""
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": lead, "password": datagen.PASSWORD}).status_code == 302
+    rows = []
+    for what, url in (("page: district coverage (lead)", f"/districts/?campaign={campaign_id}"),
+                      ("page: joint-visit-day grid (lead)", f"/events/joint-days?campaign={campaign_id}"),
+                      ("page: referral lists (lead)", "/referrals/")):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        rows.append({"what": what, "kb": round(len(response.data) / 1024),
+                     **common.timings(lambda u=url: browser.get(u), n, warmup=1)})
+    return rows
 
 
 if __name__ == "__main__":

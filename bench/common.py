@@ -144,11 +144,11 @@ def timings(fn: Callable[[], object], n: int, warmup: int = 5) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    """Print dicts as an aligned text table, columns in the order of the first row's keys."""
+    """Print dicts as an aligned text table, columns in the order they first appear (in any row)."""
     if not rows:
         print("(no rows)")
         return
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
     numeric = [all(isinstance(row.get(c), (int, float)) or row.get(c) is None for row in rows) for c in columns]

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from crm.config import check_production, load_config
 from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+from crm.jobs import queue as jobs
 from crm.proxies import TrustedProxies, parse_networks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         for blueprint in module.blueprints():
             app.register_blueprint(blueprint)
     register_web(app)
+    jobs.init_app(app)
 
     from crm.cli import register_cli
 

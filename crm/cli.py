@@ -93,10 +93,12 @@ def _username_ranges(usernames: list[str]) -> str:
 def _serve(port: int) -> None:
     from werkzeug.serving import run_simple
 
+    from crm.jobs import queue as jobs
     from crm.reminders.scheduler import start_in_app
 
     app = current_app._get_current_object()
     start_in_app(app)  # only the single-command demo runs the reminder scheduler in the web process
+    jobs.start_in_app(app)  # … and a background job worker
     # app.run() refuses to start inside a CLI command; the WSGI server it wraps does not.
     run_simple("127.0.0.1", port, app, threaded=True)
 

@@ -59,6 +59,10 @@ def load_config(instance_path: str) -> dict:
         "PHOTO_MAX_MEGAPIXELS": _int("CRM_PHOTO_MAX_MEGAPIXELS", 40),
         "XLSX_MAX_EXPANDED_MB": _int("CRM_XLSX_MAX_EXPANDED_MB", 256),
         "PAGE_SIZE": _int("CRM_PAGE_SIZE", 25),
+        # The background job queue (crm.jobs.queue): a SQLite file by default, redis:// or postgresql://.
+        "JOBS_URL": os.environ.get("CRM_JOBS_URL", f"sqlite:///{os.path.join(instance_path, 'jobs.sqlite3')}"),
+        # A running job whose worker has not reported for this long is shown as failed.
+        "JOB_STALE_SECONDS": _int("CRM_JOB_STALE_SECONDS", 30),
         "RUN_SCHEDULER": _bool("CRM_RUN_SCHEDULER", False),
         "SMTP_HOST": os.environ.get("CRM_SMTP_HOST", ""),
         "SMTP_PORT": _int("CRM_SMTP_PORT", 25),

@@ -134,6 +134,7 @@ LABELS: dict[str, dict[str, object]] = {
         "distinguished": _l("名特优新 mark"), "distinguished_until": _l("Mark valid until"),
         "registry_status": _l("Registry status"), "dishonest": _l("On the dishonest-persons list"),
         "kind": _l("Kind"), "county_id": _l("County"), "town_id": _l("Town"), "district_id": _l("District"),
+        "county": _l("County"), "town": _l("Town"), "district": _l("District"),
         "address": _l("Address"), "annual_revenue": _l("Annual revenue (yuan)"),
     },
 }

@@ -101,6 +101,7 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "SERVER_NAME": None,
+        "JOBS_URL": "immediate",  # jobs run inside the request; tests of the worker start real workers
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

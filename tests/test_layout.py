@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 CRM = Path(__file__).resolve().parent.parent / "crm"
-FLOOR_PACKAGES = {"api", "translations"}
+FLOOR_PACKAGES = {"api", "jobs", "translations"}  # jobs: the background-job queue every area may use
 PUBLIC_MODULES = {"models", "operations", "queries", "forms"}
 # Domain rules that are an area's public word on the matter, called from anywhere.
 PUBLIC_RULES = {

@@ -126,8 +126,9 @@ ERROR = schema(
 
 
 def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, dict],
-          parameters: list[dict] | None = None, body: dict | None = None, public: bool = False):
-    """Register an API view and its OpenAPI operation in one place."""
+          parameters: list[dict] | None = None, body: dict | None = None, public: bool = False,
+          media_type: str = "application/json"):
+    """Register an API view and its OpenAPI operation in one place (body: the request body's schema)."""
 
     def decorator(view):
         path = "/api/v1" + _openapi_path(rule)
@@ -143,7 +144,7 @@ def route(rule: str, methods: list[str], *, summary: str, responses: dict[int, d
             for code in _errors_every_route_may_answer(rule, public, body is not None):
                 operation["responses"].setdefault(str(code), _response(code, ERROR))
             if body is not None:
-                operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+                operation["requestBody"] = {"required": True, "content": {media_type: {"schema": body}}}
             if public:
                 operation["security"] = []
             OPERATIONS[(path, method.lower())] = operation

@@ -90,9 +90,12 @@ class DistrictCoverage:
                    visits_needed(visited, households, threshold, ratio), **names)
 
 
-def district_rows(campaign: Campaign, user, county_id: int | None = None,
-                  district_id: int | None = None) -> list[DistrictCoverage]:
-    """Every district of the drive's territory the user may see, with its coverage, by county then name."""
+def district_rows(campaign: Campaign, user, county_id: int | None = None, district_id: int | None = None,
+                  visited: dict[int, int] | None = None) -> list[DistrictCoverage]:
+    """Every district of the drive's territory the user may see, with its coverage, by county then name.
+
+    visited: {district id: merchants visited} when already known (a stored snapshot); else counted now.
+    """
     town, county = aliased(Region), aliased(Region)
     stmt = (
         select(Region, town.id, town.name, county.id, county.name)
@@ -109,7 +112,8 @@ def district_rows(campaign: Campaign, user, county_id: int | None = None,
         # Field staff see the districts where they may see merchants.
         stmt = stmt.where(Region.id.in_(select(Merchant.district_id).where(merchant_condition(user))))
     rows = db.session.execute(stmt).all()
-    visited = visited_by_district(campaign.id, [r[0].id for r in rows]) if rows else {}
+    if visited is None:
+        visited = visited_by_district(campaign.id, [r[0].id for r in rows]) if rows else {}
     return [DistrictCoverage.measure(campaign, district.id, district.name, c_id, town_id, district.households,
                                      visited.get(district.id, 0), county=c_name, town=town_name,
                                      district_kind=district.district_kind)

@@ -313,6 +313,21 @@ def month_cells(campaign: Campaign, pair_ids: list[int], today: date | None = No
     return cells
 
 
+def county_month_lines(pairs, cells: dict[int, list[MonthCell]], counties) -> list[dict]:
+    """One line per county: per drive month, how many of its pairs held their joint visit day, and missed it."""
+    lines = {c.id: {"county": c, "pairs": 0, "months": None} for c in counties}
+    for pair in pairs:
+        line = lines.get(pair.county_id)
+        if line is None:
+            continue
+        line["pairs"] += 1
+        line["months"] = line["months"] or [{"held": 0, "missed": 0} for _cell in cells[pair.id]]
+        for total, cell in zip(line["months"], cells[pair.id]):
+            if cell.state in total:
+                total[cell.state] += 1
+    return [line for line in lines.values() if line["pairs"]]
+
+
 @dataclass
 class QuotaCell:
     label: str

@@ -30,6 +30,9 @@ from crm.web import int_arg, list_page, photo_response, requested_campaign
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 
+MAX_PAIRS = 150  # pairs shown one by one on the joint-visit-day grid; more are summed per county
+
+
 def blueprints():
     return [bp]
 
@@ -191,9 +194,12 @@ def joint_days():
     county_id = int_arg("county")
     pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
     cells = ops.month_cells(campaign, [p.id for p in pairs])
+    counties = campaign_counties(campaign)
+    # A province has a thousand pairs: until a county is chosen, one line per county.
+    by_county = ops.county_month_lines(pairs, cells, counties) if not county_id and len(pairs) > MAX_PAIRS else None
     return render_template("events/joint_days.html", campaign=campaign, pairs=pairs, cells=cells,
-                           months=ops.drive_months(campaign), counties=campaign_counties(campaign),
-                           county_id=county_id)
+                           months=ops.drive_months(campaign), counties=counties, county_id=county_id,
+                           by_county=by_county)
 
 
 @bp.get("/pairs/<int:pair_id>")

@@ -7,6 +7,7 @@ review when it turns revoked, abnormal or dishonest. An unchanged row is never w
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,12 +27,18 @@ from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
 from crm.merchants.models import Merchant
-from crm.merchants.operations import check_credit_code, create_merchants, update_merchant
+from crm.merchants.operations import (
+    check_credit_code,
+    create_merchants,
+    stamp_registry_hashes,
+    update_merchant,
+)
 from crm.people.models import Organization
 from crm.regions.models import Region
 
 CHUNK = 5000  # credit codes per look-up query
-HEADER_SEARCH_ROWS = 5  # exports often put a title or a note above the header row
+HEADER_SEARCH_ROWS = 5
+NEW_ROWS_SHOWN = 20  # new merchants listed on the report  # exports often put a title or a note above the header row
 LOCATION = ("county", "town", "district")
 _PARSERS = {
     "operator_phone": parsing.parse_phone, "operator_birth_date": parsing.parse_date,
@@ -68,6 +75,9 @@ class ImportPlan:
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
+    recognised: list[tuple[str, str]] = field(default_factory=list)  # (header as in the file, field)
+    ignored: list[str] = field(default_factory=list)  # headers read as nothing, as in the file
+    rehashed: list[tuple[str, int]] = field(default_factory=list)  # (hash, merchant id) of unchanged rows to stamp
 
     def counts(self) -> dict[str, int]:
         return {"rows": self.total, "created": len(self.created), "updated": len(self.updated),
@@ -75,6 +85,18 @@ class ImportPlan:
 
     def values(self, row: tuple) -> dict:
         return dict(zip(self.columns, row))
+
+    def report(self, limit: int) -> dict:
+        """What the report page shows, as plain data to store: counts, columns, the first rows of each kind."""
+        return {
+            "filename": self.filename, "columns": list(self.columns[:-1]), "counts": self.counts(),
+            "recognised": self.recognised, "ignored": self.ignored,
+            "rejected": [{"row": r.row, "credit_code": r.credit_code, "name": r.name, "reason": r.reason}
+                         for r in self.rejected[:limit]],
+            "updated": [{"row": row, "credit_code": values[0], "changes": changes}
+                        for row, _id, values, changes in self.updated[:limit]],
+            "created": [list(values[:-1]) for values in self.created[:NEW_ROWS_SHOWN]],
+        }
 
 
 class RegionIndex:
@@ -177,10 +199,16 @@ def _in_scope(place: dict, allowed: set[int] | None) -> bool:
 
 
 def _header(rows) -> tuple[int, dict[int, tuple[str, int]], list]:
-    """(row number, {column index: (field, scale)}, header cells) of the first row naming the credit code."""
+    """(row number, {column index: (field, scale)}, header cells) of the first row naming the credit code.
+
+    When two columns name the same field, the first is read and the second is ignored (and reported).
+    """
     for number, cells in enumerate(rows, start=1):
-        mapping = {i: parsing.header_field(cell) for i, cell in enumerate(cells)}
-        mapping = {i: found for i, found in mapping.items() if found[0]}
+        mapping: dict[int, tuple[str, int]] = {}
+        for i, cell in enumerate(cells):
+            found = parsing.header_field(cell)
+            if found[0] and all(found[0] != f for f, _scale in mapping.values()):
+                mapping[i] = found
         if any(f == "credit_code" for f, _scale in mapping.values()):
             return number, mapping, cells
         if number >= HEADER_SEARCH_ROWS:
@@ -193,7 +221,7 @@ def _columns(fields: set[str]) -> tuple[str, ...]:
     """Merchant attributes set by a file with these header fields; location names become region ids."""
     columns = [f for f in parsing.FIELDS if f in fields and f not in LOCATION]
     columns += [f"{f}_id" for f in LOCATION if f in fields]
-    return tuple(columns)
+    return (*columns, "registry_hash")
 
 
 def _memo(convert: Callable) -> Callable:
@@ -279,42 +307,100 @@ class RowReader:
         return values, problems
 
 
-def plan_import(path: str, filename: str, user=None) -> ImportPlan:
-    """Read and check every row, and say what applying the file would do; writes nothing."""
+def _no_progress(**_counts) -> None:
+    pass
+
+
+def plan_import(path: str, filename: str, user=None, progress: Callable = _no_progress) -> ImportPlan:
+    """Read and check every row, and say what applying the file would do; writes nothing.
+
+    progress(read=…, checked=…) is called as rows are read and compared with the registry.
+    """
     try:
-        rows = parsing.read_table(path, filename)
+        rows = parsing.read_table(path, filename, sized=lambda n: progress(total=n))
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
-    regions = RegionIndex()
-    allowed = allowed_regions(user, regions)
-    fields = {f for f, _scale in mapping.values()}
-    plan = ImportPlan(filename=filename, columns=_columns(fields),
-                      headers=[parsing.text(c) for c in header_cells])
-    reader = RowReader(mapping, regions)
-    pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells), checked against the registry
-    seen: dict[str, int] = {}
+    planner = _Planner(filename, mapping, header_cells, user)
+    batch: list[tuple[int, list]] = []
     for number, cells in enumerate(rows, start=header_row + 1):
         if not any(parsing.text(c) for c in cells):
             continue
-        plan.total += 1
-        values, problems = reader.read(cells)
-        code = values["credit_code"]
-        if not problems and code in seen:
-            problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
-        if not problems and "county_id" in values and not _in_scope(values, allowed):
-            problems.append(_("outside the area you look after"))
-        if problems:
-            plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems), list(cells)))
-            continue
-        seen[code] = number
-        pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
-        if len(pending) >= CHUNK:
-            _compare(plan, pending, allowed)
-            pending = {}
-    _compare(plan, pending, allowed)
-    plan.rejected.sort(key=lambda r: r.row)
-    return plan
+        batch.append((number, cells))
+        if len(batch) >= CHUNK:
+            planner.check(batch)
+            batch = []
+            progress(read=planner.plan.total, checked=planner.plan.total)
+    planner.check(batch)
+    progress(read=planner.plan.total, checked=planner.plan.total)
+    planner.plan.rejected.sort(key=lambda r: r.row)
+    return planner.plan
+
+
+def _fingerprint(columns: tuple, cells: list, indexes: list[int]) -> str:
+    """A row's registry cells as the file has them, hashed with what they are read as."""
+    width = len(cells)
+    raw = repr((columns, [cells[i] if i < width else None for i in indexes]))
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+class _Planner:
+    """Sorts batches of rows into created, updated, unchanged and rejected.
+
+    A row whose cells hash to the merchant's stored registry_hash was imported as it is before and
+    the merchant not edited since: it is unchanged without being read cell by cell.
+    """
+
+    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user):
+        self.regions = RegionIndex()
+        self.allowed = allowed_regions(user, self.regions)
+        headers = [parsing.text(c) for c in header_cells]
+        self.plan = ImportPlan(filename=filename, columns=_columns({f for f, _scale in mapping.values()}),
+                               headers=headers,
+                               recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
+                               ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
+        self.reader = RowReader(mapping, self.regions)
+        self.code_index = self.reader.columns["credit_code"]
+        self.indexes = sorted(mapping)
+        self.signature = tuple(mapping[i] for i in self.indexes)
+        self.seen: dict[str, int] = {}
+
+    def check(self, batch: list[tuple[int, list]]) -> None:
+        plan = self.plan
+        plan.total += len(batch)
+        known = self._stored_hashes(batch)
+        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
+        for number, cells in batch:
+            fingerprint = _fingerprint(self.signature, cells, self.indexes)
+            raw_code = cells[self.code_index] if self.code_index < len(cells) else None
+            if known.get(raw_code) == fingerprint and raw_code not in self.seen:
+                self.seen[raw_code] = number
+                plan.unchanged += 1
+                continue
+            values, problems = self.reader.read(cells)
+            code = values["credit_code"]
+            if not problems and code in self.seen:
+                problems.append(_("duplicate of row %(row)s in this file", row=self.seen[code]))
+            if not problems and "county_id" in values and not _in_scope(values, self.allowed):
+                problems.append(_("outside the area you look after"))
+            if problems:
+                plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems),
+                                                 list(cells)))
+                continue
+            self.seen[code] = number
+            values["registry_hash"] = fingerprint
+            pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
+        _compare(plan, pending, self.allowed)
+
+    def _stored_hashes(self, batch) -> dict[str, str]:
+        """{credit code: stored hash} of the batch's registered merchants the user may import."""
+        codes = {cells[self.code_index] for _number, cells in batch
+                 if self.code_index < len(cells) and isinstance(cells[self.code_index], str)}
+        found = db.session.execute(
+            select(Merchant.credit_code, Merchant.registry_hash, Merchant.county_id, Merchant.town_id,
+                   Merchant.district_id)
+            .where(Merchant.credit_code.in_(codes), Merchant.registry_hash.is_not(None)))
+        return {row.credit_code: row.registry_hash for row in found if _in_scope(row._mapping, self.allowed)}
 
 
 def _same(old, new) -> bool:
@@ -350,33 +436,46 @@ def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
                                              _("registered in an area you do not look after"), cells))
             continue
         mapping = current._mapping
-        changes = {c: [mapping[c], v] for c, v in zip(plan.columns, values) if not _same(mapping[c], v)}
+        changes = {c: [mapping[c], v] for c, v in zip(plan.columns[:-1], values) if not _same(mapping[c], v)}
         if changes:
             plan.updated.append((number, current.id, values, changes))
         else:
             plan.unchanged += 1
+            if mapping["registry_hash"] != values[-1]:
+                plan.rehashed.append((values[-1], current.id))
 
 
 def _creation_problem(plan: ImportPlan, values: tuple) -> str | None:
     named = plan.values(values)
+    if "name" not in plan.columns:
+        return _("a new merchant needs a name (名称), and this file has no name column")
     if not named.get("name"):
         return _("a new merchant needs a name (名称)")
+    if "county_id" not in plan.columns:
+        return _("a new merchant needs its county (县区), and this file has no county column")
     if not named.get("county_id"):
         return _("a new merchant needs its county (县区)")
     return None
 
 
-def apply_import(path: str, filename: str, user=None, strict: bool = False) -> ImportPlan:
-    """Plan the file again (the registry may have moved since the dry run) and write it in one transaction."""
-    plan = plan_import(path, filename, user)
+def apply_import(path: str, filename: str, user=None, strict: bool = False,
+                 progress: Callable = _no_progress) -> ImportPlan:
+    """Plan the file again (the registry may have moved since the dry run) and write it in one transaction.
+
+    progress(written=…) follows the writing; the commit at the end makes all of it visible at once.
+    """
+    plan = plan_import(path, filename, user, progress)
     if strict and plan.rejected:
         raise ImportRefused(_("%(n)s rows are not valid; in strict mode nothing was imported.",
                               n=len(plan.rejected)))
     defaults = {"kind": "individual", "trade": "other", "registry_status": "operating", "distinguished": False,
                 "dishonest": False}
     # Parsers never give None for these, so a file either sets them on every row or leaves the defaults.
-    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user)
-    _apply_updates(plan, user)
+    progress(phase="write", written=0)
+    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user,
+                     progress=lambda n: progress(written=n))
+    _apply_updates(plan, user, progress)
+    stamp_registry_hashes(plan.rehashed)
     if plan.created or plan.updated:
         audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
                      changes=plan.counts())
@@ -384,13 +483,14 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False) -> I
     return plan
 
 
-def _apply_updates(plan: ImportPlan, user) -> None:
+def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
     for start in range(0, len(plan.updated), CHUNK):
         chunk = plan.updated[start:start + CHUNK]
         merchants = {m.id: m for m in db.session.scalars(select(Merchant).where(
             Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
         for _row, merchant_id, values, _changes in chunk:
             update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        progress(written=len(plan.created) + start + len(chunk))
 
 
 def rejected_workbook(plan: ImportPlan, target) -> None:

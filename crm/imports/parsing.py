@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -20,23 +20,30 @@ EXCEL_EPOCH = date(1899, 12, 30)
 
 # Header text (normalised: NFKC, no spaces, lower case, no unit in brackets) → merchant field.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "注册号/统一社会信用代码"),
-    "name": ("名称", "主体名称", "企业名称", "商户名称", "个体户名称", "字号名称", "字号"),
-    "operator_name": ("经营者", "经营者姓名", "法定代表人", "负责人", "法定代表人/经营者"),
-    "operator_phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "经营者电话"),
+    "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "注册号/统一社会信用代码",
+                    "统一社会信用代码/注册号", "统一社会信用代码(注册号)", "信用代码/注册号"),
+    "name": ("名称", "主体名称", "企业名称", "商户名称", "个体户名称", "字号名称", "字号", "个体工商户名称",
+             "市场主体名称"),
+    "operator_name": ("经营者", "经营者姓名", "经营者名称", "法定代表人", "负责人", "法定代表人/经营者",
+                      "法定代表人(负责人)", "法定代表人姓名", "投资人"),
+    "operator_phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "经营者电话",
+                       "经营者联系电话", "联系手机"),
     "operator_birth_date": ("经营者出生日期", "出生日期"),
-    "registered_on": ("成立日期", "注册日期", "登记日期", "开业日期"),
-    "trade": ("行业", "所属行业", "行业类别", "行业门类"),
+    "registered_on": ("成立日期", "注册日期", "登记日期", "开业日期", "成立时间", "注册时间"),
+    "trade": ("行业", "所属行业", "行业类别", "行业门类", "行业门类名称", "国民经济行业"),
     "tier": ("分型", "分型分类", "分型类别", "类型分型"),
     "distinguished": ("名特优新", "是否名特优新", "名特优新个体工商户"),
     "distinguished_until": ("名特优新有效期", "名特优新有效期至", "有效期至"),
-    "registry_status": ("登记状态", "经营状态", "状态"),
+    "registry_status": ("登记状态", "经营状态", "状态", "登记状态名称"),
     "dishonest": ("失信", "是否失信", "失信被执行人", "失信名单"),
-    "kind": ("主体类型", "市场主体类型", "类型"),
-    "county": ("县区", "县(区)", "区县", "县", "所属县区"),
-    "town": ("乡镇", "乡镇(街道)", "乡镇街道", "街道", "所属乡镇"),
+    "kind": ("主体类型", "市场主体类型", "类型", "主体类别", "市场主体类别"),
+    "county": ("县区", "县(区)", "区县", "县", "所属县区", "所属区县", "区县名称", "县区名称",
+               "县(市、区)", "所属县(市、区)"),
+    "town": ("乡镇", "乡镇(街道)", "乡镇街道", "街道", "所属乡镇", "所属乡镇(街道)", "乡镇名称",
+             "乡镇(街道)名称", "所属街道"),
     "district": ("商圈", "商圈/市场", "专业市场", "商圈(市场)", "所属商圈"),
-    "address": ("地址", "经营场所", "住所", "住所(经营场所)", "经营地址"),
+    "address": ("地址", "经营场所", "住所", "住所(经营场所)", "经营地址", "经营场所地址",
+                "住所/经营场所"),
     "annual_revenue": ("年营业收入", "营业收入", "年营业额", "年收入"),
 }
 FIELDS = tuple(HEADER_ALIASES)
@@ -72,8 +79,11 @@ def header_field(raw) -> tuple[str | None, int]:
     return field, scale
 
 
-def read_table(path: str, filename: str) -> Iterator[list]:
-    """The rows of the first sheet of an .xlsx, or of a .csv in UTF-8 (with or without BOM) or GBK."""
+def read_table(path: str, filename: str, sized: Callable[[int], None] | None = None) -> Iterator[list]:
+    """The rows of the first sheet of an .xlsx, or of a .csv in UTF-8 (with or without BOM) or GBK.
+
+    sized(n), when given, learns how many rows (about, for a .csv: its lines) the table has.
+    """
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in ("xlsx", "xlsm", "xls"):
         from python_calamine import CalamineError, CalamineWorkbook
@@ -85,11 +95,15 @@ def read_table(path: str, filename: str) -> Iterator[list]:
             sheet = CalamineWorkbook.from_path(path).get_sheet_by_index(0)
         except (CalamineError, ValueError) as exc:
             raise CellError(_("The file cannot be read as a spreadsheet.")) from exc
+        if sized:
+            sized(sheet.height)
         yield from sheet.iter_rows()
         return
     if extension in ("csv", "txt"):
         with open(path, "rb") as handle:
             data = handle.read()
+        if sized:
+            sized(data.count(b"\n"))
         yield from csv.reader(io.StringIO(decode(data)))
         return
     raise CellError(_("Upload an .xlsx or .csv file."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, event, false, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -45,6 +45,8 @@ class Merchant(db.Model):
     # Set when a registry import turns the merchant revoked, abnormal or dishonest.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     review_reason: Mapped[str | None] = mapped_column(String(200))
+    # Hash of the registry row it was last imported from (crm.imports); cleared when edited in the app.
+    registry_hash: Mapped[str | None] = mapped_column(String(32))
     # Registered from a public-form submission the pair's liaison accepted, not from the registry.
     self_reported: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -62,3 +64,19 @@ class Merchant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Merchant {self.credit_code} {self.name}>"
+
+
+# Columns an import never sets: a change to any other one means the registry row no longer matches.
+_NOT_FROM_REGISTRY = {"id", "name_initials", "needs_review", "review_reason", "created_at", "updated_at",
+                      "registry_hash", "self_reported"}
+
+
+@event.listens_for(Merchant, "before_update")
+def _forget_registry_hash(_mapper, _connection, merchant: Merchant) -> None:
+    """Edited anywhere but by an import: the next import reads its registry row in full again."""
+    state = inspect(merchant)
+    if state.attrs.registry_hash.history.has_changes():
+        return
+    if any(state.attrs[column.key].history.has_changes() for column in Merchant.__table__.c
+           if column.key not in _NOT_FROM_REGISTRY):
+        merchant.registry_hash = None

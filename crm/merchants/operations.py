@@ -8,7 +8,8 @@ from itertools import islice
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.core import seg as segment
-from sqlalchemy import DateTime, Integer, String, cast, func, insert, literal, select
+from pypinyin.pinyin_dict import pinyin_dict as PINYIN_DICT
+from sqlalchemy import DateTime, Integer, String, bindparam, cast, func, insert, literal, select
 
 from crm import audit
 from crm.extensions import db
@@ -33,9 +34,22 @@ _RAW = "\x00"  # marks characters pypinyin has no reading for, which are kept as
 @lru_cache(maxsize=100_000)
 def initials(name: str) -> str:
     """Pinyin initials of a Chinese name, lower case: 张三干洗店 → zsgxd. Latin letters and digits kept."""
+    letters = [_char_initial(ch) for ch in name or ""]
+    if None not in letters:
+        return "".join(letters)  # no character with two readings: no need to read the name word by word
     # pypinyin reads a text word by word (its own segmentation) and each word alone, so caching the
     # words gives the same result eight times faster on a registry import of 100,000 names.
     return "".join(_word_initials(word) for word in segment(name or ""))
+
+
+@lru_cache(maxsize=65_536)
+def _char_initial(ch: str) -> str | None:
+    """The initial of a character whatever the word around it ("" for punctuation); None if it depends."""
+    readings = PINYIN_DICT.get(ord(ch))
+    if readings is None:
+        return _word_initials(ch) if ch.isascii() or not ch.isalpha() else None
+    letters = {_first_letter(reading) for reading in readings.split(",")}
+    return letters.pop() if len(letters) == 1 else None
 
 
 @lru_cache(maxsize=65_536)
@@ -81,12 +95,12 @@ def create_merchant(values: dict, actor=None) -> Merchant:
     return merchant
 
 
-def create_merchants(rows: Iterable[dict], actor=None, batch_size: int = 2000) -> int:
+def create_merchants(rows: Iterable[dict], actor=None, batch_size: int = 5000, progress=None) -> int:
     """Bulk path for registry imports: insert many merchants and one 'create' audit row each.
 
-    No ORM object per row (100,000 rows in seconds): the rows go in by executemany, and the
-    database writes their audit rows itself from the new merchants (INSERT … SELECT). The values
-    are in the merchant rows; the import's own audit event names the file.
+    No ORM object per row (100,000 rows in seconds): the rows go to the driver as plain tuples
+    (COPY on PostgreSQL, executemany on SQLite), and the database writes their audit rows itself
+    from the new merchants (INSERT … SELECT). The import's own audit event names the file.
     """
     from crm.audit.models import AuditEvent
     from crm.audit.operations import client_address
@@ -94,10 +108,14 @@ def create_merchants(rows: Iterable[dict], actor=None, batch_size: int = 2000) -
     before = db.session.scalar(select(func.max(Merchant.id))) or 0
     now = utcnow()
     rows, count = iter(rows), 0
+    writer = None
     while batch := [{**row, "name_initials": initials(row["name"]), "created_at": now, "updated_at": now}
                     for row in islice(rows, batch_size)]:
-        db.session.execute(Merchant.__table__.insert(), batch)
+        writer = writer or _RowWriter(list(batch[0]))
+        writer.write(batch)
         count += len(batch)
+        if progress:
+            progress(count)
     who = {"actor_id": literal(getattr(actor, "id", None), Integer),
            "actor_name": literal(getattr(actor, "username", None), String), "ip": literal(client_address(), String),
            "action": literal("create"), "object_type": literal("merchants"), "at": literal(now, DateTime)}
@@ -105,6 +123,47 @@ def create_merchants(rows: Iterable[dict], actor=None, batch_size: int = 2000) -
         Merchant.id > before, Merchant.created_at == now)
     db.session.execute(insert(AuditEvent).from_select([*who, "object_id", "summary"], new_rows))
     return count
+
+
+class _RowWriter:
+    """Merchant rows straight to the driver, in the session's transaction, stored as SQLAlchemy stores them."""
+
+    def __init__(self, columns: list[str]):
+        connection = db.session.connection()
+        table = Merchant.__table__
+        # The model's own defaults (needs_review False …) for the columns the rows leave out.
+        self.defaults = {c.name: c.default.arg for c in table.c
+                         if c.name not in columns and c.default is not None and c.default.is_scalar}
+        self.columns = columns + list(self.defaults)
+        columns = self.columns
+        self.dialect = connection.dialect
+        self.cursor = connection.connection.driver_connection.cursor()
+        if self.dialect.name == "postgresql":
+            self.convert = [None] * len(columns)  # psycopg adapts dates, amounts and flags itself
+        else:
+            self.convert = [table.c[c].type.bind_processor(self.dialect) for c in columns]
+        self.sql = (f"COPY merchants ({', '.join(columns)}) FROM STDIN" if self.dialect.name == "postgresql" else
+                    f"INSERT INTO merchants ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})")
+
+    def write(self, batch: list[dict]) -> None:
+        pairs = list(zip(self.columns, self.convert))
+        defaults = self.defaults
+        tuples = [tuple(convert(row.get(c, defaults.get(c))) if convert else row.get(c, defaults.get(c))
+                        for c, convert in pairs) for row in batch]
+        if self.dialect.name == "postgresql":
+            with self.cursor.copy(self.sql) as copy:
+                for values in tuples:
+                    copy.write_row(values)
+        else:
+            self.cursor.executemany(self.sql, tuples)
+
+
+def stamp_registry_hashes(pairs: list[tuple[str, int]]) -> None:
+    """Record (hash, merchant id) for rows found unchanged, so the next import skips them at once."""
+    if pairs:
+        db.session.execute(Merchant.__table__.update().where(Merchant.id == bindparam("merchant_id"))
+                           .values(registry_hash=bindparam("registry_hash")),
+                           [{"registry_hash": h, "merchant_id": i} for h, i in pairs])
 
 
 def update_merchant(merchant: Merchant, values: dict, actor=None) -> dict:

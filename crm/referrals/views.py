@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from crm import audit
 from crm.auth.scoping import (
@@ -46,12 +47,17 @@ def blueprints():
 @bp.get("/")
 @login_required
 def lists():
-    rows = db.session.execute(
-        select(ReferralList, func.count(Referral.id))
-        .outerjoin(Referral, (Referral.list_id == ReferralList.id) & referral_condition(current_user))
-        .where(list_condition(current_user)).group_by(ReferralList.id)
-        .order_by(ReferralList.created_at.desc(), ReferralList.id.desc())).all()
-    return render_template("referrals/lists.html", rows=rows, can_build=current_user.has_role(*BUILDER_ROLES))
+    page = db.paginate(
+        select(ReferralList).options(joinedload(ReferralList.campaign), joinedload(ReferralList.bank_org))
+        .where(list_condition(current_user)).order_by(ReferralList.created_at.desc(), ReferralList.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    # Names counted for this page's lists only (a province has half a million).
+    counts = dict(db.session.execute(
+        select(Referral.list_id, func.count(Referral.id))
+        .where(Referral.list_id.in_([r.id for r in page.items]), referral_condition(current_user))
+        .group_by(Referral.list_id)).all()) if page.items else {}
+    return render_template("referrals/lists.html", page=page, counts=counts,
+                           can_build=current_user.has_role(*BUILDER_ROLES))
 
 
 def _campaigns() -> list[Campaign]:

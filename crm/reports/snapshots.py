@@ -193,6 +193,17 @@ def sums(snapshot: RollupSnapshot, campaign: Campaign, within: Region | None, gr
     return db.session.execute(_in_slice(stmt, campaign, within, grain, depth)).all()
 
 
+def stored_coverage(campaign: Campaign) -> tuple[dict[int, int], datetime]:
+    """({district id: merchants visited in the drive}, when counted), as the drive-to-date snapshot has them.
+
+    Counting it afresh probes every merchant for a visit (seconds at province scale); the snapshot
+    holds the same numbers, refreshed by the scheduler.
+    """
+    snapshot = snapshot_for(campaign, parse_period("all", campaign))
+    found = sums(snapshot, campaign, None, "coverage", ("district_id",), ("merchants_visited",))
+    return {district_id: int(n) for n, district_id in found}, snapshot.computed_at
+
+
 def counts_by_key(snapshot: RollupSnapshot, campaign: Campaign, within: Region | None, grain: str,
                   fact: str) -> dict[str, int]:
     """{key: fact summed} of the "kind" or "status" grain."""

@@ -109,8 +109,8 @@ class FollowUp(db.Model):
     due_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="planned")
-    source_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
-    done_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    source_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    done_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     merchant = relationship("Merchant")

@@ -1,7 +1,7 @@
 """Sync change log: the latest change (or deletion) of each listed record, numbered in commit order.
 
 Revision ID: ae6b2c40b204
-Revises: 38368b790d45
+Revises: fff07e8858c5
 Create Date: 2026-12-01 22:27:06.875325
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ae6b2c40b204'
-down_revision = '38368b790d45'
+down_revision = 'fff07e8858c5'
 branch_labels = None
 depends_on = None
 

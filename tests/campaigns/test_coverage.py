@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -112,3 +113,22 @@ def test_many_districts_are_summarised_by_county(world, db, login, monkeypatch):
     assert "Choose a county" in page and "丹朱商圈" not in page
     county = client.get(f"/districts/?campaign={world.campaign.id}&county={world.counties[0].id}")
     assert "丹朱商圈" in county.get_data(as_text=True)
+
+
+def test_the_leads_table_reads_the_stored_drive_to_date_figures_and_says_when(world, db, login):
+    from crm.reports.snapshots import refresh
+
+    def visited_shown(user):
+        client = login(user)
+        client.get("/lang/en")
+        page = client.get(f"/districts/?campaign={world.campaign.id}").get_data(as_text=True)
+        return int(re.search(r"<b>(\d+)</b><span>Merchants visited</span>", page).group(1)), "figures as of" in page
+
+    assert visited_shown(world.users["lead"]) == (0, True)  # first reading computes the snapshot
+    visit(world, world.merchants["m_a1"], world.users["am_a1"])
+    db.session.commit()
+    assert visited_shown(world.users["lead"]) == (0, True)  # as of the snapshot, which says when
+    assert visited_shown(world.users["am_a1"]) == (1, False)  # field staff: their few districts, counted now
+    refresh(world.campaign, "all")
+    db.session.commit()
+    assert visited_shown(world.users["lead"]) == (1, True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, datetime
 
 import pytest
@@ -102,7 +103,7 @@ def test_level_visit_quota(drive):
     assert table["city"][0].state == "met" and table["county"][0].state == "behind"
 
 
-def test_pages(drive, login):
+def test_pages(drive, login, monkeypatch):
     pair = drive.pairs[0]
     client = login(drive.users["am_a1"])
     client.get("/lang/en")
@@ -120,6 +121,16 @@ def test_pages(drive, login):
         lead.get("/lang/en")  # signing in starts a new session, in the default language
         grid = lead.get(f"/events/joint-days?campaign={drive.campaign.id}")
         assert "Missed" in grid.get_data(as_text=True)
+        # Many pairs (here: more than none): one line per county until a county is chosen.
+        from crm.events import views
+
+        monkeypatch.setattr(views, "MAX_PAIRS", 0)
+        summary = lead.get(f"/events/joint-days?campaign={drive.campaign.id}").get_data(as_text=True)
+        county_line = summary[summary.index(f"county={pair.county_id}"):].split("</tr>")[0]
+        assert "data-by-county" in summary and pair.name not in summary
+        assert re.search(r'data-month="2025-07">1<', county_line)  # July: one pair held its day
+        chosen = lead.get(f"/events/joint-days?campaign={drive.campaign.id}&county={pair.county_id}")
+        assert pair.name in chosen.get_data(as_text=True)
         index = lead.get(f"/events/?campaign={drive.campaign.id}").get_data(as_text=True)
         assert "Counties behind their matchmaking quota" in index
         assert login(drive.users["lead"]).get(f"/events/quotas?campaign={drive.campaign.id}").status_code == 200

@@ -36,7 +36,8 @@ def test_upload_report_download_and_apply(app, world, tmp_path):
     assert [r[0] for r in rows[1:]] == [3, 4]
     assert _client(app, world.users["liaison_a2"]).get(report_url).status_code == 404  # someone else's upload
     done = client.post(report_url + "/apply", data={}, follow_redirects=True).get_data(as_text=True)
-    assert "1 created" in done and "<td>名录.xlsx</td>" in done  # listed among the user's recent imports
+    assert "Imported 名录.xlsx: 1 created, 0 updated, 0 unchanged, 2 rejected." in done
+    assert "<td>名录.xlsx</td>" in client.get("/imports/").get_data(as_text=True)  # among the user's recent imports
     assert "名录.xlsx" not in _client(app, world.users["liaison_a2"]).get("/imports/").get_data(as_text=True)
     assert Merchant.query.filter_by(credit_code=code(1)).one().name == "测试商店1"
     event = AuditEvent.query.filter_by(action="import").one()

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
+from crm.extensions import db
 from crm.imports import parsing
 from crm.imports.operations import ImportRefused, apply_import, plan_import, rejected_workbook
 from crm.merchants import credit_code
@@ -114,8 +115,6 @@ def test_messy_file_dry_run_reports_each_kind_and_writes_nothing(world, tmp_path
 
 
 def db_counts():
-    from crm.extensions import db
-
     return (db.session.scalar(select(func.count(Merchant.id))), db.session.scalar(select(func.count(AuditEvent.id))))
 
 
@@ -236,3 +235,25 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(world, tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(ImportRefused):
         plan_import(str(path), "a.xlsx")
+
+
+def test_an_unchanged_row_is_known_by_its_hash_until_the_merchant_is_edited_in_the_app(world, tmp_path):
+    from crm.merchants.operations import update_merchant
+
+    path = write_xlsx(tmp_path / "a.xlsx", [row(1), row(2)])
+    apply_import(path, "a.xlsx")
+    stored = merchant(code(1)).registry_hash
+    assert stored and stored != merchant(code(2)).registry_hash
+    assert plan_import(path, "a.xlsx").counts() == {"rows": 2, "created": 0, "updated": 0, "unchanged": 2,
+                                                    "rejected": 0}
+    update_merchant(merchant(code(1)), {"name": "改过的名字"})  # edited in the app: its row is read again
+    db.session.commit()
+    assert merchant(code(1)).registry_hash is None
+    merchant(code(2)).needs_review = True  # not a registry field: the row still matches
+    db.session.commit()
+    assert merchant(code(2)).registry_hash
+    plan = plan_import(path, "a.xlsx")
+    assert (len(plan.updated), plan.unchanged) == (1, 1)
+    assert plan.updated[0][3]["name"] == ["改过的名字", "测试商店1"]
+    apply_import(path, "a.xlsx")
+    assert merchant(code(1)).registry_hash == stored
