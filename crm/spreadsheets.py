@@ -1,10 +1,14 @@
-"""The one way the app writes .xlsx: text a spreadsheet would run as a formula is written as text.
+"""The one way the app writes .xlsx and CSV: text a spreadsheet would run as a formula is written as text.
 
 A merchant, a pair or an uploaded row named `=HYPERLINK(...)` would otherwise become a live formula in the
 notice or an export (CSV/formula injection). Every export builds its workbook with `Workbook` from here;
 a test keeps openpyxl's own Workbook out of every other module.
 """
 from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook as _OpenpyxlWorkbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -43,3 +47,16 @@ class Workbook(_OpenpyxlWorkbook):
                         if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                             cell.value = neutralise(cell.value)
         super().save(filename)
+
+
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV text line by line, for streaming: UTF-8 with a BOM (so Excel reads it as such), no formulas."""
+    yield "\ufeff" + _csv_line(header)
+    for row in rows:
+        yield _csv_line([neutralise(value) for value in row])
+
+
+def _csv_line(values) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue()

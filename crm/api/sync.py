@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +39,7 @@ from crm.changes import SyncChange, track
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
-from crm.spreadsheets import neutralise
+from crm.spreadsheets import csv_lines
 from crm.timeutil import to_utc_naive
 from crm.web import MAX_ID
 
@@ -142,6 +140,7 @@ def region_and_below(region_id: int) -> list[int]:
 
 def export_response(listing: Listing, user) -> Response:
     """Every matching record, streamed in id order in batches, never all held; the export is audited first."""
+    _refuse_unknown(listing.parameters()[:-2])
     since = _moment_arg("updated_since")
     stmt = (select(listing.model)
             .outerjoin(SyncChange, and_(SyncChange.resource == listing.model.__tablename__,
@@ -156,13 +155,12 @@ def export_response(listing: Listing, user) -> Response:
     columns = csv_columns(listing.item_schema)
 
     def rows():
-        yield "\ufeff" + _csv_line(columns)
         for record in db.session.scalars(stmt):
             flat = _flatten(listing.serialize(record))
-            yield _csv_line([neutralise(flat.get(column, "")) for column in columns])
+            yield [flat.get(column, "") for column in columns]
 
     name = f"{listing.resource}.csv"
-    return Response(stream_with_context(rows()), mimetype="text/csv",
+    return Response(stream_with_context(csv_lines(columns, rows())), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -199,15 +197,10 @@ def _flatten(item: dict, prefix: str = "") -> dict:
     return flat
 
 
-def _csv_line(values) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
-
-
 # ---- reading a page ---------------------------------------------------------------------------
 
 def read_page(listing: Listing, user) -> dict:
+    _refuse_unknown(listing.parameters())
     limit = _limit()
     after = decode_cursor(listing, request.args.get("cursor", ""))
     since = _moment_arg("updated_since")
@@ -322,6 +315,14 @@ def _moment_arg(name: str) -> datetime | None:
         return to_utc_naive(datetime.fromisoformat(value)) if value else None
     except (ValueError, OverflowError) as exc:  # not a moment, or one no clock reaches (year 1 in UTC+8)
         raise _invalid(name, _("must be a date and time (ISO 8601)")) from exc
+
+
+def _refuse_unknown(parameters: list[dict]) -> None:
+    """A parameter the list does not document is refused, not silently ignored (a misspelt filter would
+    otherwise return every record)."""
+    unknown = sorted(set(request.args) - {parameter["name"] for parameter in parameters})
+    if unknown:
+        raise _invalid(unknown[0], _("Unknown parameter."))
 
 
 def _limit() -> int:

@@ -47,10 +47,9 @@ def blueprints():
 @bp.get("/")
 @login_required
 def lists():
-    page = db.paginate(
+    page = list_page(
         select(ReferralList).options(joinedload(ReferralList.campaign), joinedload(ReferralList.bank_org))
-        .where(list_condition(current_user)).order_by(ReferralList.created_at.desc(), ReferralList.id.desc()),
-        per_page=current_app.config["PAGE_SIZE"], error_out=False)
+        .where(list_condition(current_user)).order_by(ReferralList.created_at.desc(), ReferralList.id.desc()))
     # Names counted for this page's lists only (a province has half a million).
     counts = dict(db.session.execute(
         select(Referral.list_id, func.count(Referral.id))

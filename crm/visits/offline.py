@@ -13,7 +13,7 @@ bp = Blueprint("offline", __name__)
 
 # In load order: storage, sending, the credit-code check, the kept copy of the day, the pages.
 SCRIPTS = ("js/store.js", "js/sender.js", "js/credit_code.js", "js/fieldbook.js", "js/visits.js")
-SHELL_FILES = ("css/app.css", *SCRIPTS, "icon.svg")
+SHELL_FILES = ("css/app.css", "js/page.js", *SCRIPTS, "icon.svg")  # page.js: every page loads it
 
 
 def _read(name: str) -> bytes:

@@ -27,14 +27,13 @@ def upgrade():
     with op.batch_alter_table('intake_submissions', schema=None) as batch_op:
         batch_op.alter_column('status', server_default=None)
 
-    with op.batch_alter_table('merchants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('self_reported', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ALTER TABLE: a batch copy of merchants trips SQLite's foreign keys once visits refer to them.
+    op.add_column('merchants', sa.Column('self_reported', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 
 def downgrade():
-    with op.batch_alter_table('merchants', schema=None) as batch_op:
-        batch_op.drop_column('self_reported')
+    op.drop_column('merchants', 'self_reported')
 
     with op.batch_alter_table('intake_submissions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_intake_submissions_decided_by_id_users'), type_='foreignkey')

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db as _db
 from crm.visits.models import Photo, Visit
+from tests.browser import wait_until
 from tests.factories import PASSWORD
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
@@ -78,7 +79,7 @@ def test_online_then_offline_then_online_stores_three_visits(world, live_server,
     _sign_in(page, live_server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # Today installs the worker
     page.click("a.vis-record")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
     expect(page.locator("[data-gps]")).to_contain_text("±15 m")
 
     _record(page, "第一次, 在线", kind="first", photo=True)

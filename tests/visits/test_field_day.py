@@ -21,6 +21,7 @@ from crm.merchants import credit_code
 from crm.merchants.models import Merchant
 from crm.visits.models import FollowUp, Photo, Visit
 from tests import factories
+from tests.browser import wait_until
 from tests.factories import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
@@ -68,7 +69,7 @@ def _sign_in_and_keep_the_day(context, base: str):
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
     page.wait_for_url(f"{base}/visits/")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "() => navigator.serviceWorker.controller !== null")
     expect(page.locator("[data-synced]")).to_contain_text("本机数据更新于")
     return page
 

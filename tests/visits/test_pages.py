@@ -153,7 +153,7 @@ def test_the_service_worker_and_the_light_shell(world, login):
     assert page.headers["Content-Encoding"] == "gzip"
     html = gzip.decompress(page.data).decode()
     scripts = [part.split('"')[0] for part in html.split('src="')[1:]]
-    assert [s.split("?v=")[0] for s in scripts] == ["/static/js/store.js", "/static/js/sender.js",
+    assert [s.split("?v=")[0] for s in scripts] == ["/static/js/page.js", "/static/js/store.js", "/static/js/sender.js",
                                                     "/static/js/credit_code.js", "/static/js/fieldbook.js",
                                                     "/static/js/visits.js"]
     script = scripts[-1]
