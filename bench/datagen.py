@@ -397,12 +397,15 @@ class Generator:
         rng = self.rng
         self._write("campaigns", (
             "id", "name", "bureau_org_id", "bank_org_id", "territory_id", "starts_on", "ends_on",
-            "district_household_threshold", "district_coverage_ratio", "joint_visit_days_per_month",
-            "matchmaking_per_county_per_quarter", "level_visits_per_year", "referral_contact_days",
-            "follow_up_interval_days", "need_due_days", "focus_trades", "tier_caps", "base_conditions",
-            "plaque_criteria", "reminder_settings"), iter([(
+            "district_household_threshold", "district_coverage_ratio", "quotas", "rule_sources",
+            "referral_contact_days", "follow_up_interval_days", "need_due_days", "focus_trades", "tier_caps",
+            "base_conditions", "plaque_criteria", "reminder_settings"), iter([(
                 self.campaign_id, "双百工程（基准数据）", self.bureau_id, self.bank_id, 1, self.starts_on, self.ends_on,
-                100, Decimal("0.2"), 1, 1, 3, 7, 30, 15,
+                100, Decimal("0.2"),
+                [{"event": "joint_visit_day", "count": 1, "cadence": "month", "scope": "pair"},
+                 {"event": "matchmaking", "count": 1, "cadence": "quarter", "scope": "county"},
+                 {"event": "level_visit", "count": 3, "cadence": "year", "scope": "level_pair"}], {},
+                7, 30, 15,
                 ["wholesale_retail", "lodging_catering", "transport_logistics"],
                 {"survival": 100000, "growth": 200000, "development": 300000, "distinguished": 1000000},
                 {"min_age": 18, "max_age": 65, "min_months_trading": 12},

@@ -78,6 +78,11 @@ LABELS: dict[str, dict[str, object]] = {
         "open": _l("Not planned yet"),
         "future": _l("Later"),
     },
+    "quota_cadence": {"week": _l("Week"), "month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year")},
+    "quota_scope": {"pair": _l("Liaison pair"), "county": _l("County"), "level_pair": _l("Level pair"),
+                    "drive": _l("Whole drive")},
+    "weekday": {"1": _l("Monday"), "2": _l("Tuesday"), "3": _l("Wednesday"), "4": _l("Thursday"), "5": _l("Friday"),
+                "6": _l("Saturday"), "7": _l("Sunday")},
     "quota_state": {"met": _l("Met"), "behind": _l("Behind"), "missed": _l("Missed"), "future": _l("Later")},
     "plaque_criterion": {
         "tier": _l("Tier"),

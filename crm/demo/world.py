@@ -9,12 +9,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
+from crm.campaigns.rules import local_source
+from crm.campaigns.templates import TEMPLATES, template_rules
 from crm.demo import geography, names
 from crm.demo.common import (
     CAMPAIGN_NAME,
     CITY_BANK,
     CITY_BUREAU,
-    FOCUS_TRADES,
     REVENUE,
     TIER_WEIGHTS,
     _token,
@@ -167,6 +168,7 @@ class WorldSection:
         db.session.flush()
 
     def _campaign(self) -> None:
+        self.rules, self.rule_sources = template_rules(TEMPLATES["shuangbai"])
         self.campaign = Campaign(
             name=CAMPAIGN_NAME,
             template="shuangbai",
@@ -175,23 +177,14 @@ class WorldSection:
             territory_id=self.city.id,
             starts_on=self.starts_on,
             ends_on=self.ends_on,
-            district_household_threshold=100,
-            district_coverage_ratio=Decimal("0.2"),
-            joint_visit_days_per_month=1,
-            matchmaking_per_county_per_quarter=1,
-            level_visits_per_year=3,
+            # 双百工程's rules as 001 gives them; the periods no document gives are the leads' local settings.
+            **self.rules,
             referral_contact_days=7,
             follow_up_interval_days=30,
             need_due_days=15,
-            focus_trades=list(FOCUS_TRADES),
-            tier_caps={"survival": 100000, "growth": 200000, "development": 300000, "distinguished": 1000000},
-            base_conditions={"min_age": 18, "max_age": 65, "min_months_trading": 12},
-            plaque_criteria={
-                "tiers": ["development", "growth"],
-                "max_overdue_12m": 3,
-                "veto_statuses": ["revoked", "abnormal"],
-                "veto_dishonest": True,
-            },
+            rule_sources={**self.rule_sources, **{
+                key: local_source(self.lead, self.starts_on - timedelta(days=10))
+                for key in ("referral_contact_days", "follow_up_interval_days", "need_due_days")}},
             reminder_settings={},
             created_at=datetime.combine(self.starts_on - timedelta(days=10), time(2, 0)),
         )
@@ -220,8 +213,9 @@ class WorldSection:
     def _products(self) -> None:
         self.products = seed_products(db.session)
         self.jisudai = next(p for p in self.products if p.name == "极速贷")
+        named = {key.removeprefix("products.") for key in self.rule_sources if key.startswith("products.")}
         db.session.add_all(
-            [CampaignProduct(campaign_id=self.campaign.id, product_id=p.id) for p in self.products]
+            [CampaignProduct(campaign_id=self.campaign.id, product_id=p.id) for p in self.products if p.name in named]
         )
         db.session.flush()
 
