@@ -12,7 +12,7 @@ from crm.timeutil import local_today
 
 
 def _row(page: str, key: str) -> str:
-    match = re.search(rf'<tr data-rule="{re.escape(key)}">(.*?)</tr>', page, re.S)
+    match = re.search(rf'<tr data-rule="{re.escape(key)}">(.*?)</tr>', page, re.DOTALL)
     assert match, key
     return re.sub(r"<[^>]+>", " ", match.group(1))
 
