@@ -404,7 +404,9 @@ def quota_table(campaign: Campaign, quota: Quota, today: date | None = None) -> 
     for pair_id, county_id, level, status, day in rows:
         key = (_unit_key(quota.scope, pair_id, county_id, level), period_start(quota.cadence, day), status)
         tally[key] = tally.get(key, 0) + 1
-    periods = drive_periods(campaign, quota.cadence)
+    # A quota on a named weekday (every Wednesday) asks nothing of a part-week without that day.
+    periods = [(start, end) for start, end in drive_periods(campaign, quota.cadence)
+               if not quota.weekday or (end - start).days >= (quota.weekday - start.isoweekday()) % 7]
     table = []
     for key, name, county_id in _scope_units(campaign, quota.scope):
         cells = []

@@ -114,6 +114,25 @@ def test_level_visit_quota_is_counted_per_county(drive):
     assert [cell.label for cell in table.rows[0].cells] == ["2025"]
 
 
+def test_a_weekly_quota_for_the_whole_drive(drive):
+    """004: 坚持每周三一次常态化开展线上银企对接活动 — one online matchmaking a week, counted for the drive."""
+    drive.campaign.quotas = [{"event": "matchmaking", "count": 1, "cadence": "week", "scope": "drive", "weekday": 3}]
+    a = drive.counties[0]
+    with freeze(JULY_15):  # a Tuesday
+        for day in (date(2025, 7, 2), date(2025, 7, 16)):
+            ops.plan_event(drive.campaign, {"kind": "matchmaking", "county_id": a.id, "planned_on": day,
+                                            "held_on": day if day < JULY_15.date() else None}, None)
+        table = ops.quota_table(drive.campaign, event_quota(drive.campaign, "matchmaking"))
+    [row] = table.rows
+    cells = {cell.label: cell for cell in row.cells}
+    # The weeks of 2025-06-01 … 2025-12-31 but the first: the drive starts on a Sunday, no Wednesday in it.
+    assert row.name == drive.campaign.name and len(row.cells) == 31 and "2025-05-26" not in cells
+    assert cells["2025-06-02"].state == "missed"
+    assert (cells["2025-06-30"].state, cells["2025-07-07"].state) == ("met", "missed")
+    assert (cells["2025-07-14"].state, cells["2025-07-14"].planned) == ("behind", 1)
+    assert cells["2025-07-21"].state == "future"
+
+
 def test_pages(drive, login, monkeypatch):
     pair = drive.pairs[0]
     client = login(drive.users["am_a1"])
