@@ -100,6 +100,16 @@ class ImportPlan:
         }
 
 
+class _Failure:
+    """A remembered CellError's message. Not the error itself: its traceback would keep every frame
+    it passed through alive, with the chunk of rows being checked (a 100,000-row file's worth)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 class RegionIndex:
     """Counties, towns and districts by normalised name, loaded once per import."""
 
@@ -110,7 +120,7 @@ class RegionIndex:
         self.towns: dict[tuple[int, str], int] = {}
         self.districts: dict[tuple[int, str], int] = {}
         self.parent: dict[int, int | None] = {}
-        self._located: dict[tuple, dict | CellError] = {}
+        self._located: dict[tuple, dict | _Failure] = {}
         rows = db.session.execute(select(Region.id, Region.parent_id, Region.level, Region.name)
                                   .where(Region.level.in_(LOCATION))).all()
         for region_id, parent_id, level, name in rows:
@@ -139,10 +149,10 @@ class RegionIndex:
             try:
                 self._located[key] = self._locate(*(parsing.text(cell).replace(" ", "") for cell in key))
             except CellError as err:
-                self._located[key] = err
+                self._located[key] = _Failure(str(err))
         found = self._located[key]
-        if isinstance(found, CellError):
-            raise found
+        if found.__class__ is _Failure:
+            raise CellError(found.message)
         return found
 
     def _locate(self, county: str, town: str, district: str) -> dict:
@@ -235,10 +245,10 @@ def _memo(convert: Callable) -> Callable:
             try:
                 seen[key] = convert(value)
             except CellError as err:
-                seen[key] = err
+                seen[key] = _Failure(str(err))
         found = seen[key]
-        if isinstance(found, CellError):
-            raise found
+        if found.__class__ is _Failure:
+            raise CellError(found.message)
         return found
 
     return cached
