@@ -540,6 +540,7 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
     def write(plan: ImportPlan, rows: list[tuple]) -> None:
         if not writers:
             writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS))
+            progress(phase="write")  # from here on reading, checking and writing go together
         writers[0].write(rows)
         progress(written=writers[0].count)
 
