@@ -27,6 +27,7 @@ from crm.imports import parsing
 from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
+from crm.merchants.credit_code import normalize as normalize_code
 from crm.merchants.models import Merchant
 from crm.merchants.operations import (
     MerchantWriter,
@@ -414,13 +415,15 @@ class _Planner:
     def check(self, batch: list[tuple[int, list]]) -> None:
         plan, reader, seen = self.plan, self.reader, self.seen
         plan.total += len(batch)
-        known = self._stored_hashes(batch)
+        # Codes as stored (full-width digits and stray spaces undone) for the quick look-up by hash.
+        keys = [normalize_code(code) if (code := cells[self.code_index]).__class__ is str else None
+                for _number, cells in batch]
+        known = self._stored_hashes([key for key in keys if key])
         pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
-        for number, cells in batch:
+        for (number, cells), key in zip(batch, keys):
             fingerprint = _fingerprint(self.signature, cells, self.pick)
-            raw_code = cells[self.code_index]
-            if known.get(raw_code) == fingerprint and raw_code not in seen:
-                seen[raw_code] = number
+            if key is not None and known.get(key) == fingerprint and key not in seen:
+                seen[key] = number
                 plan.unchanged += 1
                 continue
             values, problems = reader.read(cells)
@@ -442,9 +445,8 @@ class _Planner:
         if self.sink and created:
             self.sink(plan, created)
 
-    def _stored_hashes(self, batch) -> dict[str, str]:
-        """{credit code: stored hash} of the batch's registered merchants the user may import."""
-        codes = [code for _number, cells in batch if (code := cells[self.code_index]).__class__ is str]
+    def _stored_hashes(self, codes: list[str]) -> dict[str, str]:
+        """{credit code: stored hash} of these registered merchants the user may import."""
         if not codes:
             return {}
         # Straight to the driver: 5,000 parameters through SQLAlchemy's IN expansion cost more than the query.
