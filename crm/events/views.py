@@ -17,10 +17,12 @@ from crm.auth.scoping import (
 from crm.campaigns.models import LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
-from crm.events.forms import EventForm, OutcomeForm
+from crm.api.payload import Invalid
+from crm.events.forms import OUTCOME_NAMES, PLAN_NAMES, EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
 from crm.events.queries import events_for, linked_visits, pair_joint_days
 from crm.extensions import db
+from crm.forms import shape_payload
 from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
@@ -76,7 +78,12 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 
-def _show_errors(form, err: ops.EventError) -> None:
+# What a page submits is read with the API's declaration of an event (crm/events/operations.py).
+PLAN_INPUT = ops.EVENT_INPUT.only(*PLAN_NAMES)
+OUTCOME_INPUT = ops.EVENT_INPUT.only(*OUTCOME_NAMES)
+
+
+def _show_errors(form, err: Invalid | ops.EventError) -> None:
     for name, message in err.fields.items():
         if name in form:
             form[name].errors = [*form[name].errors, message]
@@ -95,9 +102,9 @@ def create():
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
         try:
-            event = ops.plan_event(campaign, form.values(), current_user)
+            event = ops.plan_event(campaign, PLAN_INPUT.read(shape_payload(form, PLAN_NAMES)), current_user)
             ops.ensure_in_area(event, current_user)
-        except ops.EventError as err:
+        except (Invalid, ops.EventError) as err:
             db.session.rollback()
             _show_errors(form, err)
         else:
@@ -123,9 +130,9 @@ def edit(event_id: int):
     form = _event_form(event.campaign, event)
     if form.validate_on_submit():
         try:
-            ops.update_plan(event, form.values(), current_user)
+            ops.update_plan(event, PLAN_INPUT.read(shape_payload(form, PLAN_NAMES)), current_user)
             ops.ensure_in_area(event, current_user)
-        except ops.EventError as err:
+        except (Invalid, ops.EventError) as err:
             db.session.rollback()
             _show_errors(form, err)
         else:
@@ -144,9 +151,9 @@ def held(event_id: int):
         form.held_on.data = min(event.planned_on, local_today())
     if form.validate_on_submit():
         try:
-            ops.record_held(event, form.values(), current_user)
+            ops.record_held(event, OUTCOME_INPUT.read(shape_payload(form, OUTCOME_NAMES)), current_user)
             ops.add_photos(event, form.streams(), current_user)
-        except ops.EventError as err:
+        except (Invalid, ops.EventError) as err:
             db.session.rollback()
             _show_errors(form, err)
         else:
