@@ -5,14 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from crm.demo.common import (
-    CANCEL_NOTES,
-    CITY_BANK,
-    CITY_BUREAU,
-    _month_end,
-    _month_start,
-    _quarter_start,
-)
+from crm.dates import add_months, month_end, month_start, quarter_start
+from crm.demo.common import CANCEL_NOTES, CITY_BANK, CITY_BUREAU
 from crm.events.models import Event
 
 
@@ -61,12 +55,12 @@ class EventsSection:
         self.next_event_id = self._id_start(Event)
         self.joint_days: list[tuple[dict, object]] = []  # (event row, town) for held joint visit days
         today = self.today
-        current = _month_start(today)
+        current = month_start(today)
         months = []
         m = self.starts_on
         while m < current:
             months.append(m)
-            m = _month_start(m, -1)
+            m = add_months(m, 1)
 
         # Monthly joint visit days per pair; a few pair-months missed on purpose.
         combos = [(t.index, i) for t in self.towns for i in range(len(months))]
@@ -103,7 +97,7 @@ class EventsSection:
                     if rng.random() < 0.85
                     else min(
                         self._weekday_in(rng, day + timedelta(days=1), day + timedelta(days=3)),
-                        _month_end(day),
+                        month_end(day),
                     )
                 )
                 briefing = rng.random() < 0.85
@@ -120,7 +114,7 @@ class EventsSection:
                 )
                 self.joint_days.append((row, town, where))
             # This month's day is still ahead.
-            day = self._weekday_in(rng, max(today, current + timedelta(days=2)), _month_end(today))
+            day = self._weekday_in(rng, max(today, current + timedelta(days=2)), month_end(today))
             where = town.key
             self._event(
                 kind="joint_visit_day",
@@ -137,11 +131,11 @@ class EventsSection:
 
         # Quarterly matchmaking meetings per county; one or two counties miss a past quarter.
         quarters = []
-        q = _quarter_start(self.starts_on)
+        q = quarter_start(self.starts_on)
         while q <= today:
-            end = _month_end(_month_start(q, -2))
+            end = month_end(add_months(q, 2))
             quarters.append((q, end))
-            q = _month_start(q, -3)
+            q = add_months(q, 3)
         past = [i for i, (_, end) in enumerate(quarters) if end < today]
         skip = set()
         if past:

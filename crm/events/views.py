@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from crm.api.payload import Invalid
 from crm.auth.scoping import (
     campaign_condition,
     can_edit_event,
@@ -17,7 +18,6 @@ from crm.auth.scoping import (
 from crm.campaigns.models import LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
-from crm.api.payload import Invalid
 from crm.events.forms import OUTCOME_NAMES, PLAN_NAMES, EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
 from crm.events.queries import events_for, linked_visits, pair_joint_days
