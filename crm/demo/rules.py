@@ -48,7 +48,7 @@ def visit_hash(client_id: str, campaign_id: int, credit_code: str, kind: str, vi
 def application_hash(client_id: str, campaign_id: int, credit_code: str, amount: Decimal, applied_on: date) -> str:
     """The body hash POST /api/v1/applications stores for the body that filed this application."""
     return body_hash({"client_id": client_id, "campaign_id": campaign_id, "credit_code": credit_code,
-                      "applied_amount": str(amount), "applied_on": applied_on.isoformat()})
+                      "applied_amount": int(amount), "applied_on": applied_on.isoformat()})  # whole yuan
 
 
 def plaque_numbers(campaign: Campaign, decided: Sequence[datetime]) -> list[str]:
