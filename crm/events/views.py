@@ -91,6 +91,20 @@ def _show_errors(form, err: Invalid | ops.EventError) -> None:
             flash(message, "error")
 
 
+def _save(form, shape, names, save, message: str):
+    """Read what the page submitted with the event's declaration and save it; the redirect to the event,
+    or None when something was refused (the problems are then shown on the form, nothing is kept)."""
+    try:
+        event = save(shape.read(shape_payload(form, names)))
+    except (Invalid, ops.EventError) as err:
+        db.session.rollback()
+        _show_errors(form, err)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -101,16 +115,14 @@ def create():
         form.pair_id.data = int_arg("pair")
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
-        try:
-            event = ops.plan_event(campaign, PLAN_INPUT.read(shape_payload(form, PLAN_NAMES)), current_user)
+        def plan(values: dict) -> Event:
+            event = ops.plan_event(campaign, values, current_user)
             ops.ensure_in_area(event, current_user)
-        except (Invalid, ops.EventError) as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Event planned."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, PLAN_INPUT, PLAN_NAMES, plan, _("Event planned."))
+        if done:
+            return done
     return render_template("events/form.html", form=form, campaign=campaign, event=None)
 
 
@@ -129,16 +141,14 @@ def edit(event_id: int):
     event = _editable(event_id)
     form = _event_form(event.campaign, event)
     if form.validate_on_submit():
-        try:
-            ops.update_plan(event, PLAN_INPUT.read(shape_payload(form, PLAN_NAMES)), current_user)
+        def change(values: dict) -> Event:
+            ops.update_plan(event, values, current_user)
             ops.ensure_in_area(event, current_user)
-        except (Invalid, ops.EventError) as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, PLAN_INPUT, PLAN_NAMES, change, _("Changes saved."))
+        if done:
+            return done
     return render_template("events/form.html", form=form, campaign=event.campaign, event=event)
 
 
@@ -150,16 +160,14 @@ def held(event_id: int):
     if request.method == "GET" and event.held_on is None:
         form.held_on.data = min(event.planned_on, local_today())
     if form.validate_on_submit():
-        try:
-            ops.record_held(event, OUTCOME_INPUT.read(shape_payload(form, OUTCOME_NAMES)), current_user)
+        def record(values: dict) -> Event:
+            ops.record_held(event, values, current_user)
             ops.add_photos(event, form.streams(), current_user)
-        except (Invalid, ops.EventError) as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Recorded as held."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, OUTCOME_INPUT, OUTCOME_NAMES, record, _("Recorded as held."))
+        if done:
+            return done
     return render_template("events/held.html", form=form, event=event)
 
 
