@@ -6,7 +6,6 @@ a referral's contact deadline and a plaque's number come from their areas' opera
 """
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -14,7 +13,7 @@ from decimal import Decimal
 
 from crm.api.payload import body_hash
 from crm.campaigns.models import Campaign
-from crm.campaigns.templates import TEMPLATES
+from crm.campaigns.operations import template_rules
 from crm.plaques.operations import plaque_number
 from crm.referrals.operations import contact_deadline
 from crm.timeutil import local_date
@@ -27,11 +26,7 @@ __all__ = ["TEMPLATE", "application_hash", "apportion", "contact_deadline", "dri
 
 def drive_rules() -> dict:
     """The template's rules (targets, thresholds, deadlines, caps, plaque criteria), a fresh copy."""
-    return copy.deepcopy(TEMPLATES[TEMPLATE]["rules"])
-
-
-def template_products() -> list[str]:
-    return list(TEMPLATES[TEMPLATE]["products"])
+    return template_rules(TEMPLATE)
 
 
 def _sent(moment: datetime) -> str:
