@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from crm.api.payload import body_hash
@@ -31,7 +31,7 @@ def drive_rules() -> dict:
 
 def _sent(moment: datetime) -> str:
     """A stored (naive UTC) moment as a phone sends it: ISO 8601 with its offset."""
-    return moment.replace(tzinfo=UTC).isoformat()
+    return moment.isoformat() + "+00:00"  # the naive moment is UTC
 
 
 def visit_hash(client_id: str, campaign_id: int, credit_code: str, kind: str, visited_at: datetime) -> str:
