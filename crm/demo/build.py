@@ -10,7 +10,8 @@ report and reminder has something to show.
 
 Everything random comes from random.Random streams derived from the seed, so the same seed on
 the same day gives the same data. The tree and the users go through the ORM; the thousands of
-rows after them are inserted in bulk with ids allocated here.
+rows after them through the session's writer (crm/demo/writers.py), with ids allocated here. The
+rules they follow (body hashes, deadlines, plaque numbers, the drive's rules) are crm/demo/rules.py's.
 """
 
 from __future__ import annotations
