@@ -3,7 +3,7 @@ deadline, a plaque number, the body hash of what the phone sent) is what it woul
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
@@ -40,7 +40,7 @@ def test_deadlines_numbers_and_replays_are_the_apps(db, api):
     code = s.scalar(select(Merchant.credit_code).where(Merchant.id == visit.merchant_id))
     author = api(s.get(User, visit.author_id))
     sent = {"client_id": visit.client_id, "campaign_id": campaign.id, "merchant": {"credit_code": code},
-            "kind": visit.kind, "visited_at": visit.visited_at.replace(tzinfo=timezone.utc).isoformat()}
+            "kind": visit.kind, "visited_at": visit.visited_at.replace(tzinfo=UTC).isoformat()}
     replay = author.post("/api/v1/visits", json=sent)
     assert (replay.status_code, replay.get_json()["id"]) == (200, visit.id)
     assert author.post("/api/v1/visits", json={**sent, "kind": "briefing" if visit.kind != "briefing"
