@@ -306,9 +306,8 @@ class RowReader:
         self.location_slots = [slot.get(f"{f}_id") for f in LOCATION]
 
     def read(self, cells: list) -> tuple[list, list[str]]:
-        """([credit code, values…], problems); the last slot (the registry hash) is left to the caller."""
-        if len(cells) < self.width:
-            cells = [*cells, *[None] * (self.width - len(cells))]
+        """([credit code, values…], problems) of a row padded to self.width; the last slot (the registry
+        hash) is left to the caller."""
         values = [None] * self.size
         problems: list[str] = []
         for i, at, convert in self.converters:
