@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -33,7 +31,7 @@ from crm.referrals.queries import items_for
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today
-from crm.web import list_page
+from crm.web import list_page, saved_upload
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 BUILDER_ROLES = ("liaison", "admin")
@@ -74,17 +72,9 @@ def _uploaded_codes(form: BuildForm) -> list[str]:
     codes = operations.split_codes(form.codes.data or "")
     upload = form.codes_file.data
     if upload and getattr(upload, "filename", ""):
-        suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-        with tempfile.NamedTemporaryFile(suffix=suffix, dir=_tmp_dir()) as handle:
-            upload.save(handle.name)
-            codes += operations.codes_from_file(handle.name, upload.filename)
+        with saved_upload(upload) as path:
+            codes += operations.codes_from_file(path, upload.filename)
     return codes
-
-
-def _tmp_dir() -> str:
-    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "tmp")
-    os.makedirs(folder, exist_ok=True)
-    return folder
 
 
 @bp.route("/new", methods=["GET", "POST"])
