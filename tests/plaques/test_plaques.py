@@ -12,8 +12,8 @@ from crm.bankfacts import operations as facts
 from crm.campaigns.templates import CCB_PLAQUE_SOURCES
 from crm.extensions import db
 from crm.merchants.operations import update_merchant
-from crm.plaques import operations as ops
 from crm.people.models import Organization
+from crm.plaques import operations as ops
 from crm.plaques.models import Plaque
 from crm.timeutil import local_today, utcnow
 
@@ -149,8 +149,8 @@ def test_no_proxy_is_read(setup, world):
     assert set(results(world, m).values()) == {"pass"}
 
 
-def test_a_check_shows_each_result_and_clause(setup, world, login):
-    _w, m = setup
+@pytest.mark.usefixtures("setup")
+def test_a_check_shows_each_result_and_clause(world, login):
     m2 = world.merchants["m_a2"]
     m2.tier = "development"
     report(world, m2, {"loan_months": 12})
