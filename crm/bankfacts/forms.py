@@ -19,12 +19,12 @@ class BankFactForm(FlaskForm):
     source = StringField(_l("Source (system or document)"), validators=[DataRequired(), Length(max=200)])
     loan_months = IntegerField(_l("Months of loan use (累计用款期限)"),
                                validators=[Optional(), NumberRange(min=0, max=MAX_LOAN_MONTHS)])
-    bad_loans = SelectField(_l("Bad loan record (不良贷款记录)"), choices=YES_NO_UNKNOWN)
+    bad_loans = SelectField(_l("Bad loan record (不良贷款记录)"), choices=YES_NO_UNKNOWN, validate_choice=False)
     overdue_12m = IntegerField(_l("Times overdue in the last 12 months"),
                                validators=[Optional(), NumberRange(min=0, max=MAX_OVERDUE)])
     credit_line_wan = DecimalField(_l("Credit line (10k yuan)"), places=2,
                                    validators=[Optional(), NumberRange(min=0, max=100000)])
-    false_reporting = SelectField(_l("Reported false data (虚假报送数据)"), choices=YES_NO_UNKNOWN)
+    false_reporting = SelectField(_l("Reported false data (虚假报送数据)"), choices=YES_NO_UNKNOWN, validate_choice=False)
     submit = SubmitField(_l("Record"))
 
     def values(self) -> dict:

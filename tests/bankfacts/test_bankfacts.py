@@ -72,6 +72,7 @@ def test_import_good_and_bad_rows(world, login, tmp_path):
         [ma1.credit_code, day.isoformat(), 30, "无", "三次", 60, "否"],  # not a number
         [ma1.credit_code, (local_today() + timedelta(days=3)).isoformat(), 30, "无", 0, 60, "否"],  # future
         [ma1.credit_code, "", 30, "无", 0, 60, "否"],  # no date
+        [ma1.credit_code, "2026年13月45日", 30, "无", 0, 60, "否"],  # not a date
         [ma1.credit_code, day.isoformat(), None, "", None, None, ""],  # no fact at all
         [ma1.credit_code, day.isoformat(), 30, "也许", 0, 60, "否"],  # neither yes nor no
         [ma1.credit_code, day.isoformat(), 30, "无", 2.5, 60, "否"],  # half an overdue
@@ -83,8 +84,8 @@ def test_import_good_and_bad_rows(world, login, tmp_path):
                                content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "已记录 2 行，拒绝 8 行" in page
-    for text in ("校验位", "不在您辖区的名录中", "逾期次数", "不是日期", "银行数据日期不能晚于今天",
+    assert "已记录 2 行，拒绝 9 行" in page
+    for text in ("校验码错误", "不在您辖区的名录库中", "逾期次数", "不是有效日期", "银行数据日期不能晚于今天",
                  "请填写银行数据的日期", "请至少填写一项贷款信息", "既不是“是”也不是“否”", "不是整数"):
         assert text in page, text
     facts = {f.merchant_id: f for f in db.session.scalars(select(BankFact))}
