@@ -105,3 +105,23 @@ def test_import_refuses_a_file_without_the_code_column(world, login, tmp_path):
                                content_type="multipart/form-data")
     assert response.status_code == 422 and "统一社会信用代码" in response.get_data(as_text=True)
     assert count() == 0
+
+
+def test_a_branch_system_reports_and_reads_through_the_api(world, api):
+    m = world.merchants["m_a1"]
+    bank = api(world.users["am_a1"])
+    day = (local_today() - timedelta(days=1)).isoformat()
+    created = bank.post(f"/api/v1/merchants/{m.credit_code}/bank-facts", json={
+        "as_of": day, "source": "信贷系统接口", "loan_months": 28, "bad_loans": False, "credit_line": "520000"})
+    assert created.status_code == 201
+    assert created.get_json()["credit_line"] == 520000 and created.get_json()["overdue_12m"] is None
+    bad = bank.post(f"/api/v1/merchants/{m.credit_code}/bank-facts", json={"as_of": day, "source": "x",
+                                                                          "overdue_12m": -2})
+    assert bad.status_code == 422 and "overdue_12m" in bad.get_json()["error"]["fields"]
+    empty = bank.post(f"/api/v1/merchants/{m.credit_code}/bank-facts", json={"as_of": day, "source": "x"})
+    assert empty.status_code == 422
+    assert api(world.users["liaison_a1"]).post(f"/api/v1/merchants/{m.credit_code}/bank-facts", json={
+        "as_of": day, "source": "x", "loan_months": 1}).status_code == 404  # the bureau reads, never reports
+    assert api(world.users["am_b1"]).get(f"/api/v1/merchants/{m.credit_code}/bank-facts").status_code == 404
+    items = api(world.users["liaison_a1"]).get(f"/api/v1/merchants/{m.credit_code}/bank-facts").get_json()["items"]
+    assert [(i["as_of"], i["loan_months"], i["source"]) for i in items] == [(day, 28, "信贷系统接口")]
