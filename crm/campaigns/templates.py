@@ -18,20 +18,6 @@ from crm.products.models import CampaignProduct, Product
 
 LIVELIHOOD_TRADES = ["wholesale_retail", "lodging_catering", "transport_logistics"]
 
-_CCB_ANNEX_2 = {"doc": "002", "title": "晋市监发〔2024〕86号 附件2 示范标杆商户"}
-CCB_PLAQUE_SOURCES = {
-    "tiers": {**_CCB_ANNEX_2, "clause": "一、1", "quote": "须符合“发展型”标准的个体工商户"},
-    "min_loan_months": {**_CCB_ANNEX_2, "clause": "一、2", "quote": "在建设银行累计用款期限 24 个月（含）以上"},
-    "no_bad_loans": {**_CCB_ANNEX_2, "clause": "一、2", "quote": "在建设银行无不良贷款记录"},
-    "max_overdue_12m": {**_CCB_ANNEX_2, "clause": "一、2",
-                        "quote": "最近 12 个月内（含 12 个月）累计逾期次数不超过 3 次"},
-    "min_credit_line": {**_CCB_ANNEX_2, "clause": "一、3", "quote": "在建设银行授信额度在 50 万元以上（含 50 万元）"},
-    "veto_false_reporting": {**_CCB_ANNEX_2, "clause": "二、1", "quote": "虚假报送数据的个体工商户"},
-    "veto_statuses": {**_CCB_ANNEX_2, "clause": "二、2", "quote": "标记为吊销未注销状态、异常状态的个体工商户"},
-    "veto_dishonest": {**_CCB_ANNEX_2, "clause": "二、3",
-                       "quote": "列入失信联合惩戒对象名单、失信被执行人名单的个体工商户"},
-}
-
 TEMPLATES: dict[str, dict] = {
     # seeds/001: 长治市市场监管局 + 邮储银行长治市分行, 2025-06 to 2025-12.
     "shuangbai": {
@@ -81,11 +67,11 @@ TEMPLATES: dict[str, dict] = {
                     "development": {"min_months_trading": 24, "min_revenue": 600000},
                 },
             },
-            # 示范标杆商户 (002 附件2): the loan facts are the bank's (crm.bankfacts), never guessed.
-            "plaque_criteria": {"tiers": ["development"], "min_loan_months": 24, "no_bad_loans": True,
-                                "max_overdue_12m": 3, "min_credit_line": 500000, "veto_false_reporting": True,
-                                "veto_statuses": ["revoked", "abnormal"], "veto_dishonest": True,
-                                "number_prefix": "YJ", "sources": CCB_PLAQUE_SOURCES},
+            # 示范标杆商户: development class, ≥ 24 months of loan use, ≤ 3 overdue in 12 months,
+            # credit line ≥ 500k; vetoed when revoked/abnormal or on the dishonest list.
+            "plaque_criteria": {"tiers": ["development"], "veto_statuses": ["revoked", "abnormal"],
+                                "veto_dishonest": True, "max_overdue_12m": 3, "min_months_trading": 24,
+                                "min_credit_line": 500000, "number_prefix": "YJ"},
         },
         "products": ["善新贷"],
     },

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
 from crm.bankfacts import operations as facts
-from crm.campaigns.templates import CCB_PLAQUE_SOURCES
 from crm.extensions import db
 from crm.merchants.operations import update_merchant
 from crm.people.models import Organization
@@ -17,6 +16,17 @@ from crm.plaques import operations as ops
 from crm.plaques.models import Plaque
 from crm.timeutil import local_today, utcnow
 
+_ANNEX_2 = {"doc": "002", "title": "晋市监发〔2024〕86号 附件2 示范标杆商户"}
+CCB_PLAQUE_SOURCES = {
+    "tiers": {**_ANNEX_2, "clause": "一、1", "quote": "须符合“发展型”标准的个体工商户"},
+    "min_loan_months": {**_ANNEX_2, "clause": "一、2", "quote": "在建设银行累计用款期限 24 个月（含）以上"},
+    "no_bad_loans": {**_ANNEX_2, "clause": "一、2", "quote": "在建设银行无不良贷款记录"},
+    "max_overdue_12m": {**_ANNEX_2, "clause": "一、2", "quote": "最近 12 个月内（含 12 个月）累计逾期次数不超过 3 次"},
+    "min_credit_line": {**_ANNEX_2, "clause": "一、3", "quote": "在建设银行授信额度在 50 万元以上（含 50 万元）"},
+    "veto_false_reporting": {**_ANNEX_2, "clause": "二、1", "quote": "虚假报送数据的个体工商户"},
+    "veto_statuses": {**_ANNEX_2, "clause": "二、2", "quote": "标记为吊销未注销状态、异常状态的个体工商户"},
+    "veto_dishonest": {**_ANNEX_2, "clause": "二、3", "quote": "列入失信联合惩戒对象名单、失信被执行人名单的个体工商户"},
+}
 # CCB 示范标杆商户 (002 附件2), with the clause of each criterion.
 CRITERIA = {"tiers": ["development"], "veto_statuses": ["revoked", "abnormal"], "veto_dishonest": True,
             "min_loan_months": 24, "no_bad_loans": True, "max_overdue_12m": 3, "min_credit_line": 500000,
