@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
 from crm.campaigns.rules import EDITED_RULES, check_quotas, sources_after_edit
+from crm.campaigns.templates import TEMPLATES
+from crm.campaigns.templates import template_rules as cited_rules
 from crm.events.models import EVENT_KINDS
 from crm.extensions import db
 from crm.people.models import Organization, User
@@ -148,3 +150,10 @@ def update_pair(pair: LiaisonPair, values: dict, actor=None) -> dict:
 def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
     """A pair that stops working is kept, inactive: its visits and figures stay attributed to it."""
     return update_pair(pair, {"active": False}, actor=actor)
+
+
+def template_rules(template: str) -> dict:
+    """A template's rules (thresholds, quotas, caps, criteria) with their sources (rule_sources), as a drive's
+    column values: a fresh copy, to change or store."""
+    values, sources = cited_rules(TEMPLATES[template])
+    return {**values, "rule_sources": sources}

@@ -9,8 +9,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
-from crm.campaigns.rules import local_source
-from crm.campaigns.templates import TEMPLATES, template_rules
 from crm.demo import geography, names
 from crm.demo.common import (
     CAMPAIGN_NAME,
@@ -20,6 +18,7 @@ from crm.demo.common import (
     TIER_WEIGHTS,
     _token,
 )
+from crm.demo.rules import TEMPLATE, apportion, drive_rules
 from crm.extensions import db
 from crm.merchants.credit_code import make as make_credit_code
 from crm.merchants.models import Merchant
@@ -168,24 +167,16 @@ class WorldSection:
         db.session.flush()
 
     def _campaign(self) -> None:
-        self.rules, self.rule_sources = template_rules(TEMPLATES["shuangbai"])
         self.campaign = Campaign(
             name=CAMPAIGN_NAME,
-            template="shuangbai",
+            template=TEMPLATE,
             bureau_org_id=self.city_bureau.id,
             bank_org_id=self.city_bank.id,
             territory_id=self.city.id,
             starts_on=self.starts_on,
             ends_on=self.ends_on,
-            # 双百工程's rules as 001 gives them; the periods no document gives are the leads' local settings.
-            **self.rules,
-            referral_contact_days=7,
-            follow_up_interval_days=30,
-            need_due_days=15,
-            rule_sources={**self.rule_sources, **{
-                key: local_source(self.lead, self.starts_on - timedelta(days=10))
-                for key in ("referral_contact_days", "follow_up_interval_days", "need_due_days")}},
             reminder_settings={},
+            **drive_rules(),
             created_at=datetime.combine(self.starts_on - timedelta(days=10), time(2, 0)),
         )
         db.session.add(self.campaign)
@@ -213,7 +204,8 @@ class WorldSection:
     def _products(self) -> None:
         self.products = seed_products(db.session)
         self.jisudai = next(p for p in self.products if p.name == "极速贷")
-        named = {key.removeprefix("products.") for key in self.rule_sources if key.startswith("products.")}
+        # The drive offers the products its template names (001: 极速贷 and the 民生贷 matrix).
+        named = {key.removeprefix("products.") for key in self.campaign.rule_sources if key.startswith("products.")}
         db.session.add_all(
             [CampaignProduct(campaign_id=self.campaign.id, product_id=p.id) for p in self.products if p.name in named]
         )
@@ -222,14 +214,9 @@ class WorldSection:
     # ------------------------------------------------------------------ merchants
     def _allocate(self) -> list[int]:
         """Merchants per district, proportional to households (largest remainder), never above them."""
-        total = sum(d.households for d in self.districts)
-        wanted = min(self.merchant_count, total)
-        quotas = [wanted * d.households / total for d in self.districts]
-        counts = [math.floor(q) for q in quotas]
-        order = sorted(range(len(quotas)), key=lambda i: (counts[i] - quotas[i], i))
-        for i in order[: wanted - sum(counts)]:
-            counts[i] += 1
-        return [min(c, d.households) for c, d in zip(counts, self.districts)]
+        households = [d.households for d in self.districts]
+        counts = apportion(min(self.merchant_count, sum(households)), households)
+        return [min(c, h) for c, h in zip(counts, households)]
 
     def _merchants(self) -> None:
         rng = self.rng_merchants
@@ -326,6 +313,7 @@ class WorldSection:
                 self.m_meta.append(
                     SimpleNamespace(
                         id=next_id,
+                        code=code,
                         index=len(self.m_meta),
                         town=town,
                         county=county,

@@ -25,7 +25,9 @@ from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
 from crm.referrals import operations
 from crm.referrals.models import (
+    CHAIN_ROLES,
     CLOSED_REASONS,
+    INTAKE_CHANNELS,
     OPEN_STATUSES,
     STATUSES,
     IntakeSubmission,
@@ -55,12 +57,12 @@ PROGRESS = schema("ReferralListProgress", obj({
     "granted_amount": {"type": "number"},
     "drawn_amount": {"type": "number"},
 }))
-PATCH = schema("ReferralPatch", obj({
-    "status": {"type": "string", "enum": list(operations.MANUAL_TARGETS)},
-    "closed_reason": nullable({"type": "string", "enum": list(CLOSED_REASONS)}),
-    "closed_note": nullable("string"),
-    "assignee_id": {"type": "integer"},
-}, required=[]))
+# Working an item (PATCH /api/v1/referrals/{id}): read with this, documented from it; other fields are refused.
+PATCH_INPUT = shapes.Shape.strict(
+    status=shapes.choice(operations.MANUAL_TARGETS), closed_reason=shapes.choice(CLOSED_REASONS),
+    closed_note=shapes.text(300), assignee_id=shapes.integer(low=1),
+)
+PATCH = schema("ReferralPatch", PATCH_INPUT.schema())
 REFERRAL = schema("Referral", obj({
     "id": {"type": "integer"},
     "list_id": {"type": "integer"},
@@ -71,15 +73,8 @@ REFERRAL = schema("Referral", obj({
     "closed_note": nullable("string"),
     "assignee_id": nullable("integer"),
     "deadline_on": nullable({"type": "string", "format": "date"}),
+    "chain_role": nullable({"type": "string", "enum": list(CHAIN_ROLES)}),
 }))
-
-
-def _int_field(body: dict, name: str, errors: dict) -> int | None:
-    value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        errors[name] = _("must be a whole number")
-        return None
-    return value
 
 
 @route("/referral-lists", ["POST"], summary="Create a referral list from credit codes and hand it to a bank",
@@ -133,7 +128,8 @@ def referral_json(referral: Referral) -> dict:
             "credit_code": referral.merchant.credit_code, "status": referral.status,
             "closed_reason": referral.closed_reason, "closed_note": referral.closed_note,
             "assignee_id": referral.assignee_id,
-            "deadline_on": referral.deadline_on.isoformat() if referral.deadline_on else None}
+            "deadline_on": referral.deadline_on.isoformat() if referral.deadline_on else None,
+            "chain_role": referral.chain_role}
 
 
 @route("/referrals/<int:referral_id>", ["PATCH"], summary="Reassign an item or move it along its status flow",
@@ -142,15 +138,13 @@ def patch_referral(referral_id: int):
     referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, referral_condition(current_user)))
     if referral is None or not can_work_referral(referral, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
-    body = json_body()
-    unknown = set(body) - {"status", "closed_reason", "closed_note", "assignee_id"}
-    if unknown:
-        raise ApiError(422, "invalid", _("Unknown fields."), {k: _("unknown field") for k in sorted(unknown)})
+    try:
+        body = PATCH_INPUT.read(json_body())
+    except Invalid as err:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     if "assignee_id" in body:
-        _reassign(referral, body)
+        _reassign(referral, body["assignee_id"])
     if body.get("status") is not None:
-        if not isinstance(body["status"], str):
-            raise ApiError(422, "invalid", _("Some fields are not valid."), {"status": _("must be a status")})
         try:
             operations.change_status(referral, body["status"], current_user, closed_reason=body.get("closed_reason"),
                                      closed_note=body.get("closed_note"))
@@ -161,15 +155,13 @@ def patch_referral(referral_id: int):
     return jsonify(referral_json(referral))
 
 
-def _reassign(referral: Referral, body: dict) -> None:
+def _reassign(referral: Referral, assignee_id: int | None) -> None:
     if not can_assign_list(referral.referral_list, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
-    errors: dict = {}
-    assignee_id = _int_field(body, "assignee_id", errors)
     assignee = next((u for u in operations.account_managers(referral.referral_list) if u.id == assignee_id), None)
     if assignee is None:
         raise ApiError(422, "invalid", _("Choose an account manager of the branch the list was handed to."),
-                       errors or {"assignee_id": _("not an account manager of this branch")})
+                       {"assignee_id": _("not an account manager of this branch")})
     if referral.status not in ("pending", *operations.FUNNEL[:-1]):
         raise ApiError(409, "illegal_transition", _("The item is finished; it cannot be reassigned."))
     pair = operations.pair_of_user(referral.campaign_id, assignee, referral.merchant.town_id)
@@ -185,6 +177,7 @@ INTAKE_SUBMISSION = schema("IntakeSubmission", obj({
     "phone": {"type": "string", "description": "masked unless the caller may see operators' phones"},
     "amount": nullable("integer"), "purpose": nullable("string"), "consent": {"type": "boolean"},
     "referral_id": nullable("integer"), "created_at": {"type": "string", "format": "date-time"},
+    "channel": {"type": "string", "enum": list(INTAKE_CHANNELS)},
 }))
 
 
@@ -193,7 +186,7 @@ def intake_submission_json(s: IntakeSubmission) -> dict:
         "id": s.id, "pair_id": s.pair_id, "campaign_id": s.campaign_id, "business_name": s.business_name,
         "credit_code": s.credit_code, "phone": shown_phone(s.phone, can_call_applicant(s, current_user)),
         "amount": s.amount, "purpose": s.purpose, "consent": bool(s.consent), "referral_id": s.referral_id,
-        "created_at": s.created_at.isoformat() + "Z",
+        "created_at": s.created_at.isoformat() + "Z", "channel": s.channel,
     }
 
 

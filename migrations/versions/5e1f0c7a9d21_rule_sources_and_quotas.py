@@ -7,7 +7,7 @@ cited to 001; every other rule a drive already had is marked a local setting rec
 carried their sources, and the three periods no document gives stay defaults unless changed.
 
 Revision ID: 5e1f0c7a9d21
-Revises: ae6b2c40b204
+Revises: c4e19b0a7d31
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5e1f0c7a9d21'
-down_revision = 'ae6b2c40b204'
+down_revision = 'c4e19b0a7d31'
 branch_labels = None
 depends_on = None
 
