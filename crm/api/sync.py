@@ -39,7 +39,7 @@ from crm.changes import SyncChange, track
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
-from crm.spreadsheets import csv_lines
+from crm.spreadsheets import csv_lines, xlsx_chunks
 from crm.timeutil import to_utc_naive
 from crm.web import MAX_ID
 
@@ -98,7 +98,7 @@ def page_schema(listing: Listing) -> dict:
 
 
 def register(listing: Listing) -> None:
-    """Track the model's changes and add GET /api/v1/<resource>."""
+    """Track the model's changes and add GET /api/v1/<resource> and its exports (.csv, .xlsx)."""
     track(listing.model)
 
     def view():
@@ -109,17 +109,31 @@ def register(listing: Listing) -> None:
           summary=f"List and sync {listing.resource}: filters, cursor paging, updated_since, tombstones",
           responses={200: page_schema(listing), 422: None})(view)
 
-    def export():
-        return export_response(listing, current_user)
+    for kind in EXPORTS:
+        _register_export(listing, kind)
 
-    export.__name__ = "export_" + listing.resource.replace("-", "_")
-    rule = f"/{listing.resource}.csv"
+
+EXPORTS = {
+    "csv": ("text/csv", "CSV (UTF-8 with BOM)", {"type": "string"}),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "an Excel workbook (one sheet per 1,048,575 rows)", {"type": "string", "format": "binary"}),
+}
+
+
+def _register_export(listing: Listing, kind: str) -> None:
+    mimetype, what, body = EXPORTS[kind]
+
+    def export():
+        return export_response(listing, current_user, kind)
+
+    export.__name__ = f"export_{listing.resource.replace('-', '_')}_{kind}"
+    rule = f"/{listing.resource}.{kind}"
     route(rule, ["GET"], parameters=listing.parameters()[:-2],
-          summary=f"Export {listing.resource} as CSV (UTF-8 with BOM), with the list's filters; audited",
+          summary=f"Export {listing.resource} as {what}, with the list's filters; audited",
           responses={200: None, 422: None})(export)
     OPERATIONS[("/api/v1" + rule, "get")]["responses"]["200"] = {
         "description": "one row per record, columns as the list's items (nested fields as parent.child)",
-        "content": {"text/csv": {"schema": {"type": "string"}}}}
+        "content": {mimetype: {"schema": body}}}
 
 
 def merchant_region(model) -> Callable[[int], ColumnElement]:
@@ -136,9 +150,9 @@ def region_and_below(region_id: int) -> list[int]:
     return ids
 
 
-# ---- CSV export -------------------------------------------------------------------------------
+# ---- CSV and .xlsx export ---------------------------------------------------------------------
 
-def export_response(listing: Listing, user) -> Response:
+def export_response(listing: Listing, user, kind: str) -> Response:
     """Every matching record, streamed in id order in batches, never all held; the export is audited first."""
     _refuse_unknown(listing.parameters()[:-2])
     since = _moment_arg("updated_since")
@@ -150,7 +164,7 @@ def export_response(listing: Listing, user) -> Response:
     if since is not None:
         stmt = stmt.where(SyncChange.changed_at >= since)
     audit.record("export", None, object_type=listing.model.__tablename__, actor=user,
-                 summary=f"{listing.resource}.csv", changes={"filters": request.args.to_dict()})
+                 summary=f"{listing.resource}.{kind}", changes={"filters": request.args.to_dict()})
     db.session.commit()
     columns = csv_columns(listing.item_schema)
 
@@ -159,8 +173,9 @@ def export_response(listing: Listing, user) -> Response:
             flat = _flatten(listing.serialize(record))
             yield [flat.get(column, "") for column in columns]
 
-    name = f"{listing.resource}.csv"
-    return Response(stream_with_context(csv_lines(columns, rows())), mimetype="text/csv",
+    name = f"{listing.resource}.{kind}"
+    body = csv_lines(columns, rows()) if kind == "csv" else xlsx_chunks(listing.resource, columns, rows())
+    return Response(stream_with_context(body), mimetype=EXPORTS[kind][0],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
