@@ -18,12 +18,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 from flask import Response, jsonify, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
     DateTime,
+    Select,
     and_,
     select,
 )
@@ -43,6 +45,7 @@ from crm.web import MAX_ID
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 EXPORT_BATCH = 500
+LISTINGS: dict[str, Listing] = {}  # resource → its listing
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Listing:
     status_values: tuple[str, ...] = ()
     day: object | None = None  # a Date or (UTC) DateTime column for from / to
     options: tuple = ()  # loader options the serializer needs
+    # The serializer reads only the record's columns and, if it has merchant_id, merchant.id/.name/.credit_code:
+    # rows are then read without the ORM (no identity map, no instance state), about twice as fast.
+    plain: bool = False
 
     def parameters(self) -> list[dict]:
         params = [query("drive", "integer", "drive (campaign) id")]
@@ -98,6 +104,7 @@ def page_schema(listing: Listing) -> dict:
 def register(listing: Listing) -> None:
     """Track the model's changes and add GET /api/v1/<resource> and its exports (.csv, .xlsx)."""
     track(listing.model)
+    LISTINGS[listing.resource] = listing
 
     def view():
         return jsonify(read_page(listing, current_user))
@@ -154,11 +161,11 @@ def export_response(listing: Listing, user, kind: str) -> Response:
     """Every matching record, streamed in id order in batches, never all held; the export is audited first."""
     _refuse_unknown(listing.parameters()[:-2])
     since = _moment_arg("updated_since")
-    stmt = (select(listing.model)
-            .outerjoin(SyncChange, and_(SyncChange.resource == listing.model.__tablename__,
-                                        SyncChange.row_id == listing.model.id))
+    stmt, record_of = reading(listing)
+    stmt = (stmt.outerjoin(SyncChange, and_(SyncChange.resource == listing.model.__tablename__,
+                                            SyncChange.row_id == listing.model.id))
             .where(listing.scope(user), *_filters(listing))
-            .order_by(listing.model.id).options(*listing.options).execution_options(yield_per=EXPORT_BATCH))
+            .order_by(listing.model.id).execution_options(yield_per=EXPORT_BATCH))
     if since is not None:
         stmt = stmt.where(SyncChange.changed_at >= since)
     audit.record("export", None, object_type=listing.model.__tablename__, actor=user,
@@ -167,7 +174,7 @@ def export_response(listing: Listing, user, kind: str) -> Response:
     columns = csv_columns(listing.item_schema)
 
     def rows():
-        for record in db.session.scalars(stmt):
+        for record, in map(record_of, db.session.execute(stmt)):
             flat = _flatten(listing.serialize(record))
             yield [flat.get(column, "") for column in columns]
 
@@ -225,9 +232,9 @@ def read_page(listing: Listing, user) -> dict:
     entries = []
     if after[0] == 0 and since is None:  # unlogged records have no change time: not "changed since" anything
         logged = select(SyncChange.seq).where(SyncChange.resource == table, SyncChange.row_id == model.id)
-        unlogged = (select(model).where(~logged.exists(), model.id > after[1], *filters)
-                    .order_by(model.id).limit(limit + 1).options(*listing.options))
-        entries = [((0, record.id), record) for record in db.session.scalars(unlogged)]
+        stmt, record_of = reading(listing)
+        unlogged = stmt.where(~logged.exists(), model.id > after[1], *filters).order_by(model.id).limit(limit + 1)
+        entries = [((0, record.id), record) for record, in map(record_of, db.session.execute(unlogged))]
     if len(entries) <= limit:
         entries += _logged(listing, user, after[0], since, filters, limit + 1 - len(entries))
     page = entries[:limit]
@@ -247,17 +254,38 @@ def _logged(listing: Listing, user, after_seq: int, since, filters, limit: int) 
     changes = [SyncChange.resource == table, SyncChange.seq > after_seq]
     if since is not None:
         changes.append(SyncChange.changed_at >= since)
-    live = (select(model, SyncChange.seq)
-            .join(SyncChange, and_(SyncChange.resource == table, SyncChange.row_id == model.id))
-            .where(*changes, SyncChange.deleted.is_(False), *filters)
-            .order_by(SyncChange.seq).limit(limit).options(*listing.options))
+    stmt, record_of = reading(listing, SyncChange.seq)
+    live = (stmt.join(SyncChange, and_(SyncChange.resource == table, SyncChange.row_id == model.id))
+            .where(*changes, SyncChange.deleted.is_(False), *filters).order_by(SyncChange.seq).limit(limit))
     dead = (select(SyncChange)
             .where(*changes, SyncChange.deleted.is_(True), campaign_condition(user, SyncChange.campaign_id),
                    *_drive(SyncChange.campaign_id))
             .order_by(SyncChange.seq).limit(limit))
-    return sorted([((seq, record.id), record) for record, seq in db.session.execute(live)]
+    return sorted([((seq, record.id), record) for record, seq in map(record_of, db.session.execute(live))]
                   + [((change.seq, change.row_id), change) for change in db.session.scalars(dead)],
                   key=lambda entry: entry[0])[:limit]
+
+
+def reading(listing: Listing, *extra) -> tuple[Select, Callable]:
+    """The SELECT of the listing's records (plus extra columns) and a function from a result row to
+    (record, *extra): an ORM object, or for a plain listing a namespace of its columns and its merchant."""
+    if not listing.plain:
+        return select(listing.model, *extra).options(*listing.options), tuple
+    attributes = [attribute.key for attribute in listing.model.__mapper__.column_attrs]
+    columns = [getattr(listing.model, key) for key in attributes]
+    count = len(columns)
+    if not hasattr(listing.model, "merchant_id"):
+        stmt = select(*columns, *extra)
+        return stmt, lambda row: (SimpleNamespace(**dict(zip(attributes, row[:count], strict=True))), *row[count:])
+    stmt = select(*columns, Merchant.id, Merchant.name, Merchant.credit_code, *extra).join(
+        Merchant, Merchant.id == listing.model.merchant_id)
+
+    def record_of(row) -> tuple:
+        record = SimpleNamespace(**dict(zip(attributes, row[:count], strict=True)))
+        record.merchant = SimpleNamespace(id=row[count], name=row[count + 1], credit_code=row[count + 2])
+        return record, *row[count + 3:]
+
+    return stmt, record_of
 
 
 def encode_cursor(listing: Listing, position: tuple[int, int]) -> str:
