@@ -131,6 +131,7 @@ LABELS: dict[str, dict[str, object]] = {
         "plaques": _l("Plaques"), "products": _l("Products"), "campaign_products": _l("Drive products"),
         "reminders": _l("Reminders"), "outbox_messages": _l("Outgoing messages"), "rule_runs": _l("Rule runs"),
         "audit_events": _l("Audit events"), "merchant_import": _l("Registry imports"),
+        "webhook_subscriptions": _l("Webhook subscriptions"),
     },
     "audit_action": {
         "login": _l("Signed in"), "logout": _l("Signed out"), "login_failed": _l("Failed sign-in"), "lockout": _l("Locked out"),

@@ -24,6 +24,10 @@ from crm.people.models import Organization, User
 from crm.regions import operations as region_ops
 from crm.regions.forms import RegionForm
 from crm.regions.models import Region
+from crm.subscriptions import operations as subscription_ops
+from crm.subscriptions.forms import SubscriptionForm
+from crm.subscriptions.models import Subscription
+from crm.subscriptions.queries import delivery_counts
 
 
 def tag(text, css: str = "") -> Markup:
@@ -191,4 +195,36 @@ CAMPAIGNS = Screen(
              selectinload(Campaign.lead_rows)),
 )
 
-SCREENS: dict[str, Screen] = {s.name: s for s in (CAMPAIGNS, PAIRS, USERS, ORGANIZATIONS, REGIONS)}
+EVENT_LABELS = {e.name: e.label for e in subscription_ops.EVENTS}
+
+
+def _deliveries(s: Subscription) -> str:
+    counts = delivery_counts(s)
+    return _("%(sent)s sent, %(waiting)s waiting, %(failed)s failed", sent=counts.get("sent", 0),
+             waiting=counts.get("pending", 0) + counts.get("sending", 0), failed=counts.get("failed", 0))
+
+
+SUBSCRIPTIONS = Screen(
+    name="subscriptions", model=Subscription, title=_l("Webhook subscriptions"), new_label=_l("New subscription"),
+    hint=_l("Other systems told of visits, referrals, loans and plaques as they happen, signed with a secret."),
+    form=lambda user, obj: SubscriptionForm(obj=obj, creating=obj is None),
+    columns=(
+        Column(_l("Name"), lambda s: s.name),
+        Column(_l("Address (URL)"), lambda s: s.url, minor=True),
+        Column(_l("Events to send"), lambda s: Markup(" ").join(tag(EVENT_LABELS.get(e, e)) for e in s.events or ())),
+        Column(_l("Status"), lambda s: active_tag(s.active)),
+    ),
+    more=(
+        Column(_l("Signing secret"), lambda s: Markup("<code>{}</code>").format(s.secret)),
+        Column(_l("Deliveries"), _deliveries),
+        Column(_l("Created"), lambda s: local_dt(s.created_at)),
+    ),
+    search=(Subscription.name, Subscription.url), order_by=(Subscription.name, Subscription.id),
+    create=subscription_ops.create_subscription, update=subscription_ops.update_subscription,
+    display=lambda s: s.name,
+    removal=Removal(_l("Deactivate"), _l("Stop sending to this address? Deliveries not yet sent will fail."),
+                    _l("The subscription was deactivated."), subscription_ops.deactivate_subscription,
+                    applies=lambda s: s.active),
+)
+
+SCREENS: dict[str, Screen] = {s.name: s for s in (CAMPAIGNS, PAIRS, USERS, ORGANIZATIONS, REGIONS, SUBSCRIPTIONS)}

@@ -7,7 +7,7 @@ cited to 001; every other rule a drive already had is marked a local setting rec
 carried their sources, and the three periods no document gives stay defaults unless changed.
 
 Revision ID: 5e1f0c7a9d21
-Revises: c4e19b0a7d31
+Revises: 982042daf1ef
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5e1f0c7a9d21'
-down_revision = 'c4e19b0a7d31'
+down_revision = '982042daf1ef'
 branch_labels = None
 depends_on = None
 
