@@ -22,6 +22,7 @@ from sqlalchemy import select
 from crm import audit
 from crm.bankfacts.operations import Known, latest
 from crm.campaigns.models import Campaign
+from crm.campaigns.rules import rule_source
 from crm.extensions import db
 from crm.labels import label
 from crm.merchants.models import Merchant
@@ -41,7 +42,10 @@ class PlaqueError(ValueError):
 def criterion_source(campaign: Campaign, key: str) -> dict | None:
     """The document and clause a criterion comes from ({"doc", "title", "clause", "quote"}), or None when
     no document gives it (a local setting or the software's default)."""
-    return ((campaign.plaque_criteria or {}).get("sources") or {}).get(key)
+    source = rule_source(campaign, f"plaque_criteria.{key}")
+    if source.kind != "document":
+        return None
+    return {"doc": source.doc, "title": source.title, "clause": source.clause, "quote": source.quote}
 
 
 def _yuan(value) -> str:

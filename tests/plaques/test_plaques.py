@@ -30,11 +30,17 @@ CCB_PLAQUE_SOURCES = {
 # CCB 示范标杆商户 (002 附件2), with the clause of each criterion.
 CRITERIA = {"tiers": ["development"], "veto_statuses": ["revoked", "abnormal"], "veto_dishonest": True,
             "min_loan_months": 24, "no_bad_loans": True, "max_overdue_12m": 3, "min_credit_line": 500000,
-            "veto_false_reporting": True, "sources": CCB_PLAQUE_SOURCES}
+            "veto_false_reporting": True}
 GOOD = {"loan_months": 30, "bad_loans": False, "overdue_12m": 1, "credit_line": Decimal(600000),
         "false_reporting": False}
 CLAUSES = {"tier": "一、1", "registry_status": "二、2", "dishonest": "二、3", "loan_months": "一、2",
            "bad_loans": "一、2", "max_overdue_12m": "一、2", "credit_line": "一、3", "false_reporting": "二、1"}
+
+
+def ccb_criteria(campaign) -> None:
+    campaign.plaque_criteria = dict(CRITERIA)
+    campaign.rule_sources = {**(campaign.rule_sources or {}),
+                             **{f"plaque_criteria.{key}": source for key, source in CCB_PLAQUE_SOURCES.items()}}
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +56,7 @@ def report(world, merchant, values, days_ago=3, source="信贷系统", actor="he
 
 @pytest.fixture
 def setup(world):
-    world.campaign.plaque_criteria = dict(CRITERIA)
+    ccb_criteria(world.campaign)
     m = world.merchants["m_a1"]
     m.tier = "development"
     db.session.commit()
@@ -113,7 +119,7 @@ def test_limits_themselves_pass(setup):
 
 
 def test_missing_bank_facts_are_unknown_never_guessed(world):
-    world.campaign.plaque_criteria = dict(CRITERIA)
+    ccb_criteria(world.campaign)
     m = world.merchants["m_a2"]
     m.tier = "development"
     m.registered_on = local_today() - timedelta(days=3000)  # long registered: no proxy for loan use
@@ -174,7 +180,7 @@ def test_a_check_shows_each_result_and_clause(world, login):
 
 
 def test_unknown_blocks_approval(world):
-    world.campaign.plaque_criteria = dict(CRITERIA)
+    ccb_criteria(world.campaign)
     m = world.merchants["m_a2"]
     m.tier = "development"
     db.session.commit()
