@@ -24,6 +24,7 @@ from crm.merchants import operations as merchant_ops
 from crm.merchants.models import Merchant
 from crm.products.operations import base_check, match
 from crm.referrals.models import OPEN_STATUSES, IntakeSubmission, Referral, ReferralList
+from crm.referrals.operations import contact_deadline
 from crm.timeutil import local_today, utcnow
 
 MIN_FILL_SECONDS = 3  # a person needs longer than this to fill in the form
@@ -138,7 +139,7 @@ def _land(pair: LiaisonPair, merchant: Merchant, screening: dict, channel: str) 
     now = utcnow()
     referral = Referral(list_id=_intake_list(pair, channel).id, campaign_id=campaign.id, merchant_id=merchant.id,
                         status="assigned", assignee_id=pair.account_manager_id, pair_id=pair.id,
-                        deadline_on=local_today() + timedelta(days=campaign.referral_contact_days),
+                        deadline_on=contact_deadline(campaign, local_today()),
                         assigned_at=now, status_changed_at=now, self_applied=True)
     db.session.add(referral)
     audit.record("create", referral, summary=f"{merchant.name} ({channel})",
