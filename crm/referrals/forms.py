@@ -56,3 +56,11 @@ class StatusForm(FlaskForm):
 
 class ReassignForm(FlaskForm):
     assignee_id = SelectField(_l("Account manager"), coerce=int, validate_choice=False)
+
+
+class RuleAssignForm(FlaskForm):
+    """Bulk: every name of a list nobody was given yet, by a rule (crm.referrals.operations.ASSIGN_RULES)."""
+
+    rule = SelectField(_l("Rule"), choices=[("pair", _l("By pair: the account manager paired with the town")),
+                                            ("town", _l("By town: each town whole to one account manager")),
+                                            ("load", _l("Evenly by load: to whoever holds the fewest"))])

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, insert, literal, select
+from sqlalchemy.orm import contains_eager
 
 from crm import audit, changes
 from crm.auth.scoping import merchant_condition, regions_condition
@@ -338,31 +339,14 @@ def assign(items: Iterable[Referral], assignee: User, actor: User, pair: Liaison
     return count
 
 
-def pair_for(campaign_id: int, merchant: Merchant, pairs: list[LiaisonPair]) -> LiaisonPair | None:
-    """一镇一专员: the pair of the merchant's town, else a pair for its whole county."""
-    by_region = {p.region_id: p for p in pairs if p.campaign_id == campaign_id}
-    return by_region.get(merchant.town_id) or by_region.get(merchant.county_id)
-
-
 def auto_assign(referral_list: ReferralList, actor: User) -> tuple[int, int]:
     """Each pending item to the account manager paired with its town; (assigned, left without a pair)."""
-    managers = {u.id: u for u in account_managers(referral_list)}
-    pairs = list(db.session.scalars(select(LiaisonPair).where(
-        LiaisonPair.campaign_id == referral_list.campaign_id, LiaisonPair.active.is_(True),
-        LiaisonPair.account_manager_id.in_(list(managers)))))
-    assigned = unmatched = 0
-    for referral in pending_items(referral_list):
-        pair = pair_for(referral_list.campaign_id, referral.merchant, pairs)
-        if pair is None:
-            unmatched += 1
-            continue
-        assigned += assign([referral], managers[pair.account_manager_id], actor, pair)
-    return assigned, unmatched
+    return assign_by_rule(referral_list, "pair", actor)
 
 
 def pending_items(referral_list: ReferralList, town_id: int | None = None) -> list[Referral]:
-    stmt = select(Referral).join(Merchant, Merchant.id == Referral.merchant_id).where(
-        Referral.list_id == referral_list.id, Referral.status == "pending")
+    stmt = select(Referral).join(Merchant, Merchant.id == Referral.merchant_id).options(
+        contains_eager(Referral.merchant)).where(Referral.list_id == referral_list.id, Referral.status == "pending")
     if town_id:
         stmt = stmt.where(Merchant.town_id == town_id)
     return list(db.session.scalars(stmt.order_by(Referral.id)))
@@ -401,3 +385,106 @@ def progress(referral_list: ReferralList, item_condition=None) -> dict:
 def overdue_condition():
     return Referral.status.in_(OVERDUE_STATUSES) & (Referral.deadline_on < local_today())
 
+
+
+# ---- assigning by rule (the branch head's bulk assignment) ---------------------------------------
+# Each rule is a plain function from the names waiting (item id, town, county) to an account manager
+# per item; assign_by_rule() loads what a rule reads and applies its plan.
+
+ASSIGN_RULES = ("pair", "town", "load")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A name waiting on a list: the item and where its merchant is."""
+
+    referral_id: int
+    town_id: int | None
+    county_id: int | None
+
+
+def plan_by_pair(items: Iterable[Waiting], pair_managers: dict[int, int]) -> dict[int, int]:
+    """一镇一专员: each name to the account manager paired with its town, else with its county; names
+    with no pair are left out of the plan."""
+    plan = {}
+    for item in items:
+        manager = pair_managers.get(item.town_id) or pair_managers.get(item.county_id)
+        if manager:
+            plan[item.referral_id] = manager
+    return plan
+
+
+def _lightest(loads: dict[int, int]) -> int:
+    return min(loads, key=lambda manager: (loads[manager], manager))
+
+
+def plan_by_town(items: Iterable[Waiting], pair_managers: dict[int, int], loads: dict[int, int]) -> dict[int, int]:
+    """Each town's names together to one account manager: the town's pair, else the one with the
+    lightest load at that moment (a town without a pair still gets someone, and stays whole)."""
+    loads = dict(loads)
+    by_town: dict[int | None, list[Waiting]] = {}
+    for item in items:
+        by_town.setdefault(item.town_id, []).append(item)
+    plan = {}
+    for town_id in sorted(by_town, key=lambda t: (t is None, t or 0)):
+        group = by_town[town_id]
+        manager = pair_managers.get(town_id) or pair_managers.get(group[0].county_id)
+        if not manager and loads:
+            manager = _lightest(loads)
+        if not manager:
+            continue
+        loads[manager] = loads.get(manager, 0) + len(group)
+        plan.update({item.referral_id: manager for item in group})
+    return plan
+
+
+def plan_evenly(items: Iterable[Waiting], loads: dict[int, int]) -> dict[int, int]:
+    """Evenly by load: each name in turn to the account manager holding the fewest open names."""
+    loads = dict(loads)
+    plan = {}
+    if not loads:
+        return plan
+    for item in items:
+        manager = _lightest(loads)
+        plan[item.referral_id] = manager
+        loads[manager] += 1
+    return plan
+
+
+def open_loads(manager_ids: Iterable[int], campaign_id: int | None = None) -> dict[int, int]:
+    """Open names (assigned and on) each account manager holds now, 0 for none."""
+    manager_ids = list(manager_ids)
+    stmt = select(Referral.assignee_id, func.count()).where(
+        Referral.assignee_id.in_(manager_ids), Referral.status.in_([s for s in OPEN_STATUSES if s != "pending"]))
+    if campaign_id is not None:
+        stmt = stmt.where(Referral.campaign_id == campaign_id)
+    counts = dict(db.session.execute(stmt.group_by(Referral.assignee_id)).all())
+    return {manager: counts.get(manager, 0) for manager in manager_ids}
+
+
+def assign_by_rule(referral_list: ReferralList, rule: str, actor: User) -> tuple[int, int]:
+    """Assign the list's waiting names by a rule of ASSIGN_RULES; (assigned, left waiting)."""
+    if rule not in ASSIGN_RULES:
+        raise ValueError(rule)
+    managers = {u.id: u for u in account_managers(referral_list)}
+    pairs = {p.region_id: p for p in db.session.scalars(select(LiaisonPair).where(
+        LiaisonPair.campaign_id == referral_list.campaign_id, LiaisonPair.active.is_(True),
+        LiaisonPair.account_manager_id.in_(list(managers))))}
+    pair_managers = {region_id: p.account_manager_id for region_id, p in pairs.items()}
+    items = pending_items(referral_list)
+    waiting = [Waiting(r.id, r.merchant.town_id, r.merchant.county_id) for r in items]
+    if rule == "pair":
+        plan = plan_by_pair(waiting, pair_managers)
+    elif rule == "town":
+        plan = plan_by_town(waiting, pair_managers, open_loads(managers, referral_list.campaign_id))
+    else:
+        plan = plan_evenly(waiting, open_loads(managers, referral_list.campaign_id))
+    assigned = 0
+    for referral in items:
+        manager = plan.get(referral.id)
+        if manager is None:
+            continue
+        town_pair = pairs.get(referral.merchant.town_id) or pairs.get(referral.merchant.county_id)
+        pair = town_pair if town_pair and town_pair.account_manager_id == manager else None
+        assigned += assign([referral], managers[manager], actor, pair)
+    return assigned, len(items) - assigned
