@@ -168,7 +168,7 @@ CAMPAIGNS = Screen(
         Column(_l("Programme leads"), _leads, minor=True),
     ),
     more=(
-        Column(_l("Template"), lambda c: c.template or "—"),
+        Column(_l("Template"), lambda c: campaign_ops.template_label(c.template)),
         Column(_l("District coverage"), rule_text),
         Column(_l("Joint visit days per pair per month"), lambda c: c.joint_visit_days_per_month),
         Column(_l("Matchmaking meetings per county per quarter"), lambda c: c.matchmaking_per_county_per_quarter),

@@ -129,3 +129,10 @@ def update_pair(pair: LiaisonPair, values: dict, actor=None) -> dict:
 def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
     """A pair that stops working is kept, inactive: its visits and figures stay attributed to it."""
     return update_pair(pair, {"active": False}, actor=actor)
+
+
+def template_label(code: str | None) -> str:
+    """A drive template's name as people know it (双百工程), for its code."""
+    from crm.campaigns.templates import TEMPLATES
+
+    return TEMPLATES.get(code or "", {}).get("label") or code or "—"

@@ -115,10 +115,11 @@ def _plan_follow_up(referral: Referral) -> FollowUp:
 
 # ---- moving forward by itself ------------------------------------------------------------------
 
-def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | None, cause: str) -> int:
+def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | None, cause: tuple[str, int]) -> int:
     """Move the merchant's open items in the drive up to target (never back); returns how many moved.
 
-    An item nobody was assigned yet goes to whoever did the work.
+    An item nobody was assigned yet goes to whoever did the work. cause names the record that moved
+    it, e.g. ("visit_id", 12), for the item's history.
     """
     behind = [s for s in OPEN_STATUSES if s == "pending" or _rank(s) < _rank(target)]
     items = db.session.scalars(select(Referral).where(
@@ -131,14 +132,15 @@ def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | No
         if referral.assignee_id is None and author_id is not None:
             referral.assignee_id = author_id
             referral.assigned_at = utcnow()
-        audit.record("update", referral, summary=cause, changes={"status": [before, target]})
+        audit.record("update", referral, summary=referral.merchant.name,
+                     changes={"status": [before, target], cause[0]: [None, cause[1]]})
         moved += 1
     return moved
 
 
 @visit_recorded.connect
 def _on_visit(visit: Visit, **_extra) -> None:
-    advance(visit.campaign_id, visit.merchant_id, "visited", visit.author_id, f"visit {visit.id}")
+    advance(visit.campaign_id, visit.merchant_id, "visited", visit.author_id, ("visit_id", visit.id))
 
 
 def application_stage(application: Application) -> str:
@@ -152,7 +154,7 @@ def application_stage(application: Application) -> str:
 @application_changed.connect
 def _on_application(application: Application, **_extra) -> None:
     advance(application.campaign_id, application.merchant_id, application_stage(application), application.author_id,
-            f"application {application.id}")
+            ("application_id", application.id))
 
 
 # ---- building a list ---------------------------------------------------------------------------
