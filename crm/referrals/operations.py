@@ -22,6 +22,7 @@ from crm import audit, changes
 from crm.auth.scoping import merchant_condition, regions_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.extensions import db
+from crm.labels import label
 from crm.merchants.credit_code import CreditCodeError, validate
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
@@ -211,6 +212,10 @@ def preview(user: User, campaign: Campaign, filters: Filters, size: int = 20) ->
 class CodeCheck:
     merchant_ids: list[int] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)  # {credit_code, reason}
+    adding: list[Merchant] = field(default_factory=list)  # the first names that will be added, by name
+
+
+PREVIEW_NAMES = 200
 
 
 def split_codes(text: str) -> list[str]:
@@ -247,20 +252,48 @@ def check_codes(user: User, campaign: Campaign, codes: Iterable[str]) -> CodeChe
             continue
         seen.add(code)
         valid.append(code)
-    found: dict[str, tuple[int, bool]] = {}
+    found: dict[str, tuple] = {}
     for start in range(0, len(valid), INSERT_BATCH):
         chunk = valid[start:start + INSERT_BATCH]
-        rows = db.session.execute(select(Merchant.credit_code, Merchant.id, _listed(campaign.id)).where(
+        rows = db.session.execute(select(Merchant.credit_code, Merchant.id, _listed(campaign.id),
+                                         Merchant.registry_status, Merchant.dishonest).where(
             Merchant.credit_code.in_(chunk), merchant_condition(user), regions_condition([campaign.territory_id])))
-        found.update({code: (merchant_id, listed) for code, merchant_id, listed in rows})
+        found.update({row[0]: tuple(row[1:]) for row in rows})
+    registered = _registered([code for code in valid if code not in found])
     for code in valid:
-        if code not in found:
-            result.rejected.append({"credit_code": code, "reason": _("not in the registry of your area")})
-        elif found[code][1]:
-            result.rejected.append({"credit_code": code, "reason": _("already on a list of this drive")})
+        reason = _code_problem(found.get(code), code in registered)
+        if reason:
+            result.rejected.append({"credit_code": code, "reason": reason})
         else:
             result.merchant_ids.append(found[code][0])
+    result.adding = list(db.session.scalars(select(Merchant).where(Merchant.id.in_(result.merchant_ids[:PREVIEW_NAMES]))
+                                            .order_by(Merchant.name, Merchant.id)))
     return result
+
+
+def _registered(codes: list[str]) -> set[str]:
+    """Which of these codes are in the registry at all, whoever may see them."""
+    known: set[str] = set()
+    for start in range(0, len(codes), INSERT_BATCH):
+        known.update(db.session.scalars(select(Merchant.credit_code).where(
+            Merchant.credit_code.in_(codes[start:start + INSERT_BATCH]))))
+    return known
+
+
+def _code_problem(row: tuple | None, registered: bool) -> str | None:
+    """The true reason a valid code cannot go on the list, or None when it can."""
+    if row is None:
+        if registered:
+            return _("in the registry, but outside your area or this drive's territory")
+        return _("not in the registry: never imported, or its row was rejected at import")
+    _merchant_id, listed, registry_status, dishonest = row
+    if listed:
+        return _("already on a list of this drive")
+    if registry_status != "operating":
+        return _("not trading (%(status)s in the registry)", status=label("registry_status", registry_status))
+    if dishonest:
+        return _("on the dishonest-persons list")
+    return None
 
 
 def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organization,

@@ -47,7 +47,7 @@ def test_build_from_pasted_codes_reports_rejections(world, as_user):
     codes = f"{world.merchants['m_a1'].credit_code}\n{world.merchants['m_b1'].credit_code}"
     page = client.post("/referrals/new", data={"campaign_id": world.campaign.id, "codes": codes,
                                                "action": "preview"}).get_data(as_text=True)
-    assert "1 of the codes can go on the list" in page and "not in the registry of your area" in page
+    assert "1 of the codes can go on the list" in page and "outside your area" in page and "张三干洗店" in page
 
 
 def test_each_role_sees_what_it_should(world, as_user):
