@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
+from crm.extensions import db as _db
+from tests.browser import Watch, check
 from tests.factories import PASSWORD
 
 
 def test_quarter_drill_down_and_notice(drive, live_server, browser, tmp_path):
     server = live_server
-    page = browser.new_page(accept_downloads=True)
+    drive.world.users["lead"].display_name = "李主任"
+    _db.session.commit()
+    context = browser.new_context(accept_downloads=True)
+    watch = Watch(context)
+    page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(f"{server}/lang/en")
     page.goto(f"{server}/login")
@@ -24,11 +30,12 @@ def test_quarter_drill_down_and_notice(drive, live_server, browser, tmp_path):
     page.wait_for_url(f"**region={drive.county_b.id}**")
     assert page.locator("table.rep-table tbody").inner_text().count("定昌镇") == 1
     assert page.locator('[data-figure="visits"]').inner_text() == "2"
+    check(page, watch)
     with page.expect_download() as download:
         page.click('a[href*="notice.xlsx"]')
     path = tmp_path / "notice.xlsx"
     download.value.save_as(path)
-    page.close()
+    context.close()
     book = load_workbook(path)
     county = book.worksheets[1]  # the county sheet, named in the user's language
     assert [county.cell(5, c).value for c in (1, 2)] == [1, "沁县"]
