@@ -25,18 +25,31 @@ def client_for(app, username: str):
     return client
 
 
+def _dataset(scale: str) -> dict:
+    """The dataset's summary as generated (bench/out), else through common.ensure_database."""
+    import json
+
+    from datagen import info_path
+
+    url = common.DEFAULT_URLS.get(scale) or f"{common.POSTGRES_SERVER}/crm_bench_{scale}"
+    path = info_path(url)
+    if path.exists():
+        return {**json.loads(path.read_text(encoding="utf-8")), "url": url}
+    return common.ensure_database(scale)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="province")
     parser.add_argument("-n", type=int, default=30)
     args = parser.parse_args()
-    info = common.ensure_database(args.scale)
+    info = _dataset(args.scale)
     app = common.app_for(info["url"])
     users = info["users"]
     homes = [("account manager (busiest)", users["busiest_am"], "/visits/"),
              ("liaison (busiest AM's pair)", users["liaison"], "/home/liaison"),
              ("branch head (busiest AM's county)", users["branch_head"], "/home/branch"),
-             ("lead", "lead", "/reports/"), ("admin", "admin", "/admin/")]
+             ("admin", "admin", "/admin/"), ("lead", "lead", "/reports/")]
     rows = []
     for role, username, path in homes:
         client = client_for(app, username)
