@@ -4,6 +4,7 @@ Functions raise ValueError with a message for the user and leave committing to t
 """
 from __future__ import annotations
 
+import copy
 import secrets
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
+from crm.campaigns.templates import TEMPLATES
 from crm.extensions import db
 from crm.people.models import Organization, User
 from crm.regions.models import Region
@@ -131,8 +133,11 @@ def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
     return update_pair(pair, {"active": False}, actor=actor)
 
 
+def template_rules(template: str) -> dict:
+    """A template's rules (targets, thresholds, deadlines, caps, criteria): a fresh copy, to change or store."""
+    return copy.deepcopy(TEMPLATES[template]["rules"])
+
+
 def template_label(code: str | None) -> str:
     """A drive template's name as people know it (双百工程), for its code."""
-    from crm.campaigns.templates import TEMPLATES
-
     return TEMPLATES.get(code or "", {}).get("label") or code or "—"
