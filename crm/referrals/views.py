@@ -141,10 +141,12 @@ def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | N
     return created
 
 
-def _places() -> list[tuple[int, str, str]]:
-    levels = {r.id: r.level for r in db.session.scalars(select(Region).where(
+def _places() -> list[tuple[int, str, str, int | None]]:
+    """(id, name, level, parent id) of every county, town and district, for the pickers."""
+    regions = {r.id: r for r in db.session.scalars(select(Region).where(
         Region.level.in_(("county", "town", "district"))))}
-    return [(i, name, levels[i]) for i, name in region_choices(("county", "town", "district"))]
+    return [(i, name, regions[i].level, regions[i].parent_id)
+            for i, name in region_choices(("county", "town", "district"))]
 
 
 def _load(list_id: int) -> ReferralList:

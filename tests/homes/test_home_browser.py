@@ -48,6 +48,10 @@ def _sign_in(browser, base, username, device):
     return context, page, watch
 
 
+def _offered(page, select: str) -> list[str]:
+    return page.locator(f"{select} option:not([disabled])").all_inner_texts()
+
+
 def _photograph(page, screenshots, role):
     """The home at phone and desktop size (and 1920 wide), with nothing wider than the screen."""
     for size, (width, height) in SIZES.items():
@@ -86,6 +90,16 @@ def test_the_liaison_builds_a_list_from_codes_and_hands_it_over(people, live_ser
     _photograph(page, screenshots, "liaison")
     page.set_viewport_size(DESKTOP["viewport"])
     page.get_by_role("link", name="新建送贷名单").click()
+    page.select_option("#county_id", label="沁县")  # the pickers narrow: county → town → district
+    assert _offered(page, "#town_id") == ["全部", "沁县 / 定昌镇"]
+    assert _offered(page, "#district_id") == ["全部", "沁县 / 定昌镇 / 定昌市场"]
+    page.select_option("#county_id", label="长子县")
+    page.select_option("#town_id", label="长子县 / 鲍店镇")
+    assert _offered(page, "#district_id") == ["全部", "长子县 / 鲍店镇 / 鲍店市场"]
+    page.select_option("#county_id", index=0)  # every county again; the town chosen still narrows
+    assert len(_offered(page, "#town_id")) == 4 and len(_offered(page, "#district_id")) == 2
+    page.select_option("#town_id", index=0)
+    assert len(_offered(page, "#district_id")) == 4
     codes = [people.merchants["m_a1"].credit_code, people.merchants["m_b1"].credit_code]
     page.fill("#codes", "\n".join(codes))
     page.click('button[name="action"][value="preview"]')
