@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from crm.campaigns import coverage
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.campaigns.rules import event_quota
 from crm.events import operations as events
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -54,7 +55,7 @@ def main() -> None:
             ("district_rows, busiest AM (scoped)", lambda: coverage.district_rows(campaign, am)),
             ("walk_list, biggest district", lambda: coverage.walk_list(campaign, biggest, lead)),
             ("month_cells, every pair", lambda: events.month_cells(campaign, pair_ids)),
-            ("matchmaking_quota", lambda: events.matchmaking_quota(campaign)),
+            ("matchmaking_quota", lambda: events.quota_table(campaign, event_quota(campaign, "matchmaking", "county"))),
             ("match, one merchant", lambda: match(merchant, campaign, local_today())),
         ]
         for what, fn in cases:

@@ -78,6 +78,11 @@ LABELS: dict[str, dict[str, object]] = {
         "open": _l("Not planned yet"),
         "future": _l("Later"),
     },
+    "quota_cadence": {"week": _l("Week"), "month": _l("Month"), "quarter": _l("Quarter"), "year": _l("Year")},
+    "quota_scope": {"pair": _l("Liaison pair"), "county": _l("County"), "level_pair": _l("Level pair"),
+                    "drive": _l("Whole drive")},
+    "weekday": {"1": _l("Monday"), "2": _l("Tuesday"), "3": _l("Wednesday"), "4": _l("Thursday"), "5": _l("Friday"),
+                "6": _l("Saturday"), "7": _l("Sunday")},
     "quota_state": {"met": _l("Met"), "behind": _l("Behind"), "missed": _l("Missed"), "future": _l("Later")},
     "plaque_criterion": {
         "tier": _l("Tier"),
@@ -126,6 +131,7 @@ LABELS: dict[str, dict[str, object]] = {
         "plaques": _l("Plaques"), "products": _l("Products"), "campaign_products": _l("Drive products"),
         "reminders": _l("Reminders"), "outbox_messages": _l("Outgoing messages"), "rule_runs": _l("Rule runs"),
         "audit_events": _l("Audit events"), "merchant_import": _l("Registry imports"),
+        "webhook_subscriptions": _l("Webhook subscriptions"),
     },
     "audit_action": {
         "login": _l("Signed in"), "logout": _l("Signed out"), "login_failed": _l("Failed sign-in"), "lockout": _l("Locked out"),

@@ -14,4 +14,5 @@ from crm.referrals.models import IntakeSubmission, Referral, ReferralList  # noq
 from crm.regions.models import Region  # noqa: F401
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun  # noqa: F401
 from crm.reports.models import RollupFact, RollupSnapshot  # noqa: F401
+from crm.subscriptions.models import Subscription  # noqa: F401
 from crm.visits.models import Application, FollowUp, Need, Photo, Visit  # noqa: F401

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 
 from openpyxl import Workbook as _OpenpyxlWorkbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SHEET_ROWS = 1_048_576  # Excel's rows per sheet, the header included
+CHUNK = 64 * 1024
 
 
 def neutralise(value):
@@ -60,3 +64,31 @@ def _csv_line(values) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(values)
     return buffer.getvalue()
+
+
+def xlsx_chunks(title: str, header: list[str], rows: Iterable[list]) -> Iterator[bytes]:
+    """A write-only workbook, streamed: rows go to a temporary file as they come (openpyxl writes cells as
+    inline strings, so memory stays constant), then the file is sent in chunks. A list longer than a sheet
+    continues on the next one ("visits (2)"), each with the header."""
+    with tempfile.TemporaryFile() as file:
+        workbook = Workbook(write_only=True)
+        sheet, filled, sheets = None, SHEET_ROWS, 0
+        for row in rows:
+            if filled >= SHEET_ROWS:
+                sheets += 1
+                sheet = workbook.create_sheet(title if sheets == 1 else f"{title} ({sheets})")
+                sheet.append(header)
+                filled = 1
+            sheet.append([_cell(value) for value in row])
+            filled += 1
+        if sheet is None:
+            workbook.create_sheet(title).append(header)
+        workbook.save(file)
+        file.seek(0)
+        while chunk := file.read(CHUNK):
+            yield chunk
+
+
+def _cell(value):
+    """Text without the control characters a workbook cannot hold (openpyxl refuses them)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

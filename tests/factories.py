@@ -66,12 +66,20 @@ def merchant(name, district, **kw) -> Merchant:
     return m
 
 
+# The event quotas the test drive sets: a joint visit day per pair a month, a matchmaking meeting per
+# county a quarter, three level visits per level pair a year.
+QUOTAS = ({"event": "joint_visit_day", "count": 1, "cadence": "month", "scope": "pair"},
+          {"event": "matchmaking", "count": 1, "cadence": "quarter", "scope": "county"},
+          {"event": "level_visit", "count": 3, "cadence": "year", "scope": "level_pair"})
+
+
 def campaign(territory, bureau, bank, **kw) -> Campaign:
     today = local_today()
     values = {"name": "双百工程", "bureau_org": bureau, "bank_org": bank, "territory": territory,
               "starts_on": today - timedelta(days=120), "ends_on": today + timedelta(days=120),
               "focus_trades": ["wholesale_retail", "lodging_catering", "transport_logistics"],
-              "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000}}
+              "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000},
+              "quotas": [dict(q) for q in QUOTAS]}
     values.update(kw)
     c = Campaign(**values)
     db.session.add(c)

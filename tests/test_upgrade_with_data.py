@@ -38,7 +38,13 @@ MID_YEAR = datetime(2025, 7, 15, 4, 0)  # naive UTC: noon in Changzhi, well insi
 SCRIPTS = ScriptDirectory(os.path.join(ROOT, "migrations"))
 OLDER_REVISIONS = [script.revision for script in reversed(list(SCRIPTS.walk_revisions()))][:-1]
 # Columns a later migration dropped, with what the demo's rows held in them before it.
-DROPPED = {"users": {"failed_logins": 0, "locked_until": None}}  # 38368b790d45: sign-in limits moved to Flask-Limiter
+DROPPED = {
+    "users": {"failed_logins": 0, "locked_until": None},  # 38368b790d45: sign-in limits moved to Flask-Limiter
+    # 5e1f0c7a9d21: quotas as data; the demo's 双百 drive has a joint visit day a month per pair and a
+    # matchmaking meeting a quarter per county (001), and no level visits (001 has none).
+    "campaigns": {"joint_visit_days_per_month": 1, "matchmaking_per_county_per_quarter": 1,
+                  "level_visits_per_year": 0},
+}
 
 
 def _flask_db_upgrade(url: str, tmp_path, revision: str = "head") -> None:

@@ -14,6 +14,8 @@ from crm.campaigns import operations as campaign_ops
 from crm.campaigns.coverage import rule_text
 from crm.campaigns.forms import CampaignForm, CampaignRulesForm, PairForm
 from crm.campaigns.models import Campaign, LiaisonPair
+from crm.campaigns.rulebook import drive_programme, quota_text
+from crm.campaigns.rules import campaign_quotas
 from crm.formatting import iso_date, local_dt, wan
 from crm.labels import label
 from crm.people import operations as people_ops
@@ -22,6 +24,10 @@ from crm.people.models import Organization, User
 from crm.regions import operations as region_ops
 from crm.regions.forms import RegionForm
 from crm.regions.models import Region
+from crm.subscriptions import operations as subscription_ops
+from crm.subscriptions.forms import SubscriptionForm
+from crm.subscriptions.models import Subscription
+from crm.subscriptions.queries import delivery_counts
 
 
 def tag(text, css: str = "") -> Markup:
@@ -148,7 +154,8 @@ PAIRS = Screen(
 
 def tier_caps(c: Campaign) -> str:
     names = {"distinguished": "名特优新"}
-    text = [f"{names.get(key) or label('tier', key)} ≤ {wan(amount)}" for key, amount in (c.tier_caps or {}).items()]
+    text = [f"{names.get(key) or label('tier', key)} ≤ {wan(amount)}" for key, amount in (c.tier_caps or {}).items()
+            if key in campaign_ops.CAP_KEYS]
     return _("%(caps)s (10k yuan)", caps="; ".join(text)) if text else "—"
 
 
@@ -168,17 +175,14 @@ CAMPAIGNS = Screen(
         Column(_l("Programme leads"), _leads, minor=True),
     ),
     more=(
-        Column(_l("Template"), lambda c: campaign_ops.template_label(c.template)),
+        Column(_l("Programme"), drive_programme),
         Column(_l("District coverage"), rule_text),
-        Column(_l("Joint visit days per pair per month"), lambda c: c.joint_visit_days_per_month),
-        Column(_l("Matchmaking meetings per county per quarter"), lambda c: c.matchmaking_per_county_per_quarter),
-        Column(_l("Level-to-level visits per year"), lambda c: c.level_visits_per_year),
-        Column(_l("Contact a referred merchant within (days)"), lambda c: c.referral_contact_days),
-        Column(_l("Follow-up interval (days)"), lambda c: c.follow_up_interval_days),
-        Column(_l("A need is due within (days)"), lambda c: c.need_due_days),
-        Column(_l("Flag a visit farther than this from the merchant (metres)"), lambda c: c.visit_distance_m),
+        Column(_l("Event quotas"), lambda c: "; ".join(
+            f"{label('event_kind', q.event)}: {quota_text(q)}" for q in campaign_quotas(c)) or "—"),
         Column(_l("Focus trades"), lambda c: tags("trade", c.focus_trades) or "—"),
         Column(_l("Pre-credit caps by tier"), tier_caps),
+        Column(_l("Rules and their sources"), lambda c: Markup('<a href="{}">{}</a>').format(
+            url_for("campaign_templates.rules", campaign_id=c.id), _("Every rule with its document and clause"))),
         Column(_l("Liaison pairs"), lambda c: len(c.pairs)),
     ),
     search=(Campaign.name,), order_by=(Campaign.starts_on.desc(), Campaign.id),
@@ -191,4 +195,36 @@ CAMPAIGNS = Screen(
              selectinload(Campaign.lead_rows)),
 )
 
-SCREENS: dict[str, Screen] = {s.name: s for s in (CAMPAIGNS, PAIRS, USERS, ORGANIZATIONS, REGIONS)}
+EVENT_LABELS = {e.name: e.label for e in subscription_ops.EVENTS}
+
+
+def _deliveries(s: Subscription) -> str:
+    counts = delivery_counts(s)
+    return _("%(sent)s sent, %(waiting)s waiting, %(failed)s failed", sent=counts.get("sent", 0),
+             waiting=counts.get("pending", 0) + counts.get("sending", 0), failed=counts.get("failed", 0))
+
+
+SUBSCRIPTIONS = Screen(
+    name="subscriptions", model=Subscription, title=_l("Webhook subscriptions"), new_label=_l("New subscription"),
+    hint=_l("Other systems told of visits, referrals, loans and plaques as they happen, signed with a secret."),
+    form=lambda user, obj: SubscriptionForm(obj=obj, creating=obj is None),
+    columns=(
+        Column(_l("Name"), lambda s: s.name),
+        Column(_l("Address (URL)"), lambda s: s.url, minor=True),
+        Column(_l("Events to send"), lambda s: Markup(" ").join(tag(EVENT_LABELS.get(e, e)) for e in s.events or ())),
+        Column(_l("Status"), lambda s: active_tag(s.active)),
+    ),
+    more=(
+        Column(_l("Signing secret"), lambda s: Markup("<code>{}</code>").format(s.secret)),
+        Column(_l("Deliveries"), _deliveries),
+        Column(_l("Created"), lambda s: local_dt(s.created_at)),
+    ),
+    search=(Subscription.name, Subscription.url), order_by=(Subscription.name, Subscription.id),
+    create=subscription_ops.create_subscription, update=subscription_ops.update_subscription,
+    display=lambda s: s.name,
+    removal=Removal(_l("Deactivate"), _l("Stop sending to this address? Deliveries not yet sent will fail."),
+                    _l("The subscription was deactivated."), subscription_ops.deactivate_subscription,
+                    applies=lambda s: s.active),
+)
+
+SCREENS: dict[str, Screen] = {s.name: s for s in (CAMPAIGNS, PAIRS, USERS, ORGANIZATIONS, REGIONS, SUBSCRIPTIONS)}

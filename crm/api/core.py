@@ -95,6 +95,7 @@ def api_campaign(campaign_id: int) -> Campaign:
 # ---- OpenAPI registry -------------------------------------------------------------------------
 
 OPERATIONS: dict[tuple[str, str], dict] = {}
+WEBHOOKS: dict[str, dict] = {}  # OpenAPI 3.1 `webhooks`: what the CRM posts to a subscribed endpoint
 ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 SCHEMAS: dict[str, dict] = {}
 
@@ -213,6 +214,7 @@ def openapi_document() -> dict:
         },
         "security": [{"bearer": []}],
         "paths": paths,
+        "webhooks": dict(sorted(WEBHOOKS.items())),
     }
 
 

@@ -35,6 +35,11 @@ def is_admin(user: User) -> bool:
     return user.has_role("admin")
 
 
+def can_manage_subscriptions(user: User) -> bool:
+    """Webhook subscriptions send the drive's events out of the CRM: an administrator's decision."""
+    return is_admin(user)
+
+
 def led_campaign_ids(user: User) -> list[int]:
     return list(db.session.scalars(select(CampaignLead.campaign_id).where(CampaignLead.user_id == user.id)))
 

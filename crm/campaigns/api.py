@@ -7,21 +7,27 @@ from flask_login import current_user
 from crm.api.core import array, nullable, obj, route, schema
 from crm.campaigns.models import Campaign
 from crm.campaigns.queries import visible_campaigns
+from crm.campaigns.rules import CADENCES, SCOPES, campaign_quotas
 
 RULES = schema(
     "CampaignRules",
     obj({
         "district_household_threshold": {"type": "integer"},
         "district_coverage_ratio": {"type": "number"},
-        "joint_visit_days_per_month": {"type": "integer"},
-        "matchmaking_per_county_per_quarter": {"type": "integer"},
-        "level_visits_per_year": {"type": "integer"},
+        "quotas": array(obj({
+            "event": {"type": "string"}, "count": {"type": "integer"},
+            "cadence": {"type": "string", "enum": list(CADENCES)}, "scope": {"type": "string", "enum": list(SCOPES)},
+            "weekday": nullable("integer"),
+        })),
         "referral_contact_days": {"type": "integer"},
         "follow_up_interval_days": {"type": "integer"},
         "need_due_days": {"type": "integer"},
         "visit_distance_m": {"type": "integer"},
         "focus_trades": array({"type": "string"}),
         "tier_caps": {"type": "object"},
+        # Each rule's source by its key: {"doc", "title", "clause", "quote"} or {"local": true, "by", "on"};
+        # a rule not named here is a default no document gives.
+        "sources": {"type": "object"},
     }),
 )
 CAMPAIGN = schema(
@@ -44,15 +50,15 @@ def campaign_rules(campaign: Campaign) -> dict:
     return {
         "district_household_threshold": campaign.district_household_threshold,
         "district_coverage_ratio": float(campaign.district_coverage_ratio),
-        "joint_visit_days_per_month": campaign.joint_visit_days_per_month,
-        "matchmaking_per_county_per_quarter": campaign.matchmaking_per_county_per_quarter,
-        "level_visits_per_year": campaign.level_visits_per_year,
+        "quotas": [{**q.as_data(), "weekday": q.weekday} for q in campaign_quotas(campaign)],
         "referral_contact_days": campaign.referral_contact_days,
         "follow_up_interval_days": campaign.follow_up_interval_days,
         "need_due_days": campaign.need_due_days,
         "visit_distance_m": campaign.visit_distance_m,
         "focus_trades": list(campaign.focus_trades or []),
         "tier_caps": dict(campaign.tier_caps or {}),
+        "sources": {key: {k: v for k, v in source.items() if k != "user_id"}
+                    for key, source in (campaign.rule_sources or {}).items()},
     }
 
 

@@ -44,6 +44,30 @@ class TierCapForm(Form):
         self.tier.choices = [("", "—")] + [(key, _cap_label(key)) for key in CAP_KEYS]
 
 
+class QuotaRowForm(Form):
+    """One row of the quota editor: at least `count` events of a kind per period, for each unit of a scope."""
+
+    event = SelectField(_l("Event"), validate_choice=False)
+    count = IntegerField(_l("At least"), validators=[Optional(), NumberRange(min=1)])
+    cadence = SelectField(_l("Per"), validate_choice=False)
+    scope = SelectField(_l("For each"), validate_choice=False)
+    weekday = SelectField(_l("On"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event.choices = choices("event_kind", blank=True)
+        self.cadence.choices = choices("quota_cadence")
+        self.scope.choices = choices("quota_scope")
+        self.weekday.choices = [("", "—"), *choices("weekday")]
+
+    def value(self) -> dict | None:
+        if not self.event.data:
+            return None
+        quota = {"event": self.event.data, "count": self.count.data, "cadence": self.cadence.data,
+                 "scope": self.scope.data}
+        return {**quota, "weekday": int(self.weekday.data)} if self.weekday.data else quota
+
+
 def _cap_label(key: str) -> str:
     return str(_l("名特优新 merchants")) if key == "distinguished" else str(dict(choices("tier")).get(key, key))
 
@@ -54,24 +78,25 @@ class CampaignRulesForm(FlaskForm):
     district_household_threshold = _count(_l("District visits: at least this many households"))
     coverage_percent = DecimalField(_l("… or at least this share of its households (%)"), places=1,
                                     validators=[InputRequired(), NumberRange(min=0, max=100)])
-    joint_visit_days_per_month = _count(_l("Joint visit days per pair per month"))
-    matchmaking_per_county_per_quarter = _count(_l("Matchmaking meetings per county per quarter"))
-    level_visits_per_year = _count(_l("Level-to-level visits per year"))
     referral_contact_days = _count(_l("Contact a referred merchant within (days)"), days=True)
     follow_up_interval_days = _count(_l("Follow-up interval (days)"), days=True)
     need_due_days = _count(_l("A need is due within (days)"), days=True)
     visit_distance_m = _count(_l("Flag a visit farther than this from the merchant (metres)"))
     focus_trades = MultiCheckboxField(_l("Focus trades"))
     caps = FieldList(FormField(TierCapForm), label=_l("Pre-credit caps by tier"))
+    quota_rows = FieldList(FormField(QuotaRowForm), label=_l("Event quotas"))
 
     sections = (
         (_l("Rules"), ("district_household_threshold", "coverage_percent", *COUNT_RULES[1:])),
+        (_l("Event quotas"), ("quota_rows",)),
         (_l("Focus trades and caps"), ("focus_trades", "caps")),
     )
 
     def __init__(self, *args, obj: Campaign | None = None, **kwargs):
         super().__init__(*args, obj=obj, **kwargs)
         self.focus_trades.choices = choices("trade")
+        # A cap the editor has no row for (BOC's revenue share) is kept as it is.
+        self._kept_caps = {k: v for k, v in ((obj.tier_caps if obj else None) or {}).items() if k not in CAP_KEYS}
         if not self.is_submitted():
             self._fill(obj)
 
@@ -85,6 +110,10 @@ class CampaignRulesForm(FlaskForm):
             self.caps.append_entry({"tier": key, "amount": amount})
         while len(self.caps.entries) < len(CAP_KEYS):
             self.caps.append_entry({})
+        for quota in rules.get("quotas") or ():
+            self.quota_rows.append_entry({**quota, "weekday": str(quota.get("weekday") or "")})
+        for _blank in range(2):
+            self.quota_rows.append_entry({})
 
     def validate_caps(self, field):
         tiers = [entry.form.tier.data for entry in field.entries if entry.form.tier.data]
@@ -96,13 +125,20 @@ class CampaignRulesForm(FlaskForm):
             if entry.form.tier.data and entry.form.amount.data is None:
                 raise ValidationError(_l("Give an amount for each tier you choose."))
 
+    def validate_quota_rows(self, field):
+        for entry in field.entries:
+            if entry.form.event.data and entry.form.count.data is None:
+                raise ValidationError(_l("Give the number of events for each quota you set."))
+
     def values(self) -> dict:
         rules = {name: self[name].data for name in COUNT_RULES}
         return {
             **rules,
             "district_coverage_ratio": (Decimal(self.coverage_percent.data) / 100).quantize(Decimal("0.0001")),
             "focus_trades": list(self.focus_trades.data or []),
-            "tier_caps": {e.form.tier.data: e.form.amount.data for e in self.caps.entries if e.form.tier.data},
+            "tier_caps": {**self._kept_caps,
+                          **{e.form.tier.data: e.form.amount.data for e in self.caps.entries if e.form.tier.data}},
+            "quotas": [q for q in (e.form.value() for e in self.quota_rows.entries) if q],
         }
 
 

@@ -33,12 +33,12 @@ class Campaign(db.Model):
     territory_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
-    # The rules of the drive; 双百工程's numbers are the defaults.
+    # The rules of the drive; each one's document and clause, or who set it locally, in rule_sources.
     district_household_threshold: Mapped[int] = mapped_column(default=100)
     district_coverage_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.2"))
-    joint_visit_days_per_month: Mapped[int] = mapped_column(default=1)
-    matchmaking_per_county_per_quarter: Mapped[int] = mapped_column(default=1)
-    level_visits_per_year: Mapped[int] = mapped_column(default=3)
+    # Event quotas: [{"event", "count", "cadence", "scope"}] (crm.campaigns.rules.Quota).
+    quotas: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Periods no document gives: the software's defaults until a lead sets them (see rule_sources).
     referral_contact_days: Mapped[int] = mapped_column(default=7)
     follow_up_interval_days: Mapped[int] = mapped_column(default=30)
     need_due_days: Mapped[int] = mapped_column(default=15)
@@ -52,6 +52,8 @@ class Campaign(db.Model):
     plaque_criteria: Mapped[dict] = mapped_column(JSON, default=dict)
     # Reminder rules switched and tuned per drive: {"follow_up_due": {"enabled": true, ...}}.
     reminder_settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # {rule key: {"doc", "title", "clause", "quote"} | {"local": true, "by", "user_id", "on"}}
+    rule_sources: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     bureau_org = relationship("Organization", foreign_keys=[bureau_org_id])

@@ -4,31 +4,36 @@ Functions raise ValueError with a message for the user and leave committing to t
 """
 from __future__ import annotations
 
-import copy
 import secrets
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
+from crm.campaigns.rules import EDITED_RULES, check_quotas, sources_after_edit
 from crm.campaigns.templates import TEMPLATES
+from crm.campaigns.templates import template_rules as cited_rules
+from crm.events.models import EVENT_KINDS
 from crm.extensions import db
 from crm.people.models import Organization, User
 from crm.regions.models import Region
+from crm.timeutil import local_today
 
 # The rules as data: what a lead may tune during the drive.
-RULE_FIELDS = (
-    "district_household_threshold", "district_coverage_ratio", "joint_visit_days_per_month",
-    "matchmaking_per_county_per_quarter", "level_visits_per_year", "referral_contact_days",
-    "follow_up_interval_days", "need_due_days", "visit_distance_m", "focus_trades", "tier_caps",
-)
+RULE_FIELDS = (*EDITED_RULES, "quotas")
 CAMPAIGN_FIELDS = ("name", "template", "bureau_org_id", "bank_org_id", "territory_id", "starts_on", "ends_on",
                    *RULE_FIELDS, "lead_ids")
 # Keys of tier_caps: the three tiers, and 名特优新 merchants, who may get a higher cap.
 CAP_KEYS = (*TIERS, "distinguished")
 PAIR_FIELDS = ("campaign_id", "region_id", "county_id", "liaison_id", "account_manager_id", "name", "active")
-COUNT_RULES = tuple(f for f in RULE_FIELDS if f not in ("district_coverage_ratio", "focus_trades", "tier_caps"))
+COUNT_RULES = tuple(f for f in EDITED_RULES if f not in ("district_coverage_ratio", "focus_trades", "tier_caps"))
+QUOTA_PROBLEMS = {
+    "unknown": _l("Each quota needs a kind of event, a cadence and a scope."),
+    "count": _l("Each quota needs at least one event per period (and a weekday from Monday to Sunday)."),
+    "twice": _l("Each kind of event can have one quota per scope and cadence."),
+}
 # Periods in days: a period of zero days would make everything overdue at once.
 DAY_RULES = ("referral_contact_days", "follow_up_interval_days", "need_due_days")
 
@@ -57,8 +62,12 @@ def _check_rules(merged: dict) -> None:
     if set(merged["focus_trades"] or ()) - set(TRADES):
         raise ValueError(_("Unknown trade among the focus trades."))
     for key, cap in (merged["tier_caps"] or {}).items():
-        if key not in CAP_KEYS or cap is None or cap < 0:
+        if key not in (*CAP_KEYS, "revenue_share_cap") or cap is None or cap < 0:
             raise ValueError(_("Each tier cap needs a tier and an amount of zero or more."))
+    try:
+        check_quotas(merged["quotas"] or [], EVENT_KINDS)
+    except (ValueError, KeyError, TypeError) as problem:
+        raise ValueError(str(QUOTA_PROBLEMS.get(str(problem), QUOTA_PROBLEMS["unknown"]))) from None
 
 
 def _check_campaign(campaign: Campaign, values: dict) -> None:
@@ -77,22 +86,32 @@ def _check_campaign(campaign: Campaign, values: dict) -> None:
 
 
 def rule_defaults() -> dict:
-    """The rules a new drive starts with: the model's defaults, which are 双百工程's numbers."""
-    columns = {c.key: c.default.arg for c in Campaign.__table__.columns if c.key in RULE_FIELDS and c.default}
-    return {**columns, "focus_trades": [], "tier_caps": {}}
+    """The rules a new drive starts with: the model's defaults, which no document gives."""
+    columns = {c.key: c.default.arg for c in Campaign.__table__.columns if c.key in RULE_FIELDS and c.default
+               and not callable(c.default.arg)}
+    return {**columns, "focus_trades": [], "tier_caps": {}, "quotas": []}
 
 
 def create_campaign(values: dict, actor=None) -> Campaign:
+    """A drive set up by hand: each rule given other than its default is a local setting of the actor's."""
     values = {"template": None, "lead_ids": [], **rule_defaults(), **values}
     campaign = Campaign()
     _check_campaign(campaign, values)
+    rules = {name: values[name] for name in RULE_FIELDS}
+    campaign.rule_sources = sources_after_edit({}, rule_defaults(), rules, actor, local_today())
     return audit.add(campaign, values, CAMPAIGN_FIELDS, summary=values["name"], actor=actor)
 
 
 def update_campaign(campaign: Campaign, values: dict, actor=None) -> dict:
-    """Change any subset of the drive's fields (a lead sends only the rules)."""
+    """Change any subset of the drive's fields (a lead sends only the rules); each rule changed becomes a
+    local setting of the actor's, the others keep their source."""
     _check_campaign(campaign, values)
-    return audit.apply_changes(campaign, values, CAMPAIGN_FIELDS, summary=campaign.name, actor=actor)
+    after = {name: values[name] for name in RULE_FIELDS if name in values}
+    before = {name: getattr(campaign, name) for name in after}
+    sources = sources_after_edit(campaign.rule_sources, before, after, actor, local_today())
+    changes = audit.apply_changes(campaign, values, CAMPAIGN_FIELDS, summary=campaign.name, actor=actor)
+    campaign.rule_sources = sources
+    return changes
 
 
 # ---- liaison pairs ----------------------------------------------------------------------------
@@ -134,8 +153,10 @@ def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
 
 
 def template_rules(template: str) -> dict:
-    """A template's rules (targets, thresholds, deadlines, caps, criteria): a fresh copy, to change or store."""
-    return copy.deepcopy(TEMPLATES[template]["rules"])
+    """A template's rules (thresholds, quotas, caps, criteria) with their sources (rule_sources), as a drive's
+    column values: a fresh copy, to change or store."""
+    values, sources = cited_rules(TEMPLATES[template])
+    return {**values, "rule_sources": sources}
 
 
 def template_label(code: str | None) -> str:

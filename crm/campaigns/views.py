@@ -1,4 +1,5 @@
-"""A page for leads and admins: start a drive from the 双百工程 or the CCB 遇建美好 template."""
+"""Pages of a drive's rules: start a drive from a programme's template (leads and admins), and read
+every rule of a drive with its document and clause, or who set it locally (anyone who sees the drive)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -10,6 +11,8 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from crm.campaigns.queries import chosen_campaign
+from crm.campaigns.rulebook import SECTIONS, drive_programme, rule_rows, source_text
 from crm.campaigns.templates import create_campaign_from_template, template_choices
 from crm.extensions import db
 from crm.people.models import Organization
@@ -61,5 +64,17 @@ def create():
             form.starts_on.data, form.ends_on.data, actor=current_user)
         db.session.commit()
         flash(_("Drive created from the template; every rule can be changed in the drive's settings."), "success")
-        return redirect(url_for("districts.index", campaign=campaign.id))
+        return redirect(url_for("campaign_templates.rules", campaign_id=campaign.id))
     return render_template("events/from_template.html", form=form)
+
+
+@bp.get("/<int:campaign_id>/rules")
+@login_required
+def rules(campaign_id: int):
+    campaign = chosen_campaign(current_user, campaign_id)
+    if campaign is None:
+        abort(404)
+    rows = rule_rows(campaign)
+    sections = [(title, [row for row in rows if row.section == key]) for key, title in SECTIONS.items()]
+    return render_template("campaigns/rules.html", campaign=campaign, programme=drive_programme(campaign),
+                           sections=[(title, rows) for title, rows in sections if rows], source_text=source_text)

@@ -204,8 +204,10 @@ class WorldSection:
     def _products(self) -> None:
         self.products = seed_products(db.session)
         self.jisudai = next(p for p in self.products if p.name == "极速贷")
+        # The drive offers the products its template names (001: 极速贷 and the 民生贷 matrix).
+        named = {key.removeprefix("products.") for key in self.campaign.rule_sources if key.startswith("products.")}
         db.session.add_all(
-            [CampaignProduct(campaign_id=self.campaign.id, product_id=p.id) for p in self.products]
+            [CampaignProduct(campaign_id=self.campaign.id, product_id=p.id) for p in self.products if p.name in named]
         )
         db.session.flush()
 

@@ -107,4 +107,4 @@ def _event_region(region_id: int):
 sync.register(sync.Listing(
     "events", Event, EVENT, event_json, lambda user: campaign_condition(user, Event.campaign_id),
     campaign=Event.campaign_id, region=_event_region, pair=Event.pair_id, status=Event.status,
-    status_values=EVENT_STATUSES, day=Event.planned_on))
+    status_values=EVENT_STATUSES, day=Event.planned_on, plain=True))

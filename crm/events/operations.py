@@ -19,9 +19,11 @@ from crm.api.payload import Invalid
 from crm.auth.scoping import can_edit_event, pair_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.campaigns.queries import campaign_counties
-from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
+from crm.campaigns.rules import Quota, campaign_quotas, drive_periods, event_quota, period_code, period_start
+from crm.dates import add_months, month_start
 from crm.events.models import EVENT_KINDS, LEVELS, Event
 from crm.extensions import db
+from crm.labels import label
 from crm.regions.models import Region
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
@@ -85,6 +87,9 @@ def _check_place(campaign: Campaign, values: dict, errors: dict, actor) -> None:
             errors["county_id"] = _("Choose the county of the meeting.")
     elif kind == "level_visit" and values.get("level") not in LEVELS:
         errors["level"] = _("Choose the level: province, city or county.")
+    elif kind == "level_visit" and values["level"] == "county" and not values.get("county_id"):
+        # Each county's bureau and bank are a pair of their own: its visits count for that county.
+        errors["county_id"] = _("Choose the county whose bureau and bank met.")
     if values.get("county_id") and values.get("county_id") not in {c.id for c in campaign_counties(campaign)}:
         errors["county_id"] = _("The county is not in the drive's territory.")
 
@@ -101,7 +106,8 @@ def _check_numbers(values: dict, errors: dict) -> None:
 
 def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Event | None) -> None:
     """A pair plans as many days a month as the drive asks for, not more."""
-    if values.get("kind") != "joint_visit_day" or "pair_id" in errors or not values.get("planned_on"):
+    quota = event_quota(campaign, "joint_visit_day", "pair", "month")
+    if values.get("kind") != "joint_visit_day" or "pair_id" in errors or not values.get("planned_on") or not quota:
         return
     start = month_start(values["planned_on"])
     stmt = select(func.count(Event.id)).where(
@@ -110,7 +116,7 @@ def _check_month_quota(campaign: Campaign, values: dict, errors: dict, event: Ev
     )
     if event is not None and event.id is not None:
         stmt = stmt.where(Event.id != event.id)
-    if (db.session.scalar(stmt) or 0) >= campaign.joint_visit_days_per_month:
+    if (db.session.scalar(stmt) or 0) >= quota.count:
         errors["planned_on"] = _("This pair already has its joint visit day in %(month)s.",
                                  month=start.strftime("%Y-%m"))
 
@@ -354,6 +360,21 @@ class QuotaCell:
     state: str  # met | behind | missed | future
 
 
+@dataclass
+class QuotaRow:
+    """One unit of the quota's scope (a pair, a county, a level pair, the drive) with a cell per period."""
+
+    name: str
+    county_id: int | None
+    cells: list[QuotaCell]
+
+
+@dataclass
+class QuotaTable:
+    quota: Quota
+    rows: list[QuotaRow]
+
+
 def _quota_state(held: int, quota: int, start: date, end: date, today: date) -> str:
     if held >= quota:
         return "met"
@@ -362,58 +383,59 @@ def _quota_state(held: int, quota: int, start: date, end: date, today: date) -> 
     return "missed" if end < today else "behind"
 
 
-def drive_quarters(campaign: Campaign) -> list[date]:
-    """First days of the calendar quarters the drive touches."""
-    quarters, cursor = [], quarter_start(campaign.starts_on)
-    while cursor <= campaign.ends_on:
-        quarters.append(cursor)
-        cursor = add_months(cursor, 3)
-    return quarters
+def _scope_units(campaign: Campaign, scope: str) -> list[tuple[object, str, int | None]]:
+    """(key, name, county id) of each unit a quota of this scope is counted for."""
+    if scope == "pair":
+        pairs = db.session.scalars(select(LiaisonPair).where(
+            LiaisonPair.campaign_id == campaign.id, LiaisonPair.active.is_(True)).order_by(LiaisonPair.name))
+        return [(pair.id, pair.name, pair.county_id) for pair in pairs]
+    counties = campaign_counties(campaign)
+    if scope == "county":
+        return [(county.id, county.name, county.id) for county in counties]
+    if scope == "level_pair":
+        return ([(("province", None), label("event_level", "province"), None),
+                 (("city", None), label("event_level", "city"), None)]
+                + [(("county", county.id), county.name, county.id) for county in counties])
+    return [(None, campaign.name, None)]
 
 
-def _counts(campaign: Campaign, kind: str, key_column) -> list:
-    """(key, status, day) of each event of one kind that is not cancelled."""
-    return db.session.execute(
-        select(key_column, Event.status, func.coalesce(Event.held_on, Event.planned_on))
-        .where(Event.campaign_id == campaign.id, Event.kind == kind, Event.status != "cancelled")
+def _unit_key(scope: str, pair_id, county_id, level):
+    if scope == "pair":
+        return pair_id
+    if scope == "county":
+        return county_id
+    if scope == "level_pair":
+        return (level, county_id if level == "county" else None)
+    return None
+
+
+def quota_table(campaign: Campaign, quota: Quota, today: date | None = None) -> QuotaTable:
+    """Units of the quota's scope × periods of its cadence: events held (and planned) against the quota."""
+    today = today or local_today()
+    tally: dict[tuple, int] = {}
+    rows = db.session.execute(
+        select(Event.pair_id, Event.county_id, Event.level, Event.status,
+               func.coalesce(Event.held_on, Event.planned_on))
+        .where(Event.campaign_id == campaign.id, Event.kind == quota.event, Event.status != "cancelled")
     ).all()
-
-
-def matchmaking_quota(campaign: Campaign, today: date | None = None) -> list[tuple[Region, list[QuotaCell]]]:
-    """Counties × quarters: held matchmaking meetings against the drive's per-quarter quota."""
-    today = today or local_today()
-    quota = campaign.matchmaking_per_county_per_quarter
-    tally: dict[tuple[int, date, str], int] = {}
-    for county_id, status, day in _counts(campaign, "matchmaking", Event.county_id):
-        key = (county_id, quarter_start(day), status)
+    for pair_id, county_id, level, status, day in rows:
+        key = (_unit_key(quota.scope, pair_id, county_id, level), period_start(quota.cadence, day), status)
         tally[key] = tally.get(key, 0) + 1
+    # A quota on a named weekday (every Wednesday) asks nothing of a part-week without that day.
+    periods = [(start, end) for start, end in drive_periods(campaign, quota.cadence)
+               if not quota.weekday or (end - start).days >= (quota.weekday - start.isoweekday()) % 7]
     table = []
-    for county in campaign_counties(campaign):
+    for key, name, county_id in _scope_units(campaign, quota.scope):
         cells = []
-        for start in drive_quarters(campaign):
-            _start, end = quarter_bounds(start)
-            held = tally.get((county.id, start, "held"), 0)
-            planned = tally.get((county.id, start, "planned"), 0)
-            cells.append(QuotaCell(quarter_code(start).replace("Q", " Q"), held, planned, quota,
-                                   _quota_state(held, quota, start, end, today)))
-        table.append((county, cells))
-    return table
+        for start, end in periods:
+            first = period_start(quota.cadence, start)
+            held, planned = tally.get((key, first, "held"), 0), tally.get((key, first, "planned"), 0)
+            cells.append(QuotaCell(period_code(quota.cadence, first), held, planned, quota.count,
+                                   _quota_state(held, quota.count, start, end, today)))
+        table.append(QuotaRow(name, county_id, cells))
+    return QuotaTable(quota, table)
 
 
-def level_visit_quota(campaign: Campaign, today: date | None = None) -> list[tuple[str, list[QuotaCell]]]:
-    """Levels × years: held level-to-level visits against the drive's yearly quota."""
-    today = today or local_today()
-    quota = campaign.level_visits_per_year
-    tally: dict[tuple[str, int, str], int] = {}
-    for level, status, day in _counts(campaign, "level_visit", Event.level):
-        tally[(level, day.year, status)] = tally.get((level, day.year, status), 0) + 1
-    years = list(range(campaign.starts_on.year, campaign.ends_on.year + 1))
-    table = []
-    for level in LEVELS:
-        cells = []
-        for year in years:
-            held, planned = tally.get((level, year, "held"), 0), tally.get((level, year, "planned"), 0)
-            start, end = max(date(year, 1, 1), campaign.starts_on), min(date(year, 12, 31), campaign.ends_on)
-            cells.append(QuotaCell(str(year), held, planned, quota, _quota_state(held, quota, start, end, today)))
-        table.append((level, cells))
-    return table
+def quota_tables(campaign: Campaign, today: date | None = None) -> list[QuotaTable]:
+    """A table for each of the drive's event quotas."""
+    return [quota_table(campaign, quota, today) for quota in campaign_quotas(campaign)]

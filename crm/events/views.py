@@ -17,6 +17,8 @@ from crm.auth.scoping import (
 )
 from crm.campaigns.models import LiaisonPair
 from crm.campaigns.queries import campaign_counties
+from crm.campaigns.rulebook import quota_text, source_text
+from crm.campaigns.rules import event_quota, rule_source
 from crm.events import operations as ops
 from crm.events.forms import OUTCOME_NAMES, PLAN_NAMES, EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
@@ -63,8 +65,9 @@ def index():
     filters = {"kind": request.args.get("kind") if request.args.get("kind") in EVENT_KINDS else None,
                "county_id": int_arg("county"), "status": request.args.get("status") or None}
     page = list_page(events_for(campaign, **filters))
-    quota = ops.matchmaking_quota(campaign)
-    behind = [(county, cell) for county, cells in quota for cell in cells if cell.state in ("behind", "missed")]
+    # Counties, level pairs and the drive behind a quota (pairs: on the joint visit days page).
+    behind = [(table.quota, row, cell) for table in ops.quota_tables(campaign) if table.quota.scope != "pair"
+              for row in table.rows for cell in row.cells if cell.state in ("behind", "missed")]
     my_pairs = [p for p in _visible_pairs(campaign) if current_user.id in (p.account_manager_id, p.liaison_id)]
     return render_template("events/index.html", campaign=campaign, page=page, filters=filters,
                            counties=campaign_counties(campaign), behind=behind, my_pairs=my_pairs)
@@ -197,8 +200,8 @@ def photo(photo_id: int):
 @login_required
 def quotas():
     campaign = requested_campaign(current_user)
-    return render_template("events/quotas.html", campaign=campaign, matchmaking=ops.matchmaking_quota(campaign),
-                           levels=ops.level_visit_quota(campaign))
+    return render_template("events/quotas.html", campaign=campaign, tables=ops.quota_tables(campaign),
+                           quota_text=quota_text, rule_source=rule_source, source_text=source_text)
 
 
 @bp.get("/joint-days")
@@ -209,16 +212,17 @@ def joint_days():
     county_id = int_arg("county")
     counties = campaign_counties(campaign)
     months = ops.drive_months(campaign)
+    quota = event_quota(campaign, "joint_visit_day", "pair", "month")
     if not county_id:
         # A province has a thousand pairs: until a county is chosen, one line per county.
         by_county = ops.county_month_lines(campaign, pair_condition(current_user), counties)
         if sum(line["pairs"] for line in by_county) > MAX_PAIRS:
             return render_template("events/joint_days.html", campaign=campaign, pairs=[], cells={}, months=months,
-                                   counties=counties, county_id=None, by_county=by_county)
+                                   counties=counties, county_id=None, by_county=by_county, quota=quota)
     pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
     return render_template("events/joint_days.html", campaign=campaign, pairs=pairs,
                            cells=ops.month_cells(campaign, [p.id for p in pairs]), months=months,
-                           counties=counties, county_id=county_id, by_county=None)
+                           counties=counties, county_id=county_id, by_county=None, quota=quota)
 
 
 @bp.get("/pairs/<int:pair_id>")

@@ -30,6 +30,7 @@ from crm.auth.scoping import (
     shown_phone,
 )
 from crm.campaigns.models import LiaisonPair
+from crm.campaigns.rules import promised_contact_days
 from crm.extensions import db, limiter
 from crm.intake import operations as ops
 from crm.intake.forms import ApplyForm, WindowForm
@@ -125,7 +126,8 @@ def screen(submission_id: int, decision: str):
 def _render_form(pair, form, status=200):
     form.stamp.data = ops.form_stamp()
     form.website.data = ""
-    return render_template("intake/apply.html", pair=pair, form=form), status
+    days = promised_contact_days(pair.campaign)
+    return render_template("intake/apply.html", pair=pair, form=form, days=days), status
 
 
 def _accepted(response) -> bool:
@@ -150,7 +152,7 @@ def apply(token: str):
     if form.website.data:
         # A script filled in the hidden field: answer as if all went well, keep nothing.
         current_app.logger.info("intake honeypot triggered for pair %s", pair.id)
-        return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)
+        return render_template("intake/thanks.html", pair=pair, days=promised_contact_days(pair.campaign))
     if not form.validate_on_submit():
         return _render_form(pair, form, 422)
     problem = ops.use_stamp(form.stamp.data)
@@ -159,4 +161,4 @@ def apply(token: str):
         return _render_form(pair, form, 422)
     ops.submit(pair, form.values(), ops.address_hash(client_address()))
     db.session.commit()
-    return render_template("intake/thanks.html", pair=pair, days=pair.campaign.referral_contact_days)
+    return render_template("intake/thanks.html", pair=pair, days=promised_contact_days(pair.campaign))

@@ -1,8 +1,6 @@
 """GET /api/v1/plaques: the plaque nominations and decisions of the drives the caller may see, for sync."""
 from __future__ import annotations
 
-from sqlalchemy.orm import selectinload
-
 from crm.api import sync
 from crm.api.core import array, nullable, obj, schema
 from crm.auth.scoping import work_condition
@@ -33,4 +31,4 @@ def plaque_json(p: Plaque) -> dict:
 sync.register(sync.Listing(
     "plaques", Plaque, PLAQUE, plaque_json, lambda user: work_condition(user, Plaque), campaign=Plaque.campaign_id,
     region=sync.merchant_region(Plaque), status=Plaque.status, status_values=PLAQUE_STATUSES,
-    day=Plaque.nominated_at, options=(selectinload(Plaque.merchant),)))
+    day=Plaque.nominated_at, plain=True))

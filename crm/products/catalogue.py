@@ -1,5 +1,5 @@
-"""The product catalogue to seed a Changzhi drive with: 极速贷 (双百工程) and the products of the
-banking association's 普惠金融推进月 leaflet (seeds/000), with their amounts, terms, rates and
+"""The product catalogue: 极速贷 (双百工程), the products of the banking association's 普惠金融推进月
+leaflet (seeds/000) and those the programme notices name (crm.products.programmes), with their amounts, terms, rates and
 conditions expressed as eligibility rules.
 
 Rule keys (see Product.rules): min_age, max_age, min_months_trading, tiers, trades, kinds,
@@ -15,9 +15,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from crm.products.models import Product
+from crm.products.programmes import PROGRAMME_PRODUCTS, PSBC_CHANGZHI
 from crm.regions.models import Region
-
-PSBC_CHANGZHI = "中国邮政储蓄银行长治市分行"
 
 PRODUCTS: list[dict] = [
     {
@@ -37,6 +36,7 @@ PRODUCTS: list[dict] = [
             "max_age": 65,
             "min_months_trading": 12,
             "kinds": ["individual"],
+            "region_codes": ["140400"],  # 长治市范围内
             "caps": {"credit": 2_000_000, "guarantee": 5_000_000, "mortgage": 10_000_000},
         },
     },
@@ -133,6 +133,7 @@ PRODUCTS: list[dict] = [
         "rate_text": "年利率5.50%",
         "rules": {"trades": ["lodging_catering"], "region_codes": ["140427"]},
     },
+    *PROGRAMME_PRODUCTS,
 ]
 
 
@@ -161,7 +162,7 @@ def seed_products(session) -> list[Product]:
                 name=item["name"],
                 bank_name=item["bank_name"],
                 description=item["description"],
-                max_amount=Decimal(item["max_amount"]),
+                max_amount=None if item["max_amount"] is None else Decimal(item["max_amount"]),
                 term_months=item["term_months"],
                 rate_text=item["rate_text"],
                 rules=rules,

@@ -1,7 +1,8 @@
 """Product matching: which of a drive's products fit a merchant, which do not and why, and the
 suggested pre-credit cap from the drive's per-tier caps.
 
-Product.rules keys: min_age, max_age, min_months_trading, tiers, trades, kinds, min_revenue,
+Product.rules keys: min_age, max_age, min_months_trading (min_months_trading_with_experience: fewer
+months suffice with prior experience in the trade), nationality ("mainland" | "citizen"), tiers, trades, kinds, min_revenue,
 region_ids, caps {credit, guarantee, mortgage}. Campaign.base_conditions may hold the same
 age / months / revenue keys plus "tier_rules" {tier: {min_months_trading, min_revenue}};
 Campaign.tier_caps holds {tier: cap, "distinguished": cap, "revenue_share_cap": 0.2}.
@@ -14,6 +15,7 @@ from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm import audit
@@ -80,7 +82,11 @@ def _check_trading(merchant: Merchant, rules: dict, on_date: date, fails: list, 
         unknown.append(_("registration date not on record"))
         return
     months = months_between(merchant.registered_on, on_date)
-    if months < need:
+    shorter = rules.get("min_months_trading_with_experience")
+    if months < need and shorter is not None and months >= shorter:
+        unknown.append(_("trading %(months)s months: enough only with prior experience in the trade (not on record)",
+                         months=months))
+    elif months < need:
         fails.append(_("trading %(months)s months, needs %(need)s", months=months, need=need))
 
 
@@ -123,10 +129,16 @@ def _check_lists(merchant: Merchant, rules: dict, fails: list, unknown: list) ->
             fails.append(_("located outside %(regions)s", regions=", ".join(names)))
 
 
+NATIONALITY = {
+    "mainland": _l("operator not from Hong Kong, Macao, Taiwan or abroad: not on record, check on a visit"),
+    "citizen": _l("operator a Chinese citizen: not on record, check on a visit"),
+}
+
+
 def check_rules(merchant: Merchant, rules: dict, on_date: date) -> tuple[list[str], list[str]]:
     """(reasons it fails, facts not on record) for one set of rules."""
     fails: list[str] = []
-    unknown: list[str] = []
+    unknown: list[str] = [str(NATIONALITY[rules["nationality"]])] if rules.get("nationality") in NATIONALITY else []
     _check_age(merchant, rules, on_date, fails, unknown)
     _check_trading(merchant, rules, on_date, fails, unknown)
     _check_lists(merchant, rules, fails, unknown)

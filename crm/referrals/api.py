@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from crm.api import shapes, sync
 from crm.api.core import ApiError, array, json_body, nullable, obj, route, schema
@@ -199,7 +198,7 @@ sync.register(sync.Listing(
     "referrals", Referral, REFERRAL, referral_json, referral_condition, campaign=Referral.campaign_id,
     region=sync.merchant_region(Referral), pair=Referral.pair_id, status=Referral.status,
     status_values=tuple(dict.fromkeys(OPEN_STATUSES + STATUSES)), day=Referral.deadline_on,
-    options=(selectinload(Referral.merchant),)))
+    plain=True))
 sync.register(sync.Listing(
     "intake-submissions", IntakeSubmission, INTAKE_SUBMISSION, intake_submission_json,
     lambda user: IntakeSubmission.pair_id.in_(select(LiaisonPair.id).where(pair_condition(user))),

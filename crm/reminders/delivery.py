@@ -9,6 +9,7 @@ same Idempotency-Key, so the receiving side can drop the repeat.
 """
 from __future__ import annotations
 
+import calendar
 import json
 import smtplib
 import urllib.error
@@ -25,6 +26,7 @@ from crm.extensions import db
 from crm.reminders.models import OutboxMessage
 from crm.reminders.settings import outbox_max_attempts
 from crm.reminders.webhooks import delivery_problem
+from crm.subscriptions.operations import CHANNEL, signature
 from crm.timeutil import utcnow
 
 LEASE = timedelta(minutes=5)  # longer than any one send (10 s time-outs)
@@ -81,20 +83,23 @@ def claim(limit: int = 50) -> list[int]:
     return sorted(ids)
 
 
-def send_webhook(message: OutboxMessage) -> None:
-    problem = delivery_problem(message.target)
+def _post(message: OutboxMessage, url: str, body: bytes, headers: dict | None = None) -> bytes:
+    """POST to an allowed host; the answer's body on a 2xx, DeliveryError on anything else (a redirect too)."""
+    problem = delivery_problem(url)
     if problem:
         raise Undeliverable(problem)
-    request = urllib.request.Request(
-        message.target, data=json.dumps(message.payload, ensure_ascii=False).encode(), method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": idempotency_key(message),
-                 "X-Message-Id": idempotency_key(message)},
-    )
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "Idempotency-Key": idempotency_key(message),
+        "X-Message-Id": idempotency_key(message), **(headers or {})})
     try:
         with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
-            answer = response.read()
+            return response.read()
     except (urllib.error.URLError, OSError) as err:
         raise DeliveryError(str(err)) from err
+
+
+def send_webhook(message: OutboxMessage) -> None:
+    answer = _post(message, message.target, json.dumps(message.payload, ensure_ascii=False).encode())
     # Chat robots answer 200 with {"errcode": 0}; anything else is a refusal.
     try:
         errcode = json.loads(answer or b"{}").get("errcode", 0)
@@ -124,7 +129,18 @@ def send_email(message: OutboxMessage) -> None:
         raise DeliveryError(str(err)) from err
 
 
-SENDERS = {"webhook": send_webhook, "email": send_email}
+def send_subscription(message: OutboxMessage) -> None:
+    """A domain event to a subscribed endpoint (its address now, if an admin corrected it), signed."""
+    subscription = message.subscription
+    if subscription is None or not subscription.active:
+        raise Undeliverable("the subscription was switched off")
+    body = json.dumps(message.payload, ensure_ascii=False).encode()
+    timestamp = calendar.timegm(utcnow().utctimetuple())
+    _post(message, subscription.url, body, {"X-CRM-Event": message.payload.get("type", ""),
+                                            "X-CRM-Signature": signature(subscription.secret, timestamp, body)})
+
+
+SENDERS = {"webhook": send_webhook, "email": send_email, CHANNEL: send_subscription}
 
 
 def backoff(attempts: int) -> timedelta:

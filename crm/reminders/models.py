@@ -45,7 +45,10 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    # A domain event for a webhook subscription (crm/subscriptions), signed with its secret.
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook | subscription
     target: Mapped[str] = mapped_column(String(300))
     payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
@@ -54,6 +57,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscription = relationship("Subscription")
 
 
 class RuleRun(db.Model):

@@ -23,7 +23,8 @@ from werkzeug.routing import BuildError
 
 from crm.campaigns.coverage import district_meets_rule, visited_by_district
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
-from crm.dates import month_bounds, quarter_bounds, quarter_code
+from crm.campaigns.rules import event_quota, period_code, period_end, period_start
+from crm.dates import month_bounds
 from crm.events.models import Event
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -330,9 +331,10 @@ def _joint_days(campaign: Campaign):
 
 def _unplanned_days(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
     """By the 5th, every pair should have this month's joint visit day(s) in the calendar."""
-    quota = campaign.joint_visit_days_per_month
-    if not quota or moment.today.day < int(moment.settings["plan_by_day"]):
+    monthly = event_quota(campaign, "joint_visit_day", "pair", "month")
+    if not monthly or moment.today.day < int(moment.settings["plan_by_day"]):
         return []
+    quota = monthly.count
     start, end = month_bounds(moment.today)
     period = f"plan:{start.strftime('%Y-%m')}"
     planned = select(func.count(Event.id)).where(
@@ -393,9 +395,21 @@ def _unrecorded_days(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
 
 # ---- matchmaking meetings, coverage, plaques, the end of the drive -----------------------------
 
+def meeting_period(campaign: Campaign, day: date) -> tuple[date, date] | None:
+    """(first, last) day of the period of the drive's per-county matchmaking quota that holds the day."""
+    quota = event_quota(campaign, "matchmaking", "county")
+    if quota is None:
+        return None
+    start = period_start(quota.cadence, day)
+    return start, period_end(quota.cadence, start)
+
+
 def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int, str]]:
-    """(id, name) of the drive's counties with fewer matchmaking meetings this quarter than the quota."""
-    start, end = quarter_bounds(day)
+    """(id, name) of the drive's counties with fewer matchmaking meetings this period than the quota."""
+    quota, bounds = event_quota(campaign, "matchmaking", "county"), meeting_period(campaign, day)
+    if bounds is None:
+        return []
+    start, end = bounds
     meetings = (
         select(func.count(Event.id)).where(
             Event.campaign_id == campaign.id, Event.kind == "matchmaking", Event.status != "cancelled",
@@ -404,7 +418,7 @@ def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int,
     )
     rows = db.session.execute(
         select(Region.id, Region.name).where(
-            Region.id.in_(county_ids(campaign)), meetings < campaign.matchmaking_per_county_per_quarter)
+            Region.id.in_(county_ids(campaign)), meetings < quota.count)
         .order_by(Region.name)
     ).all()
     return [(r.id, r.name) for r in rows]
@@ -412,8 +426,11 @@ def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int,
 
 @rule("matchmaking_quota")
 def matchmaking_quota(moment: Moment, campaign: Campaign) -> list[ReminderDraft]:
-    start, end = quarter_bounds(moment.today)
-    period = quarter_code(moment.today)
+    bounds = meeting_period(campaign, moment.today)
+    if bounds is None:
+        return []
+    start, end = bounds
+    period = period_code(event_quota(campaign, "matchmaking", "county").cadence, start).replace(" ", "")
     elapsed = ((moment.today - start).days + 1) / ((end - start).days + 1)
     if elapsed < float(moment.settings["quarter_fraction"]):
         return []

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from crm.campaigns.coverage import DistrictCoverage
 from crm.campaigns.models import TIERS, TRADES, Campaign
+from crm.campaigns.rules import event_quota
 from crm.labels import label
 from crm.regions.models import Region
 from crm.reports import queries, snapshots
@@ -200,7 +201,8 @@ class _Facts:
 
     def due(self):
         months = self.period.months()
-        per_month = self.campaign.joint_visit_days_per_month
+        quota = event_quota(self.campaign, "joint_visit_day", "pair", "month")
+        per_month = quota.count if quota else 0
         for pair in self.pairs:
             set_up = local_date(pair.created_at)
             due = per_month * sum(1 for _first, last in months if last >= set_up)

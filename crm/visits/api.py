@@ -11,7 +11,6 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from crm.api import sync
 from crm.api.core import OPERATIONS, ApiError, array, json_body, nullable, obj, query, route, schema
@@ -279,17 +278,17 @@ def follow_up_json(f: FollowUp) -> dict:
 sync.register(sync.Listing(
     "visits", Visit, VISIT_RECORD, visit_record_json, lambda user: work_condition(user, Visit, Visit.author_id),
     campaign=Visit.campaign_id, region=sync.merchant_region(Visit), pair=Visit.pair_id, day=Visit.visited_on,
-    options=(selectinload(Visit.merchant),)))
+    plain=True))
 sync.register(sync.Listing(
     "applications", Application, APPLICATION, application_json,
     lambda user: work_condition(user, Application, Application.author_id),
     campaign=Application.campaign_id, region=sync.merchant_region(Application), day=Application.applied_on,
-    options=(selectinload(Application.merchant),)))
+    plain=True))
 sync.register(sync.Listing(
     "needs", Need, NEED, need_json, lambda user: work_condition(user, Need, Need.owner_id),
     campaign=Need.campaign_id, region=sync.merchant_region(Need), status=Need.status, status_values=NEED_STATUSES,
-    day=Need.due_on, options=(selectinload(Need.merchant),)))
+    day=Need.due_on, plain=True))
 sync.register(sync.Listing(
     "follow-ups", FollowUp, FOLLOW_UP, follow_up_json, lambda user: work_condition(user, FollowUp, FollowUp.assignee_id),
     campaign=FollowUp.campaign_id, region=sync.merchant_region(FollowUp), status=FollowUp.status,
-    status_values=FOLLOW_UP_STATUSES, day=FollowUp.due_on, options=(selectinload(FollowUp.merchant),)))
+    status_values=FOLLOW_UP_STATUSES, day=FollowUp.due_on, plain=True))

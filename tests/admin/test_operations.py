@@ -179,11 +179,11 @@ def _drive_values(world, **kw):
             "territory_id": world.city.id, "starts_on": today(), "ends_on": today() + timedelta(days=90), **kw}
 
 
-def test_a_new_drive_starts_with_the_reference_rules(world, db):
+def test_a_new_drive_starts_with_the_default_rules(world, db):
     drive = campaigns.create_campaign(_drive_values(world), actor=world.users["admin"])
     db.session.commit()
     assert drive.district_household_threshold == 100 and drive.district_coverage_ratio == Decimal("0.2")
-    assert drive.joint_visit_days_per_month == 1 and drive.matchmaking_per_county_per_quarter == 1
+    assert drive.quotas == [] and drive.rule_sources == {}  # nothing set yet: every rule a default
     assert _events(db, drive, "create")[0].changes["name"] == [None, "第二期"]
 
 
@@ -193,7 +193,9 @@ def test_a_new_drive_starts_with_the_reference_rules(world, db):
     {"territory_id": "town"},
     {"district_coverage_ratio": Decimal("1.5")},
     {"need_due_days": 0},
-    {"joint_visit_days_per_month": -1},
+    {"quotas": [{"event": "joint_visit_day", "count": 0, "cadence": "month", "scope": "pair"}]},
+    {"quotas": [{"event": "joint_visit_day", "count": 1, "cadence": "fortnight", "scope": "pair"}]},
+    {"quotas": [{"event": "picnic", "count": 1, "cadence": "month", "scope": "pair"}]},
     {"focus_trades": ["gambling"]},
     {"tier_caps": {"gold": 5}},
     {"tier_caps": {"growth": -1}},

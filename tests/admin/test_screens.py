@@ -242,8 +242,10 @@ def _drive_form(world, **kw):
             "bank_org_id": world.orgs["bank"].id, "territory_id": world.city.id,
             "starts_on": today().isoformat(), "ends_on": (today() + timedelta(days=180)).isoformat(),
             "district_household_threshold": "100", "coverage_percent": "20",
-            "joint_visit_days_per_month": "1", "matchmaking_per_county_per_quarter": "1",
-            "level_visits_per_year": "3", "referral_contact_days": "7", "follow_up_interval_days": "30",
+            "quota_rows-0-event": "joint_visit_day", "quota_rows-0-count": "1", "quota_rows-0-cadence": "month",
+            "quota_rows-0-scope": "pair", "quota_rows-0-weekday": "", "quota_rows-1-event": "",
+            "quota_rows-1-count": "", "quota_rows-1-cadence": "week", "quota_rows-1-scope": "pair",
+            "quota_rows-1-weekday": "", "referral_contact_days": "7", "follow_up_interval_days": "30",
             "need_due_days": "15", "visit_distance_m": "500", "focus_trades": ["wholesale_retail", "lodging_catering"],
             "caps-0-tier": "survival", "caps-0-amount": "100000", "caps-1-tier": "distinguished",
             "caps-1-amount": "1000000", "caps-2-tier": "", "caps-2-amount": "", "lead_ids": [world.users["lead"].id]}
@@ -257,6 +259,10 @@ def test_an_admin_creates_a_drive_with_its_rules_and_leads(admin_client, world, 
     assert drive.tier_caps == {"survival": 100000, "distinguished": 1000000}
     assert drive.focus_trades == ["wholesale_retail", "lodging_catering"]
     assert float(drive.district_coverage_ratio) == 0.2 and drive.lead_ids == [world.users["lead"].id]
+    assert drive.quotas == [{"event": "joint_visit_day", "count": 1, "cadence": "month", "scope": "pair"}]
+    # What the admin set is a local setting of theirs; the periods left at their defaults stay defaults.
+    assert drive.rule_sources["quotas.joint_visit_day.pair.month"]["by"] == world.users["admin"].display_name
+    assert "referral_contact_days" not in drive.rule_sources
     page = _text(admin_client.get(f"/admin/campaigns/{drive.id}"))
     assert "100 households or 20% of them" in page
 
@@ -268,6 +274,9 @@ def test_an_admin_creates_a_drive_with_its_rules_and_leads(admin_client, world, 
     {"caps-0-tier": "growth", "caps-1-tier": "growth"},
     {"caps-0-amount": ""},
     {"name": ""},
+    {"quota_rows-0-count": ""},
+    {"quota_rows-0-count": "0"},
+    {"quota_rows-1-event": "joint_visit_day", "quota_rows-1-count": "2", "quota_rows-1-cadence": "month"},
 ])
 def test_a_bad_drive_form_creates_nothing(admin_client, world, db, bad):
     response = admin_client.post("/admin/campaigns/new", data=_drive_form(world, **bad))

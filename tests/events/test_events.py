@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from crm.campaigns.rules import event_quota
 from crm.events import operations as ops
 from crm.events.models import Event
 from crm.extensions import db
@@ -87,20 +88,49 @@ def test_matchmaking_quota_shows_the_county_behind(drive):
                                         "held_on": date(2025, 7, 3), "attendance": 40, "intentions": 6}, None)
         ops.plan_event(drive.campaign, {"kind": "matchmaking", "county_id": b.id, "planned_on": date(2025, 8, 3)},
                        None)
-        quota = {county.name: {c.label: c.state for c in cells} for county, cells in ops.matchmaking_quota(
-            drive.campaign)}
+        table = ops.quota_table(drive.campaign, event_quota(drive.campaign, "matchmaking", "county"))
+        quota = {row.name: {c.label: c.state for c in row.cells} for row in table.rows}
     assert quota[a.name] == {"2025 Q2": "missed", "2025 Q3": "met", "2025 Q4": "future"}
     assert quota[b.name]["2025 Q3"] == "behind"
 
 
-def test_level_visit_quota(drive):
+def test_level_visit_quota_is_counted_per_county(drive):
+    """各层级有效拜访频率不少于3次/年 (002, BOC 八、(二); 晋商 四、(一)): each county's bureau–bank pair needs
+    its own three visits a year; three visits in one county leave the other county behind."""
+    a, b = drive.counties
     with freeze(JULY_15):
         for n in range(3):
-            ops.plan_event(drive.campaign, {"kind": "level_visit", "level": "city",
-                                            "planned_on": date(2025, 7, 1 + n), "held_on": date(2025, 7, 1 + n)},
+            for level, county in (("city", None), ("county", a)):
+                ops.plan_event(drive.campaign, {"kind": "level_visit", "level": level, "county_id": county and county.id,
+                                                "planned_on": date(2025, 7, 1 + n), "held_on": date(2025, 7, 1 + n)},
+                               None)
+        with pytest.raises(ops.EventError) as err:  # a county-level visit names its county
+            ops.plan_event(drive.campaign, {"kind": "level_visit", "level": "county", "planned_on": date(2025, 7, 9)},
                            None)
-        table = dict(ops.level_visit_quota(drive.campaign))
-    assert table["city"][0].state == "met" and table["county"][0].state == "behind"
+        assert "county_id" in err.value.fields
+        table = ops.quota_table(drive.campaign, event_quota(drive.campaign, "level_visit", "level_pair"))
+    states = {row.name: row.cells[0].state for row in table.rows}
+    assert states == {"Province": "behind", "City": "met", a.name: "met", b.name: "behind"}
+    assert [cell.label for cell in table.rows[0].cells] == ["2025"]
+
+
+def test_a_weekly_quota_for_the_whole_drive(drive):
+    """004: 坚持每周三一次常态化开展线上银企对接活动 — one online matchmaking a week, counted for the drive."""
+    drive.campaign.quotas = [{"event": "matchmaking", "count": 1, "cadence": "week", "scope": "drive", "weekday": 3}]
+    a = drive.counties[0]
+    with freeze(JULY_15):  # a Tuesday
+        for day in (date(2025, 7, 2), date(2025, 7, 16)):
+            ops.plan_event(drive.campaign, {"kind": "matchmaking", "county_id": a.id, "planned_on": day,
+                                            "held_on": day if day < JULY_15.date() else None}, None)
+        table = ops.quota_table(drive.campaign, event_quota(drive.campaign, "matchmaking"))
+    [row] = table.rows
+    cells = {cell.label: cell for cell in row.cells}
+    # The weeks of 2025-06-01 … 2025-12-31 but the first: the drive starts on a Sunday, no Wednesday in it.
+    assert row.name == drive.campaign.name and len(row.cells) == 31 and "2025-05-26" not in cells
+    assert cells["2025-06-02"].state == "missed"
+    assert (cells["2025-06-30"].state, cells["2025-07-07"].state) == ("met", "missed")
+    assert (cells["2025-07-14"].state, cells["2025-07-14"].planned) == ("behind", 1)
+    assert cells["2025-07-21"].state == "future"
 
 
 def test_pages(drive, login, monkeypatch):
@@ -132,8 +162,9 @@ def test_pages(drive, login, monkeypatch):
         chosen = lead.get(f"/events/joint-days?campaign={drive.campaign.id}&county={pair.county_id}")
         assert pair.name in chosen.get_data(as_text=True)
         index = lead.get(f"/events/?campaign={drive.campaign.id}").get_data(as_text=True)
-        assert "Counties behind their matchmaking quota" in index
-        assert login(drive.users["lead"]).get(f"/events/quotas?campaign={drive.campaign.id}").status_code == 200
+        assert "Behind their quota" in index
+        quotas = lead.get(f"/events/quotas?campaign={drive.campaign.id}").get_data(as_text=True)
+        assert "At least 3 per Year, for each: Level pair" in quotas and "At least 1 per Quarter" in quotas
     # Another pair's account manager may not plan this pair's day.
     with freeze(JULY_15):
         other = login(drive.users["am_b1"])

@@ -1,0 +1,119 @@
+"""Paging through a whole list at province scale: the API's list-and-sync, and its CSV / .xlsx exports.
+
+    python bench/bench_sync.py                          # GET /api/v1/visits, 500 a page, to the end (3M visits)
+    python bench/bench_sync.py --max-rows 200000        # a quicker look
+    python bench/bench_sync.py --export csv             # GET /api/v1/visits.csv, streamed
+    python bench/bench_sync.py --export xlsx --max-rows 0 --resource needs
+
+Through the real app (Flask test client, in process) as the admin, with a bearer token made for the run
+and deleted after it (with its audit rows): the dataset is otherwise only read. Prints rows/s, the
+resident memory (RSS) as the run goes (constant memory: the same after 10 % as at the end) and the peak,
+the load average (the machine is shared) and the CPU time the process used: on a loaded machine the
+rows per CPU-second say what one free core would do. Target (issue #20): ≥ 20,000 rows/s, constant memory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+import common
+from sqlalchemy import and_, delete, func, or_, select
+
+from crm.audit.models import AuditEvent
+from crm.auth.models import ApiToken
+from crm.auth.operations import create_token
+from crm.extensions import db
+from crm.people.models import User
+
+TOKEN_NAME = "bench-sync"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def page_through(client, headers, path: str, limit: int, max_rows: int) -> tuple[int, list[tuple[int, float]]]:
+    rows, cursor, marks = 0, "", []
+    while True:
+        response = client.get(path, query_string={"cursor": cursor, "limit": limit}, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        body = response.get_json()
+        rows += len(body["items"]) + len(body["deleted"])
+        cursor = body["next_cursor"]
+        if not marks or rows - marks[-1][0] >= 250_000:
+            marks.append((rows, rss_mb()))
+        if not body["has_more"] or (max_rows and rows >= max_rows):
+            return rows, marks
+
+
+def export(client, headers, path: str) -> tuple[int, list[tuple[int, float]]]:
+    response = client.get(path, headers=headers, buffered=False)
+    assert response.status_code == 200
+    size, marks = 0, []
+    for chunk in response.response:
+        size += len(chunk)
+        if not marks or size - marks[-1][0] >= 50 * 2**20:
+            marks.append((size, rss_mb()))
+    response.close()
+    return size, marks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="province")
+    parser.add_argument("--resource", default="visits")
+    parser.add_argument("--limit", type=int, default=500, help="records per page (at most 500)")
+    parser.add_argument("--max-rows", type=int, default=0, help="stop paging after this many (0: to the end)")
+    parser.add_argument("--export", choices=("csv", "xlsx"), help="stream the export instead of paging")
+    args = parser.parse_args()
+
+    info = common.ensure_database(args.scale)
+    app = common.app_for(info["url"])
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        token, plain = create_token(admin, TOKEN_NAME)
+        db.session.commit()
+        token_id, admin_id = token.id, admin.id
+    headers = {"Authorization": f"Bearer {plain}"}
+    print(f"load average before: {load()}")
+    try:
+        client = app.test_client()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        if args.export:
+            path = f"/api/v1/{args.resource}.{args.export}"
+            size, marks = export(client, headers, path)
+            what, count = "bytes", size
+        else:
+            path = f"/api/v1/{args.resource}"
+            count, marks = page_through(client, headers, path, args.limit, args.max_rows)
+            what = "rows"
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    finally:
+        with app.app_context():
+            ours = or_(and_(AuditEvent.object_type == "api_tokens", AuditEvent.object_id == str(token_id)),
+                       AuditEvent.action == "export")  # the token's creation, the export's record
+            db.session.execute(delete(AuditEvent).where(AuditEvent.id > before, AuditEvent.actor_id == admin_id, ours))
+            db.session.execute(delete(ApiToken).where(ApiToken.id == token_id))
+            db.session.commit()
+    print(f"GET {path} ({args.scale}): {count:,} {what} in {seconds:.1f} s = {count / seconds:,.0f} {what}/s")
+    print(f"  this process used {cpu:.1f} s of CPU ({count / cpu:,.0f} {what} per CPU-second: the rate on a core "
+          "of its own, the database server's work aside)")
+    print("RSS as it went: " + ", ".join(f"{n:,} {what} → {mb:.0f} MB" for n, mb in marks)
+          + f"; at the end {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
+    print(f"load average after: {load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""A drive's rules as people read them: each with its name, its value and its source.
+
+The drive's rules page shows these rows; the notice's definitions sheet and the plaque check may use
+them too (rule_rows, or rule_source in crm.campaigns.rules for one rule).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from crm.campaigns.models import Campaign
+from crm.campaigns.rules import (
+    EDITED_RULES,
+    NESTED_RULES,
+    RuleSource,
+    campaign_quotas,
+    flat_rules,
+    rule_source,
+)
+from crm.campaigns.templates import template_label
+from crm.extensions import db
+from crm.formatting import wan
+from crm.labels import label
+from crm.products.models import CampaignProduct, Product
+
+SECTIONS = {
+    "visits": _l("Coverage, visits and deadlines"),
+    "quotas": _l("Event quotas"),
+    "base_conditions": _l("Pre-credit conditions"),
+    "tier_caps": _l("Pre-credit caps"),
+    "plaque_criteria": _l("Plaque criteria"),
+    "products": _l("Products"),
+}
+NAMES = {
+    "district_household_threshold": _l("District visits: at least this many households"),
+    "district_coverage_ratio": _l("… or at least this share of its households"),
+    "referral_contact_days": _l("Contact a referred merchant within (days)"),
+    "follow_up_interval_days": _l("Follow-up interval (days)"),
+    "need_due_days": _l("A need is due within (days)"),
+    "visit_distance_m": _l("Flag a visit farther than this from the merchant (metres)"),
+    "focus_trades": _l("Focus trades"),
+    "distinguished": _l("名特优新 merchants"),
+    "revenue_share_cap": _l("Credit at most this share of the business's revenue"),
+    "min_age": _l("Operator at least (years old)"),
+    "max_age": _l("Operator at most (years old)"),
+    "min_months_trading": _l("Trading at least (months)"),
+    "min_months_trading_with_experience": _l("Trading at least, with prior experience in the trade (months)"),
+    "kinds": _l("Kinds of business"),
+    "tiers": _l("Tiers"),
+    "nationality": _l("Operator's nationality"),
+    "min_revenue": _l("Annual revenue at least (yuan)"),
+    "min_loan_months": _l("Months of loan use at the bank, at least"),
+    "no_bad_loans": _l("No bad loan at the bank"),
+    "max_overdue_12m": _l("Overdue repayments in the last 12 months, at most"),
+    "min_credit_line": _l("Credit line at the bank, at least (yuan)"),
+    "veto_false_reporting": _l("Vetoed: false data reported"),
+    "veto_statuses": _l("Vetoed: registry status"),
+    "veto_dishonest": _l("Vetoed: on the dishonest-persons list (honest trading)"),
+    "number_prefix": _l("Plaque number prefix"),
+}
+NATIONALITIES = {"mainland": _l("Mainland resident (not Hong Kong, Macao, Taiwan or foreign)"),
+                 "citizen": _l("Chinese citizen")}
+MONEY = ("min_revenue", "min_credit_line")
+LISTS = {"focus_trades": "trade", "kinds": "merchant_kind", "tiers": "tier", "veto_statuses": "registry_status"}
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    section: str
+    key: str
+    name: str
+    value: str
+    source: RuleSource
+
+
+def _name(key: str) -> str:
+    parts = key.split(".")
+    leaf = parts[-1]
+    if parts[0] == "tier_caps" and leaf != "revenue_share_cap":
+        return _("Cap for %(who)s (10k yuan)", who=NAMES[leaf] if leaf == "distinguished" else label("tier", leaf))
+    if "tier_rules" in parts and len(parts) == 4:
+        return _("%(tier)s: %(rule)s", tier=label("tier", parts[2]), rule=NAMES.get(leaf, _("Other rule")))
+    return str(NAMES.get(leaf, _("Other rule")))
+
+
+def _value(key: str, value) -> str:
+    leaf = key.split(".")[-1]
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if leaf in LISTS:
+        return "、".join(label(LISTS[leaf], code) for code in value or ()) or "—"
+    if leaf == "nationality":
+        return str(NATIONALITIES.get(value, value))
+    if key == "district_coverage_ratio" or leaf == "revenue_share_cap":
+        return f"{format_decimal(Decimal(str(value)) * 100, format='#,##0.##')}%"
+    if key.startswith("tier_caps."):
+        return wan(value)
+    if leaf in MONEY:
+        return format_decimal(Decimal(str(value)), format="#,##0")
+    return "—" if value is None else str(value)
+
+
+def quota_text(quota) -> str:
+    """"At least 1 a month for each liaison pair (on Wednesday)", in the user's language."""
+    text = _("At least %(count)s per %(cadence)s, for each: %(scope)s", count=quota.count,
+             cadence=label("quota_cadence", quota.cadence), scope=label("quota_scope", quota.scope))
+    if quota.weekday:
+        text += " · " + _("on %(day)s", day=label("weekday", str(quota.weekday)))
+    return text
+
+
+def source_text(source: RuleSource) -> str:
+    if source.kind == "document":
+        return _("%(title)s, %(clause)s: “%(quote)s”", title=source.title, clause=source.clause, quote=source.quote)
+    if source.kind == "local" and source.by is None:
+        return _("Local setting, recorded before rules carried their sources")
+    if source.kind == "local":
+        return _("Local setting by %(name)s on %(day)s", name=source.by, day=source.on or "—")
+    return _("Default: no document gives this; a local setting until the drive's lead sets it")
+
+
+def rule_rows(campaign: Campaign) -> list[RuleRow]:
+    """Every rule of the drive with its value and source, section by section."""
+    rows = [RuleRow("visits", key, str(NAMES[key]), _value(key, getattr(campaign, key)), rule_source(campaign, key))
+            for key in EDITED_RULES if key != "tier_caps"]
+    rows += [RuleRow("quotas", q.key, label("event_kind", q.event), quota_text(q), rule_source(campaign, q.key))
+             for q in campaign_quotas(campaign)]
+    nested = flat_rules({name: getattr(campaign, name) for name in NESTED_RULES})
+    rows += [RuleRow(key.split(".")[0], key, _name(key), _value(key, value), rule_source(campaign, key))
+             for key, value in nested.items()]
+    products = db.session.scalars(select(Product).join(CampaignProduct, CampaignProduct.product_id == Product.id)
+                                  .where(CampaignProduct.campaign_id == campaign.id).order_by(Product.id))
+    rows += [RuleRow("products", f"products.{p.name}", p.name,
+                     _("%(bank)s · up to %(amount)s (10k yuan)", bank=p.bank_name, amount=wan(p.max_amount)),
+                     rule_source(campaign, f"products.{p.name}")) for p in products]
+    order = list(SECTIONS)
+    return sorted(rows, key=lambda row: order.index(row.section))
+
+
+def drive_programme(campaign: Campaign) -> str:
+    """The programme a drive was made from, by its name; "—" for a drive set up by hand."""
+    return template_label(campaign.template) or "—"

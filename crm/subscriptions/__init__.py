@@ -1,0 +1,1 @@
+"""Webhook subscriptions: outside systems told of domain events, through the outbox."""
