@@ -1,10 +1,12 @@
 """How values read on pages and in exports: money, 万元, local times, dates."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from crm.timeutil import to_local
 
@@ -30,4 +32,19 @@ def iso_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-FILTERS = {"money": money, "wan": wan, "local_dt": local_dt, "iso_date": iso_date}
+def period_label(code: str | None) -> str:
+    """A reporting period as people say it: "2025Q3" → 2025年第3季度, "2025-07" → 2025年7月."""
+    if not code:
+        return "—"
+    if code == "all":
+        return _("Drive to date")
+    quarter = re.fullmatch(r"(\d{4})Q([1-4])", code)
+    if quarter:
+        return _("%(year)s, quarter %(quarter)s", year=quarter[1], quarter=quarter[2])
+    month = re.fullmatch(r"(\d{4})-(\d{2})", code)
+    if month:
+        return _("%(year)s, month %(month)s", year=month[1], month=int(month[2]))
+    return code
+
+
+FILTERS = {"money": money, "wan": wan, "local_dt": local_dt, "iso_date": iso_date, "period_label": period_label}

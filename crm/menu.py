@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 # (endpoint, label, roles that see it; None = everyone signed in)
 ENTRIES = (
     ("visits.today", _l("Today"), {"account_manager"}),
+    ("homes.liaison", _l("My work"), {"liaison"}),
+    ("homes.branch", _l("My branch"), {"branch_head"}),
     ("merchants.index", _l("Merchants"), None),
     ("needs.ledger", _l("Needs"), {"account_manager", "branch_head", "liaison", "lead", "admin"}),
     ("referrals.lists", _l("Referral lists"), {"liaison", "branch_head", "lead", "admin", "account_manager"}),
@@ -33,7 +35,8 @@ def menu_for(user) -> list[tuple[str, str]]:
 def home_endpoint(user) -> str:
     """Where a user lands after signing in."""
     views = current_app.view_functions
-    for role, endpoint in (("account_manager", "visits.today"), ("lead", "reports.dashboard")):
+    for role, endpoint in (("account_manager", "visits.today"), ("liaison", "homes.liaison"),
+                           ("branch_head", "homes.branch"), ("lead", "reports.dashboard"), ("admin", "admin.index")):
         if user.has_role(role) and endpoint in views:
             return endpoint
     return "merchants.index" if "merchants.index" in views else "auth.account"

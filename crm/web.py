@@ -211,6 +211,7 @@ def _enforce_idle_timeout():
 
 def register_web(app: Flask) -> None:
     from crm import labels
+    from crm.audit.readable import readable_changes, readable_summary
     from crm.campaigns import coverage
     from crm.menu import menu_for
 
@@ -250,7 +251,8 @@ def register_web(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale,
-                                coverage_rule=coverage.rule_text)
+                                coverage_rule=coverage.rule_text, readable_changes=readable_changes,
+                                readable_summary=readable_summary)
 
     @app.context_processor
     def _menu():

@@ -201,12 +201,21 @@ def live_server(app):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """Headless Debian Chromium driven by Playwright."""
+    """Headless Debian Chromium driven by Playwright: one for the whole run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory):
+    """The folder the browser tests write screenshots to for review: $CRM_SCREENSHOTS, else
+    <pytest's tmp>/screenshots (printed at the end of the run)."""
+    from tests.browser import screenshot_folder
+
+    return screenshot_folder(tmp_path_factory.getbasetemp() / "screenshots")

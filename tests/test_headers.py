@@ -8,6 +8,7 @@ import pytest
 
 from crm.auth.operations import create_token
 from crm.extensions import db
+from tests.browser import assert_readable
 from tests.factories import PASSWORD
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
@@ -31,7 +32,8 @@ def test_no_template_has_inline_script_or_handlers(template):
 
 def test_pages_run_under_the_policy_in_a_real_browser(world, live_server, browser):
     """Chromium reports no policy violation; the confirm that moved out of the HTML still asks."""
-    create_token(world.users["am_a1"], "phone")
+    create_token(world.users["am_a1"], "手机")
+    world.users["am_a1"].display_name = "张晓明"
     db.session.commit()
     context = browser.new_context()
     page = context.new_page()
@@ -46,6 +48,7 @@ def test_pages_run_under_the_policy_in_a_real_browser(world, live_server, browse
     page.wait_for_url(f"{live_server}/visits/")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the offline worker still installs
     page.goto(f"{live_server}/account")
+    assert_readable(page)
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     revoke = page.locator("form[data-confirm] button")

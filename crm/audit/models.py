@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.timeutil import utcnow
@@ -24,6 +24,8 @@ class AuditEvent(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(String(300))
     changes: Mapped[dict | None] = mapped_column(JSON)
+
+    actor = relationship("User", lazy="joined")  # shown by name; actor_name keeps the username
 
 
 @event.listens_for(AuditEvent, "before_update")

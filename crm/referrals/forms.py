@@ -13,8 +13,11 @@ class BuildForm(FlaskForm):
     campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("List name"), validators=[Optional(), Length(max=120)])
     bank_org_id = SelectField(_l("Hand to"), coerce=int, validate_choice=False, validators=[Optional()])
-    county_id = SelectField(_l("County"), coerce=int, validate_choice=False, validators=[Optional()])
-    town_id = SelectField(_l("Town"), coerce=int, validate_choice=False, validators=[Optional()])
+    # data-narrows: choosing a county leaves only its towns, a town only its districts (static/js/page.js).
+    county_id = SelectField(_l("County"), coerce=int, validate_choice=False, validators=[Optional()],
+                            render_kw={"data-narrows": "town_id"})
+    town_id = SelectField(_l("Town"), coerce=int, validate_choice=False, validators=[Optional()],
+                          render_kw={"data-narrows": "district_id"})
     district_id = SelectField(_l("District"), coerce=int, validate_choice=False, validators=[Optional()])
     trade = SelectField(_l("Trade"), validators=[Optional()])
     tier = SelectField(_l("Tier"), validators=[Optional()])
@@ -29,9 +32,11 @@ class BuildForm(FlaskForm):
         self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
         self.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in banks]
         blank = [(0, str(_l("All")))]
-        self.county_id.choices = blank + [(i, n) for i, n, level in places if level == "county"]
-        self.town_id.choices = blank + [(i, n) for i, n, level in places if level == "town"]
-        self.district_id.choices = blank + [(i, n) for i, n, level in places if level == "district"]
+        self.county_id.choices = blank + [(i, n) for i, n, level, _parent in places if level == "county"]
+        self.town_id.choices = blank + [(i, n, {"data-parent": parent}) for i, n, level, parent in places
+                                        if level == "town"]
+        self.district_id.choices = blank + [(i, n, {"data-parent": parent}) for i, n, level, parent in places
+                                            if level == "district"]
         self.trade.choices = choices("trade", blank=True)
         self.tier.choices = choices("tier", blank=True)
 
@@ -71,3 +76,11 @@ class StatusForm(FlaskForm):
 
 class ReassignForm(FlaskForm):
     assignee_id = SelectField(_l("Account manager"), coerce=int, validate_choice=False)
+
+
+class RuleAssignForm(FlaskForm):
+    """Bulk: every name of a list nobody was given yet, by a rule (crm.referrals.operations.ASSIGN_RULES)."""
+
+    rule = SelectField(_l("Rule"), choices=[("pair", _l("By pair: the account manager paired with the town")),
+                                            ("town", _l("By town: each town whole to one account manager")),
+                                            ("load", _l("Evenly by load: to whoever holds the fewest"))])

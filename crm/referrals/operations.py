@@ -16,11 +16,13 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, insert, literal, select
+from sqlalchemy.orm import contains_eager
 
 from crm import audit, changes
 from crm.auth.scoping import merchant_condition, regions_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.extensions import db
+from crm.labels import label
 from crm.merchants.credit_code import CreditCodeError, validate
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
@@ -114,10 +116,11 @@ def _plan_follow_up(referral: Referral) -> FollowUp:
 
 # ---- moving forward by itself ------------------------------------------------------------------
 
-def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | None, cause: str) -> int:
+def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | None, cause: tuple[str, int]) -> int:
     """Move the merchant's open items in the drive up to target (never back); returns how many moved.
 
-    An item nobody was assigned yet goes to whoever did the work.
+    An item nobody was assigned yet goes to whoever did the work. cause names the record that moved
+    it, e.g. ("visit_id", 12), for the item's history.
     """
     behind = [s for s in OPEN_STATUSES if s == "pending" or _rank(s) < _rank(target)]
     items = db.session.scalars(select(Referral).where(
@@ -130,14 +133,15 @@ def advance(campaign_id: int, merchant_id: int, target: str, author_id: int | No
         if referral.assignee_id is None and author_id is not None:
             referral.assignee_id = author_id
             referral.assigned_at = utcnow()
-        audit.record("update", referral, summary=cause, changes={"status": [before, target]})
+        audit.record("update", referral, summary=referral.merchant.name,
+                     changes={"status": [before, target], cause[0]: [None, cause[1]]})
         moved += 1
     return moved
 
 
 @visit_recorded.connect
 def _on_visit(visit: Visit, **_extra) -> None:
-    advance(visit.campaign_id, visit.merchant_id, "visited", visit.author_id, f"visit {visit.id}")
+    advance(visit.campaign_id, visit.merchant_id, "visited", visit.author_id, ("visit_id", visit.id))
 
 
 def application_stage(application: Application) -> str:
@@ -151,7 +155,7 @@ def application_stage(application: Application) -> str:
 @application_changed.connect
 def _on_application(application: Application, **_extra) -> None:
     advance(application.campaign_id, application.merchant_id, application_stage(application), application.author_id,
-            f"application {application.id}")
+            ("application_id", application.id))
 
 
 # ---- building a list ---------------------------------------------------------------------------
@@ -208,6 +212,10 @@ def preview(user: User, campaign: Campaign, filters: Filters, size: int = 20) ->
 class CodeCheck:
     merchant_ids: list[int] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)  # {credit_code, reason}
+    adding: list[Merchant] = field(default_factory=list)  # the first names that will be added, by name
+
+
+PREVIEW_NAMES = 200
 
 
 def split_codes(text: str) -> list[str]:
@@ -244,20 +252,48 @@ def check_codes(user: User, campaign: Campaign, codes: Iterable[str]) -> CodeChe
             continue
         seen.add(code)
         valid.append(code)
-    found: dict[str, tuple[int, bool]] = {}
+    found: dict[str, tuple] = {}
     for start in range(0, len(valid), INSERT_BATCH):
         chunk = valid[start:start + INSERT_BATCH]
-        rows = db.session.execute(select(Merchant.credit_code, Merchant.id, _listed(campaign.id)).where(
+        rows = db.session.execute(select(Merchant.credit_code, Merchant.id, _listed(campaign.id),
+                                         Merchant.registry_status, Merchant.dishonest).where(
             Merchant.credit_code.in_(chunk), merchant_condition(user), regions_condition([campaign.territory_id])))
-        found.update({code: (merchant_id, listed) for code, merchant_id, listed in rows})
+        found.update({row[0]: tuple(row[1:]) for row in rows})
+    registered = _registered([code for code in valid if code not in found])
     for code in valid:
-        if code not in found:
-            result.rejected.append({"credit_code": code, "reason": _("not in the registry of your area")})
-        elif found[code][1]:
-            result.rejected.append({"credit_code": code, "reason": _("already on a list of this drive")})
+        reason = _code_problem(found.get(code), code in registered)
+        if reason:
+            result.rejected.append({"credit_code": code, "reason": reason})
         else:
             result.merchant_ids.append(found[code][0])
+    result.adding = list(db.session.scalars(select(Merchant).where(Merchant.id.in_(result.merchant_ids[:PREVIEW_NAMES]))
+                                            .order_by(Merchant.name, Merchant.id)))
     return result
+
+
+def _registered(codes: list[str]) -> set[str]:
+    """Which of these codes are in the registry at all, whoever may see them."""
+    known: set[str] = set()
+    for start in range(0, len(codes), INSERT_BATCH):
+        known.update(db.session.scalars(select(Merchant.credit_code).where(
+            Merchant.credit_code.in_(codes[start:start + INSERT_BATCH]))))
+    return known
+
+
+def _code_problem(row: tuple | None, registered: bool) -> str | None:
+    """The true reason a valid code cannot go on the list, or None when it can."""
+    if row is None:
+        if registered:
+            return _("in the registry, but outside your area or this drive's territory")
+        return _("not in the registry: never imported, or its row was rejected at import")
+    _merchant_id, listed, registry_status, dishonest = row
+    if listed:
+        return _("already on a list of this drive")
+    if registry_status != "operating":
+        return _("not trading (%(status)s in the registry)", status=label("registry_status", registry_status))
+    if dishonest:
+        return _("on the dishonest-persons list")
+    return None
 
 
 def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organization,
@@ -343,31 +379,14 @@ def assign(items: Iterable[Referral], assignee: User, actor: User, pair: Liaison
     return count
 
 
-def pair_for(campaign_id: int, merchant: Merchant, pairs: list[LiaisonPair]) -> LiaisonPair | None:
-    """一镇一专员: the pair of the merchant's town, else a pair for its whole county."""
-    by_region = {p.region_id: p for p in pairs if p.campaign_id == campaign_id}
-    return by_region.get(merchant.town_id) or by_region.get(merchant.county_id)
-
-
 def auto_assign(referral_list: ReferralList, actor: User) -> tuple[int, int]:
     """Each pending item to the account manager paired with its town; (assigned, left without a pair)."""
-    managers = {u.id: u for u in account_managers(referral_list)}
-    pairs = list(db.session.scalars(select(LiaisonPair).where(
-        LiaisonPair.campaign_id == referral_list.campaign_id, LiaisonPair.active.is_(True),
-        LiaisonPair.account_manager_id.in_(list(managers)))))
-    assigned = unmatched = 0
-    for referral in pending_items(referral_list):
-        pair = pair_for(referral_list.campaign_id, referral.merchant, pairs)
-        if pair is None:
-            unmatched += 1
-            continue
-        assigned += assign([referral], managers[pair.account_manager_id], actor, pair)
-    return assigned, unmatched
+    return assign_by_rule(referral_list, "pair", actor)
 
 
 def pending_items(referral_list: ReferralList, town_id: int | None = None) -> list[Referral]:
-    stmt = select(Referral).join(Merchant, Merchant.id == Referral.merchant_id).where(
-        Referral.list_id == referral_list.id, Referral.status == "pending")
+    stmt = select(Referral).join(Merchant, Merchant.id == Referral.merchant_id).options(
+        contains_eager(Referral.merchant)).where(Referral.list_id == referral_list.id, Referral.status == "pending")
     if town_id:
         stmt = stmt.where(Merchant.town_id == town_id)
     return list(db.session.scalars(stmt.order_by(Referral.id)))
@@ -406,3 +425,106 @@ def progress(referral_list: ReferralList, item_condition=None) -> dict:
 def overdue_condition():
     return Referral.status.in_(OVERDUE_STATUSES) & (Referral.deadline_on < local_today())
 
+
+
+# ---- assigning by rule (the branch head's bulk assignment) ---------------------------------------
+# Each rule is a plain function from the names waiting (item id, town, county) to an account manager
+# per item; assign_by_rule() loads what a rule reads and applies its plan.
+
+ASSIGN_RULES = ("pair", "town", "load")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A name waiting on a list: the item and where its merchant is."""
+
+    referral_id: int
+    town_id: int | None
+    county_id: int | None
+
+
+def plan_by_pair(items: Iterable[Waiting], pair_managers: dict[int, int]) -> dict[int, int]:
+    """一镇一专员: each name to the account manager paired with its town, else with its county; names
+    with no pair are left out of the plan."""
+    plan = {}
+    for item in items:
+        manager = pair_managers.get(item.town_id) or pair_managers.get(item.county_id)
+        if manager:
+            plan[item.referral_id] = manager
+    return plan
+
+
+def _lightest(loads: dict[int, int]) -> int:
+    return min(loads, key=lambda manager: (loads[manager], manager))
+
+
+def plan_by_town(items: Iterable[Waiting], pair_managers: dict[int, int], loads: dict[int, int]) -> dict[int, int]:
+    """Each town's names together to one account manager: the town's pair, else the one with the
+    lightest load at that moment (a town without a pair still gets someone, and stays whole)."""
+    loads = dict(loads)
+    by_town: dict[int | None, list[Waiting]] = {}
+    for item in items:
+        by_town.setdefault(item.town_id, []).append(item)
+    plan = {}
+    for town_id in sorted(by_town, key=lambda t: (t is None, t or 0)):
+        group = by_town[town_id]
+        manager = pair_managers.get(town_id) or pair_managers.get(group[0].county_id)
+        if not manager and loads:
+            manager = _lightest(loads)
+        if not manager:
+            continue
+        loads[manager] = loads.get(manager, 0) + len(group)
+        plan.update({item.referral_id: manager for item in group})
+    return plan
+
+
+def plan_evenly(items: Iterable[Waiting], loads: dict[int, int]) -> dict[int, int]:
+    """Evenly by load: each name in turn to the account manager holding the fewest open names."""
+    loads = dict(loads)
+    plan = {}
+    if not loads:
+        return plan
+    for item in items:
+        manager = _lightest(loads)
+        plan[item.referral_id] = manager
+        loads[manager] += 1
+    return plan
+
+
+def open_loads(manager_ids: Iterable[int], campaign_id: int | None = None) -> dict[int, int]:
+    """Open names (assigned and on) each account manager holds now, 0 for none."""
+    manager_ids = list(manager_ids)
+    stmt = select(Referral.assignee_id, func.count()).where(
+        Referral.assignee_id.in_(manager_ids), Referral.status.in_([s for s in OPEN_STATUSES if s != "pending"]))
+    if campaign_id is not None:
+        stmt = stmt.where(Referral.campaign_id == campaign_id)
+    counts = dict(db.session.execute(stmt.group_by(Referral.assignee_id)).all())
+    return {manager: counts.get(manager, 0) for manager in manager_ids}
+
+
+def assign_by_rule(referral_list: ReferralList, rule: str, actor: User) -> tuple[int, int]:
+    """Assign the list's waiting names by a rule of ASSIGN_RULES; (assigned, left waiting)."""
+    if rule not in ASSIGN_RULES:
+        raise ValueError(rule)
+    managers = {u.id: u for u in account_managers(referral_list)}
+    pairs = {p.region_id: p for p in db.session.scalars(select(LiaisonPair).where(
+        LiaisonPair.campaign_id == referral_list.campaign_id, LiaisonPair.active.is_(True),
+        LiaisonPair.account_manager_id.in_(list(managers))))}
+    pair_managers = {region_id: p.account_manager_id for region_id, p in pairs.items()}
+    items = pending_items(referral_list)
+    waiting = [Waiting(r.id, r.merchant.town_id, r.merchant.county_id) for r in items]
+    if rule == "pair":
+        plan = plan_by_pair(waiting, pair_managers)
+    elif rule == "town":
+        plan = plan_by_town(waiting, pair_managers, open_loads(managers, referral_list.campaign_id))
+    else:
+        plan = plan_evenly(waiting, open_loads(managers, referral_list.campaign_id))
+    assigned = 0
+    for referral in items:
+        manager = plan.get(referral.id)
+        if manager is None:
+            continue
+        town_pair = pairs.get(referral.merchant.town_id) or pairs.get(referral.merchant.county_id)
+        pair = town_pair if town_pair and town_pair.account_manager_id == manager else None
+        assigned += assign([referral], managers[manager], actor, pair)
+    return assigned, len(items) - assigned

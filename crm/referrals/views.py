@@ -25,7 +25,7 @@ from crm.imports.parsing import CellError
 from crm.people.models import Organization, User
 from crm.referrals import chains, operations
 from crm.referrals.export import export_list
-from crm.referrals.forms import AssignForm, BuildForm, ChainForm, ReassignForm, StatusForm
+from crm.referrals.forms import AssignForm, BuildForm, ChainForm, ReassignForm, RuleAssignForm, StatusForm
 from crm.referrals.models import Referral, ReferralList
 from crm.referrals.queries import items_for
 from crm.regions.models import Region
@@ -186,10 +186,12 @@ def grant_chain(list_id: int):
     return redirect(url_for("referrals.detail", list_id=list_id))
 
 
-def _places() -> list[tuple[int, str, str]]:
-    levels = {r.id: r.level for r in db.session.scalars(select(Region).where(
+def _places() -> list[tuple[int, str, str, int | None]]:
+    """(id, name, level, parent id) of every county, town and district, for the pickers."""
+    regions = {r.id: r for r in db.session.scalars(select(Region).where(
         Region.level.in_(("county", "town", "district"))))}
-    return [(i, name, levels[i]) for i, name in region_choices(("county", "town", "district"))]
+    return [(i, name, regions[i].level, regions[i].parent_id)
+            for i, name in region_choices(("county", "town", "district"))]
 
 
 def _load(list_id: int) -> ReferralList:
@@ -213,7 +215,8 @@ def detail(list_id: int):
         figures=operations.progress(referral_list, referral_condition(current_user)),
         can_manage=can_hand_over_list(referral_list, current_user),
         can_assign=assignable, managers=managers, towns=towns, status_form=StatusForm(),
-        assign_form=AssignForm(), can_work=lambda r: can_work_referral(r, current_user), today=local_today(),
+        assign_form=AssignForm(), rule_form_data=RuleAssignForm(),
+        can_work=lambda r: can_work_referral(r, current_user), today=local_today(),
         chain=(list(db.session.scalars(select(Referral).where(Referral.list_id == referral_list.id)
                                        .order_by(Referral.chain_role, Referral.id)))
                if referral_list.source == "chain" and assignable else None),
@@ -258,9 +261,13 @@ def assign(list_id: int):
     referral_list = _load(list_id)
     if not can_assign_list(referral_list, current_user):
         abort(404)
-    if request.form.get("mode") == "auto":
-        assigned, unmatched = operations.auto_assign(referral_list, current_user)
-        message = _("%(n)s items assigned to the account managers paired with their towns.", n=assigned)
+    if request.form.get("mode") in ("auto", "rule"):
+        form = RuleAssignForm()
+        if request.form.get("mode") == "rule" and not form.validate_on_submit():
+            abort(400)
+        rule = form.rule.data if request.form.get("mode") == "rule" else "pair"
+        assigned, unmatched = operations.assign_by_rule(referral_list, rule, current_user)
+        message = _("%(n)s names of %(list)s assigned.", n=assigned, list=referral_list.name)
         if unmatched:
             message += " " + _("%(n)s items have no pair for their town: assign them by hand.", n=unmatched)
     else:
@@ -274,7 +281,7 @@ def assign(list_id: int):
         message = _("%(n)s items assigned to %(name)s.", n=assigned, name=assignee.display_name)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("referrals.detail", list_id=list_id))
+    return redirect(_safe_next() or url_for("referrals.detail", list_id=list_id))
 
 
 def _load_item(referral_id: int) -> Referral:

@@ -73,9 +73,14 @@ TUNABLES = {
     "escalate_after_days": _l("Days past the deadline before the branch head hears"),
     "plan_by_day": _l("Day of the month by which the joint visit day is planned"),
     "unrecorded_after_days": _l("Days after the day before asking to record it"),
-    "quarter_fraction": _l("Share of the quarter passed (0 to 1)"),
+    "quarter_fraction": _l("Remind when the quarter is"),
     "days_before_end": _l("Days before the drive ends"),
 }
+# The quarter_fraction setting as people say it: "when two thirds of the quarter have passed".
+QUARTER_FRACTIONS = (
+    (0.5, _l("half through")), (0.666667, _l("two thirds through")), (0.75, _l("three quarters through")),
+    (0.9, _l("nine tenths through")),
+)
 TARGETS = {
     "households_visited": _l("Merchants visited"),
     "applications": _l("Applications"),

@@ -13,7 +13,7 @@ from crm.extensions import db
 from crm.reminders import operations, scheduler
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
 from crm.reminders.rules import RULES, TITLES
-from crm.reminders.settings import TARGETS, TUNABLES, rule_settings
+from crm.reminders.settings import QUARTER_FRACTIONS, TARGETS, TUNABLES, rule_settings
 from crm.web import list_page
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
@@ -114,6 +114,7 @@ def _settings_context(campaign: Campaign, form) -> dict:
     stored = campaign.reminder_settings or {}
     return {
         "campaign": campaign, "form": form, "titles": TITLES, "tunables": TUNABLES, "targets": TARGETS,
+        "fractions": QUARTER_FRACTIONS,
         "current": {name: rule_settings(campaign, name) for name in RULES}, "stored": stored,
         "digest_hour": current_app.config.get("DIGEST_HOUR", 8),
         "holidays": " ".join(stored.get("holidays", [])), "workdays": " ".join(stored.get("workdays", [])),
@@ -138,7 +139,8 @@ def rules():
     failed = operations.failed_deliveries()
     pending = db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
         OutboxMessage.status.in_(("pending", "sending"))))
-    return render_template("reminders/rules.html", rows=rows, runs=runs, failed=failed, pending=pending)
+    return render_template("reminders/rules.html", rows=rows, runs=runs, failed=failed, pending=pending,
+                           titles=TITLES)
 
 
 @bp.post("/rules/<name>/run")

@@ -62,11 +62,21 @@ def dashboard():
         trend_visits=charts.columns([(m["month"], m["visits"]) for m in board.trend]),
         trend_granted=charts.columns([(m["month"], m["granted_amount"]) for m in board.trend]),
         funnel=charts.funnel_bars(board.funnel), tiles=_tiles(board), figures=FIGURES, views=VIEWS,
+        stat_figures=_figures_for(region.level),
         rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
         may_refresh=can_lead_campaign(campaign, current_user),
         display_change=display_change, change_class=change_class, shade=charts.shade)
+
+
+# Figures about places above the one shown say nothing there: a town lies in one county.
+ABOVE_LEVEL = {"town": ("counties", "counties_covered"), "district": ("counties", "counties_covered")}
+
+
+def _figures_for(level: str) -> list:
+    """The figure tiles that fit the level shown."""
+    return [f for f in FIGURES if f.key not in ABOVE_LEVEL.get(level, ())]
 
 
 def _tiles(board) -> list[dict]:

@@ -1,7 +1,9 @@
 /* Small behaviours that templates ask for with data- attributes, kept out of the HTML because the
    Content-Security-Policy runs no inline script or handler:
    <form data-confirm="…">  asks before submitting;  <button data-print>  prints the page;
-   <select data-autosubmit>  submits its form when changed. No dependencies. */
+   <select data-autosubmit>  submits its form when changed;
+   <select data-narrows="town_id">  leaves in the select named town_id only the options whose
+   data-parent is the chosen value (all of them when nothing is chosen), and so on down. No dependencies. */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -11,7 +13,31 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
+  function narrow(select) {
+    var target = select.form && select.form.elements[select.getAttribute("data-narrows")];
+    if (!target) return;
+    // The parents allowed: the one chosen, else every one still offered (a county chosen above
+    // a town left blank keeps the county's districts).
+    var allowed = null;
+    if (select.value && select.value !== "0") allowed = [select.value];
+    else if (select.querySelector("option[disabled]")) {
+      allowed = Array.prototype.filter.call(select.options, function (o) { return !o.disabled && o.value !== "0"; })
+        .map(function (o) { return o.value; });
+    }
+    Array.prototype.forEach.call(target.options, function (option) {
+      var parent = option.getAttribute("data-parent");
+      var keep = !allowed || parent === null || allowed.indexOf(parent) >= 0;
+      option.hidden = !keep;
+      option.disabled = !keep;
+    });
+    if (target.selectedOptions.length && target.selectedOptions[0].disabled) target.selectedIndex = 0;
+    if (target.hasAttribute("data-narrows")) narrow(target);
+  }
   document.addEventListener("change", function (event) {
     if (event.target.hasAttribute("data-autosubmit") && event.target.form) event.target.form.submit();
+    if (event.target.hasAttribute("data-narrows")) narrow(event.target);
   });
+  function narrowAll() { document.querySelectorAll("select[data-narrows]").forEach(narrow); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", narrowAll);
+  else narrowAll();
 })();

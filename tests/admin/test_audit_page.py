@@ -33,7 +33,26 @@ def test_the_log_lists_every_event_newest_first(admin_client):
     page = admin_client.get("/admin/audit/").get_data(as_text=True)
     assert _rows(page) == 5
     assert page.index("admin-action-update") < page.index("admin-action-login_failed")
-    assert "growth" in page and "development" in page
+    assert "<del>Growth</del> → <ins>Development</ins>" in page  # the field's label and display values
+    assert "growth" not in page
+
+
+def test_history_lines_name_fields_and_people_not_codes_and_ids(client, world, login):
+    """Read in Chinese: "assignee_id — → 73" reads "客户经理 — → (name)", a period reads as people say it."""
+    manager = world.users["am_a1"]
+    manager.display_name = "张晓明"
+    audit.record("assign", world.merchants["m_a1"], actor=world.users["head_a"],
+                 changes={"status": ["pending", "assigned"], "assignee_id": [None, manager.id],
+                          "period": [None, "2026Q4"], "region": [None, world.towns[0].id]},
+                 object_type="referrals", object_id=1)
+    _db.session.commit()
+    login(world.users["admin"])
+    page = client.get("/admin/audit/?action=assign").get_data(as_text=True)
+    for shown in ("<del>待分配</del> → <ins>已分配</ins>", "客户经理", "<ins>张晓明</ins>", "<ins>2026年第4季度</ins>",
+                  f"<ins>{world.towns[0].name}</ins>"):
+        assert shown in page
+    for code in ("assignee_id", "pending", "2026Q4", f"<ins>{manager.id}</ins>"):
+        assert code not in page
 
 
 @pytest.mark.parametrize("query, rows", [("action=login", 3), ("action=login_failed", 1), ("object_type=merchants", 1),

@@ -47,6 +47,22 @@ def test_a_liaison_sees_only_the_towns_of_their_office(world):
     assert (total, first) == (1, [world.merchants["m_a1"]])
 
 
+def test_each_rejected_code_says_the_true_reason_and_the_names_to_add_are_listed(world):
+    from crm.merchants.credit_code import make
+
+    never_imported = make()
+    closed = factories.merchant("关门小店", world.districts[0], registry_status="revoked")
+    flagged = factories.merchant("失信商行", world.districts[0], dishonest=True)
+    db.session.commit()
+    codes = [never_imported, closed.credit_code, flagged.credit_code, world.merchants["m_a1"].credit_code]
+    check = operations.check_codes(world.users["liaison_a1"], world.campaign, codes)
+    reasons = {r["credit_code"]: r["reason"] for r in check.rejected}
+    assert reasons == {never_imported: "not in the registry: never imported, or its row was rejected at import",
+                       closed.credit_code: "not trading (Revoked in the registry)",
+                       flagged.credit_code: "on the dishonest-persons list"}
+    assert [m.name for m in check.adding] == ["张三干洗店"]
+
+
 def test_codes_are_checked_with_a_reason_for_each_rejection(world):
     make_list(world, [world.merchants["m_a2"]], creator="admin")
     codes = operations.split_codes(f"{world.merchants['m_a1'].credit_code}, {world.merchants['m_a1'].credit_code}\n"
@@ -56,7 +72,8 @@ def test_codes_are_checked_with_a_reason_for_each_rejection(world):
     assert check.merchant_ids == [world.merchants["m_a1"].id]
     reasons = {r["credit_code"]: r["reason"] for r in check.rejected}
     assert reasons["91350100M000100Y44"] == "not a valid credit code"
-    assert reasons[world.merchants["m_b1"].credit_code] == "not in the registry of your area"
+    assert reasons[world.merchants["m_b1"].credit_code] == (
+        "in the registry, but outside your area or this drive's territory")
     assert reasons[world.merchants["m_a1"].credit_code] == "listed twice"
     assert len(check.rejected) == 4  # m_a2 is outside the liaison's town as well
     by_admin = operations.check_codes(world.users["admin"], world.campaign, [world.merchants["m_a2"].credit_code])

@@ -47,7 +47,7 @@ def test_build_from_pasted_codes_reports_rejections(world, as_user):
     codes = f"{world.merchants['m_a1'].credit_code}\n{world.merchants['m_b1'].credit_code}"
     page = client.post("/referrals/new", data={"campaign_id": world.campaign.id, "codes": codes,
                                                "action": "preview"}).get_data(as_text=True)
-    assert "1 of the codes can go on the list" in page and "not in the registry of your area" in page
+    assert "1 of the codes can go on the list" in page and "outside your area" in page and "张三干洗店" in page
 
 
 def test_each_role_sees_what_it_should(world, as_user):
@@ -59,11 +59,11 @@ def test_each_role_sees_what_it_should(world, as_user):
     operations.hand_over(referral_list, world.users["liaison_a1"])
     db.session.commit()
     head = as_user(world.users["head_a"])
-    assert "Assign every pending item" in head.get(url).get_data(as_text=True)
+    assert "By pair: the account manager paired with the town" in head.get(url).get_data(as_text=True)
     assert as_user(world.users["head_b"]).get(url).status_code == 404
     assert as_user(world.users["lead"]).get(url).status_code == 200
     assert as_user(world.users["am_a1"]).get(url).status_code == 404  # nothing assigned to them yet
-    head.post(f"{url}/assign", data={"mode": "auto"})
+    head.post(f"{url}/assign", data={"mode": "rule", "rule": "pair"})
     am_page = as_user(world.users["am_a1"]).get(url).get_data(as_text=True)
     assert "张三干洗店" in am_page and "李氏五金店" not in am_page  # only their own items
     lists_page = as_user(world.users["liaison_b1"]).get("/referrals/").get_data(as_text=True)

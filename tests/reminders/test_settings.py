@@ -1,6 +1,8 @@
 """Each drive switches and tunes its rules (admins and the drive's leads); bad input changes nothing."""
 from __future__ import annotations
 
+import re
+
 from crm.extensions import db
 from crm.reminders.operations import run_all
 from crm.reminders.rules import RULES
@@ -58,3 +60,12 @@ def test_only_admins_and_the_drives_leads_tune_it(world, login, client):
     assert client.get(f"/reminders/settings/{world.campaign.id}").status_code == 404
     assert client.post(f"/reminders/settings/{world.campaign.id}", data=_form()).status_code == 404
     assert client.get("/reminders/settings").status_code == 404
+
+
+def test_the_settings_read_as_people_speak_in_chinese(world, login, client):
+    """No rule key under its title; the quarter's share as 三分之二, not 0.666667."""
+    login(world.users["lead"])
+    page = client.get(f"/reminders/settings/{world.campaign.id}").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", " ", page)  # what a person reads
+    assert "follow_up_due" not in text and "referral_deadline" not in text
+    assert re.search(r'<option value="0.666667" selected>季度过去三分之二时</option>', page)

@@ -44,6 +44,9 @@ def test_lead_opens_the_quarter_and_drills_into_a_county(drive, client, login):
     assert county.status_code == 200 and "丹朱镇" in text and "鲍店镇" in text and "定昌镇" not in text
     town = c.get(f"/reports/?campaign={drive.campaign.id}&period=2025Q4&region={drive.world.towns[0].id}")
     assert "丹朱商圈" in town.get_data(as_text=True)
+    # A town lies in one county: no county tiles there, as there are on the county's page.
+    assert 'data-figure="counties"' in text and 'data-figure="counties_covered"' in text
+    assert 'data-figure="counties' not in town.get_data(as_text=True)
 
 
 def test_views_by_pair_trade_tier_and_product(drive, client, login):

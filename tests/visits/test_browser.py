@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db as _db
 from crm.visits.models import Photo, Visit
-from tests.browser import wait_until
+from tests.browser import assert_readable, wait_until
 from tests.factories import PASSWORD
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
@@ -52,6 +52,7 @@ def _record(page, notes: str, kind: str = "follow_up", photo: bool = False) -> N
 
 def _visits_on_merchant_page(page, base: str, merchant_id: int) -> int:
     page.goto(f"{base}/merchants/{merchant_id}")
+    assert_readable(page)
     return page.locator('li[data-kind="visit"]').count()
 
 
@@ -72,7 +73,14 @@ def _count(model) -> int:
     return _db.session.scalar(select(func.count()).select_from(model))
 
 
+def _named(world) -> None:
+    """People have names: the pages show them, not the usernames."""
+    world.users["am_a1"].display_name = "张晓明"
+    _db.session.commit()
+
+
 def test_online_then_offline_then_online_stores_three_visits(world, live_server, browser):
+    _named(world)
     merchant_id = world.merchants["m_a1"].id
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -104,6 +112,7 @@ def test_online_then_offline_then_online_stores_three_visits(world, live_server,
 
 
 def test_a_connection_dropping_mid_send_still_stores_each_visit_once(world, live_server, browser):
+    _named(world)
     # The route sits between page and live_server; a service worker would hide requests from it.
     merchant_id = world.merchants["m_a1"].id
     context = browser.new_context(**PHONE, service_workers="block")

@@ -21,7 +21,7 @@ from crm.merchants import credit_code
 from crm.merchants.models import Merchant
 from crm.visits.models import FollowUp, Photo, Visit
 from tests import factories
-from tests.browser import wait_until
+from tests.browser import assert_readable, wait_until
 from tests.factories import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
@@ -40,6 +40,7 @@ def day(world):
     _db.session.add(FollowUp(campaign_id=world.campaign.id, merchant_id=world.merchants["m_a1"].id,
                              assignee_id=world.users["am_a1"].id, due_on=factories.today() - timedelta(days=1),
                              status="planned"))
+    world.users["am_a1"].display_name = "张晓明"  # pages show names, not usernames
     _db.session.commit()
     return {"moved_id": merchants["李记粮油"].id, "wangfu_id": merchants["旺福超市"].id, "other_town_id": world.towns[1].id,
             "phone": merchants["赵六果蔬"].operator_phone}
@@ -189,6 +190,7 @@ def test_a_field_day_offline(day, live_server, browser):
     _find(page, "wfcs", "旺福超市")
     page.click('#visit-form button[type="submit"]')
     expect(page.locator("[data-done]")).to_have_text("已登记对旺福超市的走访。")
+    assert_readable(page)
     expect(page.locator("[data-attention] li")).to_have_count(0)
     _db.session.remove()
     assert _db.session.scalar(select(Visit.merchant_id).where(Visit.notes == "将被拒绝")) == day["wangfu_id"]
