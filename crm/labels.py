@@ -98,6 +98,7 @@ LABELS: dict[str, dict[str, object]] = {
     "check_result": {"pass": _l("Passed"), "fail": _l("Not met"), "unknown": _l("Unknown")},
     "yes_no": {True: _l("Yes"), False: _l("No")},
     "intake_channel": {"qr": _l("QR form"), "window": _l("Service window")},
+    "outbox_channel": {"email": _l("Email"), "webhook": _l("Webhook"), "subscription": _l("Subscription")},
     "chain_role": {"core": _l("Core enterprise"), "upstream": _l("Upstream"), "downstream": _l("Downstream")},
     "screening": {
         "eligible": _l("Passes the first screening"),

@@ -4,6 +4,8 @@ The log stores codes and ids (so it stays true when a name changes); this module
 change into what a page shows: "assignee_id — → 73" becomes "客户经理 — → 张三"."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -138,7 +140,21 @@ SUMMARIES = {"wrong password": _l("wrong password"), "inactive": _l("inactive us
              "password changed": _l("password changed"), "reminder delivery": _l("reminder delivery")}
 
 
+# Summaries recorded as an English phrase around a value: (pattern, phrase, how the value is shown).
+SUMMARY_PATTERNS = (
+    (re.compile(r"^unknown user (.*)$", re.S), _l("unknown user %(value)s"), str),
+    (re.compile(r"^API token (.*)$", re.S), _l("API token %(value)s"), str),
+    (re.compile(r"^(.*): password reset$", re.S), _l("%(value)s: password reset"), str),
+    (re.compile(r"^retry (\w+) delivery$"), _l("retry %(value)s delivery"), lambda code: label("outbox_channel", code)),
+    (re.compile(r"^retry (\d+) failed deliveries$"), _l("retry %(value)s failed deliveries"), str),
+)
+
+
 def readable_summary(event) -> str | None:
     if event.summary in SUMMARIES:
         return str(SUMMARIES[event.summary])
+    for pattern, phrase, shown in SUMMARY_PATTERNS:
+        found = pattern.match(event.summary or "")
+        if found:
+            return str(phrase) % {"value": shown(found.group(1))}
     return event.summary

@@ -91,7 +91,7 @@ def update_user(user: User, values: dict, actor=None) -> dict:
         raise ValueError(_("You cannot deactivate your own account."))
     if password:
         user.password_hash = _checked_hash(password, user)
-        audit.record("update", user, summary=f"{user.username}: password reset", actor=actor)
+        audit.record("update", user, summary=f"{user.display_name}: password reset", actor=actor)
     changes = audit.apply_changes(user, values, AUDITED_FIELDS, summary=user.username, actor=actor)
     old_roles, new_roles = changes.get("roles", ((), ()))
     if password or "active" in changes or set(old_roles) - set(new_roles):

@@ -55,6 +55,20 @@ def test_history_lines_name_fields_and_people_not_codes_and_ids(client, world, l
         assert code not in page
 
 
+def test_summaries_recorded_in_english_read_in_chinese(client, world, login):
+    """The log keeps fixed English phrases around a value; the page shows them in the reader's language."""
+    for summary in ("unknown user ghost", "API token 数据仓库", "张晓明: password reset", "retry webhook delivery",
+                    "retry 3 failed deliveries", "wrong password"):
+        audit.record("update", object_type="users", summary=summary, actor=world.users["admin"])
+    _db.session.commit()
+    login(world.users["admin"])
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    for shown in ("未知用户 ghost", "API 令牌 数据仓库", "张晓明：密码已重置", "重发Webhook 机器人消息", "重发 3 条失败消息"):
+        assert shown in page
+    for english in ("unknown user", "API token", "password reset", "retry", "wrong password"):
+        assert english not in page
+
+
 @pytest.mark.parametrize("query, rows", [("action=login", 3), ("action=login_failed", 1), ("object_type=merchants", 1),
                                           ("actor=am_a1", 1), ("actor=lead&action=login", 1), ("actor=nobody", 0)])
 def test_filters(admin_client, query, rows):
