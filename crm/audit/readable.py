@@ -142,9 +142,9 @@ SUMMARIES = {"wrong password": _l("wrong password"), "inactive": _l("inactive us
 
 # Summaries recorded as an English phrase around a value: (pattern, phrase, how the value is shown).
 SUMMARY_PATTERNS = (
-    (re.compile(r"^unknown user (.*)$", re.S), _l("unknown user %(value)s"), str),
-    (re.compile(r"^API token (.*)$", re.S), _l("API token %(value)s"), str),
-    (re.compile(r"^(.*): password reset$", re.S), _l("%(value)s: password reset"), str),
+    (re.compile(r"^unknown user (.*)$", re.DOTALL), _l("unknown user %(value)s"), str),
+    (re.compile(r"^API token (.*)$", re.DOTALL), _l("API token %(value)s"), str),
+    (re.compile(r"^(.*): password reset$", re.DOTALL), _l("%(value)s: password reset"), str),
     (re.compile(r"^retry (\w+) delivery$"), _l("retry %(value)s delivery"), lambda code: label("outbox_channel", code)),
     (re.compile(r"^retry (\d+) failed deliveries$"), _l("retry %(value)s failed deliveries"), str),
 )
