@@ -42,6 +42,7 @@ from crm.merchants.models import Merchant
 from crm.merchants.operations import initials
 from crm.people.models import User, UserRole
 from crm.referrals.models import OPEN_STATUSES, Referral
+from crm.reports import ledger
 from crm.timeutil import local_now, local_today
 from crm.visits.models import FollowUp, Visit
 
@@ -823,6 +824,7 @@ def generate(scale_name: str, seed: int = 1, log=print) -> dict:
         generator.run()
         if postgres:
             _finish_postgres(conn, indexes, log)
+        ledger.rebuild(conn)  # the figures' ledger, from the records just written
     analyse_started = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE" if postgres else "ANALYZE")

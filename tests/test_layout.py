@@ -12,7 +12,7 @@ PUBLIC_MODULES = {"models", "operations", "queries", "forms"}
 # Domain rules that are an area's public word on the matter, called from anywhere.
 PUBLIC_RULES = {
     "auth.scoping", "auth.passwords", "campaigns.coverage", "merchants.credit_code", "products.catalogue",
-    "imports.parsing", "imports.xlsx", "reports.snapshots",
+    "imports.parsing", "imports.xlsx", "reports.ledger", "reports.facts",
 }
 
 

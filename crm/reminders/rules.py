@@ -444,7 +444,7 @@ def districts_below_rule(campaign: Campaign, district_ids: list[int] | None = No
     if district_ids is not None:
         stmt = stmt.where(Region.id.in_(district_ids))
     districts = db.session.execute(stmt).all()
-    visited = visited_by_district(campaign.id, district_ids)
+    visited = visited_by_district(campaign, district_ids)
     threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
     return [
         {**d._asdict(), "visited": visited.get(d.id, 0)}
