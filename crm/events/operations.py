@@ -21,6 +21,7 @@ from crm.campaigns.models import Campaign, LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.dates import add_months, month_start, quarter_bounds, quarter_code, quarter_start
 from crm.events.models import EVENT_KINDS, LEVELS, Event
+from crm.events.queries import event_county, event_day
 from crm.extensions import db
 from crm.regions.models import Region
 from crm.timeutil import local_today
@@ -357,7 +358,7 @@ def drive_quarters(campaign: Campaign) -> list[date]:
 def _counts(campaign: Campaign, kind: str, key_column) -> list:
     """(key, status, day) of each event of one kind that is not cancelled."""
     return db.session.execute(
-        select(key_column, Event.status, func.coalesce(Event.held_on, Event.planned_on))
+        select(key_column, Event.status, event_day())
         .where(Event.campaign_id == campaign.id, Event.kind == kind, Event.status != "cancelled")
     ).all()
 
@@ -367,7 +368,7 @@ def matchmaking_quota(campaign: Campaign, today: date | None = None) -> list[tup
     today = today or local_today()
     quota = campaign.matchmaking_per_county_per_quarter
     tally: dict[tuple[int, date, str], int] = {}
-    for county_id, status, day in _counts(campaign, "matchmaking", Event.county_id):
+    for county_id, status, day in _counts(campaign, "matchmaking", event_county()):
         key = (county_id, quarter_start(day), status)
         tally[key] = tally.get(key, 0) + 1
     table = []

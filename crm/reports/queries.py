@@ -2,11 +2,10 @@
 and PostgreSQL. The merchant facts come from the figures' ledger (crm/reports/facts.py)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import select
 
 from crm.campaigns.models import LiaisonPair
-from crm.events.models import Event
+from crm.events import queries as events_queries
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.products.models import Product
@@ -17,19 +16,9 @@ PLACE = ("county_id", "town_id", "district_id")
 _PLACE_COLUMNS = (Merchant.county_id, Merchant.town_id, Merchant.district_id)
 
 
-def _between(column, period: Period) -> ColumnElement:
-    return and_(column >= period.start, column <= period.end)
-
-
 def held_events(campaign_id: int, period: Period) -> list:
-    """(county id, region id, pair id, kind, count) of the events held in the period."""
-    day = func.coalesce(Event.held_on, Event.planned_on)
-    stmt = (
-        select(Event.county_id, Event.region_id, Event.pair_id, Event.kind, func.count(Event.id))
-        .where(Event.campaign_id == campaign_id, Event.status == "held", _between(day, period))
-        .group_by(Event.county_id, Event.region_id, Event.pair_id, Event.kind)
-    )
-    return db.session.execute(stmt).all()
+    """(county id, region id, pair id, kind, count) of the events held in the period (crm.events.queries)."""
+    return events_queries.held_events(campaign_id, period.start, period.end)
 
 
 def active_pairs(campaign_id: int) -> list:
