@@ -20,3 +20,23 @@ def optional_id(value) -> int | None:
 
 
 BLANK = [("", "—")]
+
+
+def shape_hints(shape, name: str) -> dict:
+    """The browser's hints (maxlength, min) for a form field, from the request shape that checks it."""
+    doc = shape.fields[name].doc
+    hints = {"maxlength": doc.get("maxLength"), "min": doc.get("minimum")}
+    return {key: value for key, value in hints.items() if value is not None}
+
+
+def shape_payload(form, names) -> dict:
+    """A form's values as a JSON body carries them (dates as ISO text, amounts as text), for a request
+    shape to read: the page and the API then check a submission with the same declaration."""
+    def plain(value):
+        if value is None or value == "":
+            return None
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value if isinstance(value, (bool, int, str)) else str(value)
+
+    return {name: plain(form[name].data) for name in names}

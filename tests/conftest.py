@@ -1,4 +1,4 @@
-"""Fixtures: one app and one schema per run, every table emptied after each test.
+"""Fixtures: one app and one schema per run (per worker under xdist), every table emptied after each test.
 
 The database is SQLite (a temporary file) unless CRM_TEST_DATABASE_URL names a PostgreSQL
 server; then a fresh database is created for this run and dropped at its end.

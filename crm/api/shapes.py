@@ -38,15 +38,33 @@ class Shape:
 
     def __init__(self, **fields: Field):
         self.fields = fields
+        self.closed = False  # True: a field it does not declare is refused (and documented so)
+
+    @classmethod
+    def strict(cls, **fields: Field) -> Shape:
+        """A shape that refuses fields it does not declare (a PATCH, where a typo would change nothing)."""
+        shape = cls(**fields)
+        shape.closed = True
+        return shape
+
+    def only(self, *names: str) -> Shape:
+        """The same declarations for some of the fields (a form that sets part of an object)."""
+        return Shape(**{name: self.fields[name] for name in names})
 
     def schema(self) -> dict:
-        return {"type": "object", "properties": {name: f.schema() for name, f in self.fields.items()},
-                "required": [name for name, f in self.fields.items() if f.required]}
+        schema = {"type": "object", "properties": {name: f.schema() for name, f in self.fields.items()},
+                  "required": [name for name, f in self.fields.items() if f.required]}
+        if self.closed:
+            schema["additionalProperties"] = False
+        return schema
 
     def read_with(self, r: Reader) -> dict:
         """The typed values of the fields the body names (absent ones are left out, so a caller can
         tell "absent" from "null"); a required field is always read; problems collect in r.errors."""
         values: dict = {}
+        if self.closed:
+            for name in sorted(set(r.data) - set(self.fields)):
+                r.fail(name, _("unknown field"))
         for name, f in self.fields.items():
             if f.when is not None and values.get(f.when[0]) != f.when[1]:
                 continue

@@ -4,6 +4,7 @@ Functions raise ValueError with a message for the user and leave committing to t
 """
 from __future__ import annotations
 
+import copy
 import secrets
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
+from crm.campaigns.templates import TEMPLATES
 from crm.extensions import db
 from crm.people.models import Organization, User
 from crm.regions.models import Region
@@ -129,3 +131,8 @@ def update_pair(pair: LiaisonPair, values: dict, actor=None) -> dict:
 def deactivate_pair(pair: LiaisonPair, actor=None) -> dict:
     """A pair that stops working is kept, inactive: its visits and figures stay attributed to it."""
     return update_pair(pair, {"active": False}, actor=actor)
+
+
+def template_rules(template: str) -> dict:
+    """A template's rules (targets, thresholds, deadlines, caps, criteria): a fresh copy, to change or store."""
+    return copy.deepcopy(TEMPLATES[template]["rules"])

@@ -10,7 +10,8 @@ report and reminder has something to show.
 
 Everything random comes from random.Random streams derived from the seed, so the same seed on
 the same day gives the same data. The tree and the users go through the ORM; the thousands of
-rows after them are inserted in bulk with ids allocated here.
+rows after them through the session's writer (crm/demo/writers.py), with ids allocated here. The
+rules they follow (body hashes, deadlines, plaque numbers, the drive's rules) are crm/demo/rules.py's.
 """
 
 from __future__ import annotations
@@ -21,17 +22,16 @@ import string
 from datetime import date, datetime, time, timedelta
 from time import perf_counter
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 
 from crm.auth.passwords import hash_password
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
-from crm.demo.common import (
-    _month_start,
-)
+from crm.dates import add_months
 from crm.demo.history import HistorySection
 from crm.demo.meetings import EventsSection
 from crm.demo.plans import PlansSection
 from crm.demo.world import WorldSection
+from crm.demo.writers import OrmWriter
 from crm.events.models import Event
 from crm.extensions import db
 from crm.merchants.models import Merchant
@@ -131,7 +131,7 @@ class _Builder(WorldSection, EventsSection, PlansSection, HistorySection):
         # Visits are logged in working hours; before 10:00 today's field work has not begun.
         self.last_day = self.today if local.hour >= 10 else self.today - timedelta(days=1)
         self.local_now = local.replace(tzinfo=None)
-        self.starts_on = _month_start(self.today, 5)
+        self.starts_on = add_months(self.today, -5)
         if self.today <= date(self.today.year, 12, 1):
             self.ends_on = date(self.today.year, 12, 31)
         else:
@@ -182,7 +182,9 @@ class _Builder(WorldSection, EventsSection, PlansSection, HistorySection):
         return self.users
 
     def _write(self) -> None:
-        for model, rows in (
+        """The rows made from the plans, through the session (the world above them went through the ORM)."""
+        writer = OrmWriter(db.session)
+        tables = (
             (Merchant, self.merchant_rows),
             (Event, self.event_rows),
             (ReferralList, self.list_rows),
@@ -192,27 +194,10 @@ class _Builder(WorldSection, EventsSection, PlansSection, HistorySection):
             (Application, self.application_rows),
             (Referral, self.referral_rows),
             (Plaque, self.plaque_rows),
-        ):
-            for start in range(0, len(rows), 2000):
-                db.session.execute(insert(model.__table__), rows[start : start + 2000])
+        )
+        for model, rows in tables:
+            if rows:
+                columns = tuple(rows[0])
+                writer.write(model.__tablename__, columns, (tuple(row[c] for c in columns) for row in rows))
         db.session.flush()
-        if db.session.get_bind().dialect.name == "postgresql":
-            # The ids above were given explicitly: move each table's sequence past them.
-            for model in (
-                Merchant,
-                Event,
-                ReferralList,
-                Visit,
-                Need,
-                FollowUp,
-                Application,
-                Referral,
-                Plaque,
-            ):
-                table = model.__tablename__
-                db.session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
-                    )
-                )
+        writer.move_sequences(model.__tablename__ for model, _rows in tables)  # the ids above were given here

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
+
+from crm.demo.rules import drive_rules
 
 CAMPAIGN_NAME = "双百工程普惠授信活动"
 CITY_BUREAU = "长治市市场监督管理局"
 CITY_BANK = "中国邮政储蓄银行长治市分行"
-FOCUS_TRADES = ["wholesale_retail", "lodging_catering", "transport_logistics"]
+FOCUS_TRADES = drive_rules()["focus_trades"]  # the drive's rule: the livelihood trades
 TIER_WEIGHTS = {"survival": 55, "growth": 30, "development": 15}
 # Annual revenue ranges by tier (yuan), after the Shanxi Bank and CCB descriptions in DOMAIN.md.
 REVENUE = {
@@ -100,20 +101,6 @@ class _Plan:
     extra: dict = field(default_factory=dict)
 
 
-
-def _month_start(d: date, back: int = 0) -> date:
-    index = d.year * 12 + d.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(d: date) -> date:
-    return _month_start(d, -1) - timedelta(days=1)
-
-
-def _quarter_start(d: date) -> date:
-    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
 def _token(rng: random.Random) -> str:
     """Like secrets.token_urlsafe(16), but from the seeded stream."""
     return base64.urlsafe_b64encode(rng.getrandbits(128).to_bytes(16, "big")).rstrip(b"=").decode()
@@ -121,7 +108,3 @@ def _token(rng: random.Random) -> str:
 
 def _uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -13,12 +12,11 @@ from crm.demo.common import (
     VISIT_NOTES_FIRST,
     VISIT_NOTES_FOLLOW,
     _Plan,
-    _sha,
     _uuid,
 )
+from crm.demo.rules import application_hash, contact_deadline, plaque_numbers, visit_hash
 from crm.plaques.models import Plaque
 from crm.referrals.models import Referral
-from crm.timeutil import local_date
 from crm.visits.models import Application, FollowUp, Need, Visit
 
 
@@ -49,7 +47,7 @@ class HistorySection:
             row = {
                 "id": next_visit,
                 "client_id": client_id,
-                "body_hash": _sha(client_id),
+                "body_hash": visit_hash(client_id, campaign_id, m.code, kind, at),
                 "campaign_id": campaign_id,
                 "merchant_id": m.id,
                 "author_id": author.id,
@@ -222,7 +220,7 @@ class HistorySection:
         row = {
             "id": app_id,
             "client_id": client_id,
-            "body_hash": _sha(client_id),
+            "body_hash": application_hash(client_id, self.campaign.id, m.code, applied, plan.applied_on),
             "campaign_id": self.campaign.id,
             "merchant_id": m.id,
             "need_id": need_row["id"],
@@ -269,7 +267,6 @@ class HistorySection:
         rng = self.rng_rows
         self.referral_rows = []
         next_id = self._id_start(Referral)
-        contact_days = timedelta(days=self.campaign.referral_contact_days)
         for entry in self.referral_plans:
             m, list_row, target = entry["m"], entry["list"], entry["target"]
             assigned = entry["assigned"]
@@ -300,7 +297,7 @@ class HistorySection:
                     "status": status,
                     "assignee_id": m.town.am.id if assigned else None,
                     "pair_id": m.town.pair.id,
-                    "deadline_on": assigned + contact_days if assigned else None,
+                    "deadline_on": contact_deadline(self.campaign, assigned) if assigned else None,
                     "assigned_at": assigned_at,
                     "status_changed_at": changed_at,
                     "closed_reason": entry["reason"] if status == "closed" else None,
@@ -384,13 +381,7 @@ class HistorySection:
                 row["decided_by_id"] = self.lead.id
             self.plaque_rows.append(row)
             next_id += 1
-        # Numbers in the order plaques were approved, from 0001 again each (local) year, as
-        # plaques.operations.next_number issues them: SB-2026-0001, …, SB-2027-0001, …
-        approved_rows = sorted(
-            (r for r in self.plaque_rows if r["status"] == "approved"), key=lambda r: r["decided_at"]
-        )
-        serials: dict[int, int] = defaultdict(int)
-        for row in approved_rows:
-            year = local_date(row["decided_at"]).year
-            serials[year] += 1
-            row["number"] = f"SB-{year}-{serials[year]:04d}"
+        # Numbers in the order plaques were approved, from 0001 again each (local) year.
+        approved = [r for r in self.plaque_rows if r["status"] == "approved"]
+        for row, number in zip(approved, plaque_numbers(self.campaign, [r["decided_at"] for r in approved])):
+            row["number"] = number

@@ -5,14 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from crm.demo.common import (
-    CANCEL_NOTES,
-    CITY_BANK,
-    CITY_BUREAU,
-    _month_end,
-    _month_start,
-    _quarter_start,
-)
+from crm.dates import add_months, month_end, month_start, quarter_start
+from crm.demo.common import CANCEL_NOTES, CITY_BANK, CITY_BUREAU
 from crm.events.models import Event
 
 
@@ -55,18 +49,27 @@ class EventsSection:
         self.event_rows.append(row)
         return row
 
+    def _city_event(self, kind: str, day, held: bool, **values) -> dict:
+        """An event of the city bureau and the city branch together (a lead records it unless said otherwise)."""
+        values.setdefault("created_by_id", self.lead.id)
+        if held:
+            values.update(status="held", held_on=day)
+        return self._event(
+            kind=kind, region_id=self.city.id, planned_on=day, organizers=f"{CITY_BUREAU}、{CITY_BANK}", **values
+        )
+
     def _events(self) -> None:
         rng = self.rng_events
         self.event_rows: list[dict] = []
         self.next_event_id = self._id_start(Event)
         self.joint_days: list[tuple[dict, object]] = []  # (event row, town) for held joint visit days
         today = self.today
-        current = _month_start(today)
+        current = month_start(today)
         months = []
         m = self.starts_on
         while m < current:
             months.append(m)
-            m = _month_start(m, -1)
+            m = add_months(m, 1)
 
         # Monthly joint visit days per pair; a few pair-months missed on purpose.
         combos = [(t.index, i) for t in self.towns for i in range(len(months))]
@@ -103,7 +106,7 @@ class EventsSection:
                     if rng.random() < 0.85
                     else min(
                         self._weekday_in(rng, day + timedelta(days=1), day + timedelta(days=3)),
-                        _month_end(day),
+                        month_end(day),
                     )
                 )
                 briefing = rng.random() < 0.85
@@ -120,7 +123,7 @@ class EventsSection:
                 )
                 self.joint_days.append((row, town, where))
             # This month's day is still ahead.
-            day = self._weekday_in(rng, max(today, current + timedelta(days=2)), _month_end(today))
+            day = self._weekday_in(rng, max(today, current + timedelta(days=2)), month_end(today))
             where = town.key
             self._event(
                 kind="joint_visit_day",
@@ -137,11 +140,11 @@ class EventsSection:
 
         # Quarterly matchmaking meetings per county; one or two counties miss a past quarter.
         quarters = []
-        q = _quarter_start(self.starts_on)
+        q = quarter_start(self.starts_on)
         while q <= today:
-            end = _month_end(_month_start(q, -2))
+            end = month_end(add_months(q, 2))
             quarters.append((q, end))
-            q = _month_start(q, -3)
+            q = add_months(q, 3)
         past = [i for i, (_, end) in enumerate(quarters) if end < today]
         skip = set()
         if past:
@@ -217,33 +220,26 @@ class EventsSection:
 
         # Joint meetings of the city bureau and the city branch: kick-off, then one a quarter.
         kick = self._weekday_in(rng, self.starts_on + timedelta(days=3), self.starts_on + timedelta(days=9))
-        self._event(
-            kind="joint_meeting",
-            status="held",
-            region_id=self.city.id,
-            planned_on=kick,
-            held_on=kick,
+        self._city_event(
+            "joint_meeting",
+            kick,
+            held=True,
             title="“双百工程”普惠授信活动启动暨政银联席会议",
             place="长治市市场监督管理局三楼会议室",
-            organizers=f"{CITY_BUREAU}、{CITY_BANK}",
             attendance=rng.randint(30, 50),
             notes="部署活动方案，明确“一镇一专员”结对名单",
-            created_by_id=self.lead.id,
         )
         for qi in past:
             q_end = quarters[qi][1]
             day = self._weekday_in(rng, q_end + timedelta(days=3), q_end + timedelta(days=12))
             if day >= today:
                 continue
-            self._event(
-                kind="joint_meeting",
-                status="held",
-                region_id=self.city.id,
-                planned_on=day,
-                held_on=day,
+            self._city_event(
+                "joint_meeting",
+                day,
+                held=True,
                 title=f"“双百工程”第{(quarters[qi][0].month - 1) // 3 + 1}季度推进联席会议",
                 place="邮储银行长治市分行会议室",
-                organizers=f"{CITY_BUREAU}、{CITY_BANK}",
                 attendance=rng.randint(20, 40),
                 notes="通报各县区进展，分析问题，部署下阶段工作",
                 created_by_id=self.lead2.id,
@@ -254,14 +250,8 @@ class EventsSection:
                 max(today + timedelta(days=1), self.ends_on - timedelta(days=20)),
                 self.ends_on - timedelta(days=5),
             )
-            self._event(
-                kind="joint_meeting",
-                region_id=self.city.id,
-                planned_on=day,
-                title="“双百工程”年度总结会",
-                place="长治市市场监督管理局三楼会议室",
-                organizers=f"{CITY_BUREAU}、{CITY_BANK}",
-                created_by_id=self.lead.id,
+            self._city_event(
+                "joint_meeting", day, held=False, title="“双百工程”年度总结会", place="长治市市场监督管理局三楼会议室"
             )
 
         # Level visits (结对子 at each level, ≥3 a year): the city pair twice, each county pair once or twice.
@@ -271,17 +261,8 @@ class EventsSection:
                 self.starts_on + timedelta(days=15 + 70 * n),
                 min(self.starts_on + timedelta(days=45 + 70 * n), self.last_day - timedelta(days=1)),
             )
-            self._event(
-                kind="level_visit",
-                status="held",
-                level="city",
-                region_id=self.city.id,
-                planned_on=day,
-                held_on=day,
-                title="市局—市分行结对走访",
-                organizers=f"{CITY_BUREAU}、{CITY_BANK}",
-                notes="共同走访重点商圈，听取商户意见",
-                created_by_id=self.lead.id,
+            self._city_event(
+                "level_visit", day, held=True, level="city", title="市局—市分行结对走访", notes="共同走访重点商圈，听取商户意见"
             )
         for county in self.counties:
             for _ in range(rng.randint(1, 2)):

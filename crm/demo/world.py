@@ -14,11 +14,11 @@ from crm.demo.common import (
     CAMPAIGN_NAME,
     CITY_BANK,
     CITY_BUREAU,
-    FOCUS_TRADES,
     REVENUE,
     TIER_WEIGHTS,
     _token,
 )
+from crm.demo.rules import TEMPLATE, apportion, drive_rules
 from crm.extensions import db
 from crm.merchants.credit_code import make as make_credit_code
 from crm.merchants.models import Merchant
@@ -169,30 +169,14 @@ class WorldSection:
     def _campaign(self) -> None:
         self.campaign = Campaign(
             name=CAMPAIGN_NAME,
-            template="shuangbai",
+            template=TEMPLATE,
             bureau_org_id=self.city_bureau.id,
             bank_org_id=self.city_bank.id,
             territory_id=self.city.id,
             starts_on=self.starts_on,
             ends_on=self.ends_on,
-            district_household_threshold=100,
-            district_coverage_ratio=Decimal("0.2"),
-            joint_visit_days_per_month=1,
-            matchmaking_per_county_per_quarter=1,
-            level_visits_per_year=3,
-            referral_contact_days=7,
-            follow_up_interval_days=30,
-            need_due_days=15,
-            focus_trades=list(FOCUS_TRADES),
-            tier_caps={"survival": 100000, "growth": 200000, "development": 300000, "distinguished": 1000000},
-            base_conditions={"min_age": 18, "max_age": 65, "min_months_trading": 12},
-            plaque_criteria={
-                "tiers": ["development", "growth"],
-                "max_overdue_12m": 3,
-                "veto_statuses": ["revoked", "abnormal"],
-                "veto_dishonest": True,
-            },
             reminder_settings={},
+            **drive_rules(),
             created_at=datetime.combine(self.starts_on - timedelta(days=10), time(2, 0)),
         )
         db.session.add(self.campaign)
@@ -228,14 +212,9 @@ class WorldSection:
     # ------------------------------------------------------------------ merchants
     def _allocate(self) -> list[int]:
         """Merchants per district, proportional to households (largest remainder), never above them."""
-        total = sum(d.households for d in self.districts)
-        wanted = min(self.merchant_count, total)
-        quotas = [wanted * d.households / total for d in self.districts]
-        counts = [math.floor(q) for q in quotas]
-        order = sorted(range(len(quotas)), key=lambda i: (counts[i] - quotas[i], i))
-        for i in order[: wanted - sum(counts)]:
-            counts[i] += 1
-        return [min(c, d.households) for c, d in zip(counts, self.districts)]
+        households = [d.households for d in self.districts]
+        counts = apportion(min(self.merchant_count, sum(households)), households)
+        return [min(c, h) for c, h in zip(counts, households)]
 
     def _merchants(self) -> None:
         rng = self.rng_merchants
@@ -332,6 +311,7 @@ class WorldSection:
                 self.m_meta.append(
                     SimpleNamespace(
                         id=next_id,
+                        code=code,
                         index=len(self.m_meta),
                         town=town,
                         county=county,

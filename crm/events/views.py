@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from crm.api.payload import Invalid
 from crm.auth.scoping import (
     campaign_condition,
     can_edit_event,
@@ -17,10 +18,11 @@ from crm.auth.scoping import (
 from crm.campaigns.models import LiaisonPair
 from crm.campaigns.queries import campaign_counties
 from crm.events import operations as ops
-from crm.events.forms import EventForm, OutcomeForm
+from crm.events.forms import OUTCOME_NAMES, PLAN_NAMES, EventForm, OutcomeForm
 from crm.events.models import EVENT_KINDS, Event
 from crm.events.queries import events_for, linked_visits, pair_joint_days
 from crm.extensions import db
+from crm.forms import shape_payload
 from crm.regions.queries import place_choices
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
@@ -76,12 +78,31 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 
-def _show_errors(form, err: ops.EventError) -> None:
+# What a page submits is read with the API's declaration of an event (crm/events/operations.py).
+PLAN_INPUT = ops.EVENT_INPUT.only(*PLAN_NAMES)
+OUTCOME_INPUT = ops.EVENT_INPUT.only(*OUTCOME_NAMES)
+
+
+def _show_errors(form, err: Invalid | ops.EventError) -> None:
     for name, message in err.fields.items():
         if name in form:
             form[name].errors = [*form[name].errors, message]
         else:
             flash(message, "error")
+
+
+def _save(form, shape, names, save, message: str):
+    """Read what the page submitted with the event's declaration and save it; the redirect to the event,
+    or None when something was refused (the problems are then shown on the form, nothing is kept)."""
+    try:
+        event = save(shape.read(shape_payload(form, names)))
+    except (Invalid, ops.EventError) as err:
+        db.session.rollback()
+        _show_errors(form, err)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("events.detail", event_id=event.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,16 +115,14 @@ def create():
         form.pair_id.data = int_arg("pair")
         form.county_id.data = int_arg("county")
     if form.validate_on_submit():
-        try:
-            event = ops.plan_event(campaign, form.values(), current_user)
+        def plan(values: dict) -> Event:
+            event = ops.plan_event(campaign, values, current_user)
             ops.ensure_in_area(event, current_user)
-        except ops.EventError as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Event planned."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, PLAN_INPUT, PLAN_NAMES, plan, _("Event planned."))
+        if done:
+            return done
     return render_template("events/form.html", form=form, campaign=campaign, event=None)
 
 
@@ -122,16 +141,14 @@ def edit(event_id: int):
     event = _editable(event_id)
     form = _event_form(event.campaign, event)
     if form.validate_on_submit():
-        try:
-            ops.update_plan(event, form.values(), current_user)
+        def change(values: dict) -> Event:
+            ops.update_plan(event, values, current_user)
             ops.ensure_in_area(event, current_user)
-        except ops.EventError as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, PLAN_INPUT, PLAN_NAMES, change, _("Changes saved."))
+        if done:
+            return done
     return render_template("events/form.html", form=form, campaign=event.campaign, event=event)
 
 
@@ -143,16 +160,14 @@ def held(event_id: int):
     if request.method == "GET" and event.held_on is None:
         form.held_on.data = min(event.planned_on, local_today())
     if form.validate_on_submit():
-        try:
-            ops.record_held(event, form.values(), current_user)
+        def record(values: dict) -> Event:
+            ops.record_held(event, values, current_user)
             ops.add_photos(event, form.streams(), current_user)
-        except ops.EventError as err:
-            db.session.rollback()
-            _show_errors(form, err)
-        else:
-            db.session.commit()
-            flash(_("Recorded as held."), "success")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return event
+
+        done = _save(form, OUTCOME_INPUT, OUTCOME_NAMES, record, _("Recorded as held."))
+        if done:
+            return done
     return render_template("events/held.html", form=form, event=event)
 
 

@@ -115,12 +115,17 @@ def nominate(merchant: Merchant, campaign: Campaign, actor) -> Plaque:
     return plaque
 
 
+def plaque_number(campaign: Campaign, year: int, serial: int) -> str:
+    """SB-2025-0001: the drive's prefix, the year of approval and the serial within that year."""
+    return f"{(campaign.plaque_criteria or {}).get('number_prefix', 'SB')}-{year}-{serial:04d}"
+
+
 def next_number(campaign: Campaign, year: int) -> str:
     """SB-2025-0001, SB-2025-0002 …: the next free number of the year."""
-    prefix = f"{(campaign.plaque_criteria or {}).get('number_prefix', 'SB')}-{year}-"
+    prefix = plaque_number(campaign, year, 0)[:-4]
     numbers = db.session.scalars(select(Plaque.number).where(Plaque.number.like(f"{prefix}%"))).all()
     highest = max((int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()), default=0)
-    return f"{prefix}{highest + 1:04d}"
+    return plaque_number(campaign, year, highest + 1)
 
 
 def _decide(plaque: Plaque, values: dict, actor) -> None:

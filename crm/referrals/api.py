@@ -55,12 +55,12 @@ PROGRESS = schema("ReferralListProgress", obj({
     "granted_amount": {"type": "number"},
     "drawn_amount": {"type": "number"},
 }))
-PATCH = schema("ReferralPatch", obj({
-    "status": {"type": "string", "enum": list(operations.MANUAL_TARGETS)},
-    "closed_reason": nullable({"type": "string", "enum": list(CLOSED_REASONS)}),
-    "closed_note": nullable("string"),
-    "assignee_id": {"type": "integer"},
-}, required=[]))
+# Working an item (PATCH /api/v1/referrals/{id}): read with this, documented from it; other fields are refused.
+PATCH_INPUT = shapes.Shape.strict(
+    status=shapes.choice(operations.MANUAL_TARGETS), closed_reason=shapes.choice(CLOSED_REASONS),
+    closed_note=shapes.text(300), assignee_id=shapes.integer(low=1),
+)
+PATCH = schema("ReferralPatch", PATCH_INPUT.schema())
 REFERRAL = schema("Referral", obj({
     "id": {"type": "integer"},
     "list_id": {"type": "integer"},
@@ -72,14 +72,6 @@ REFERRAL = schema("Referral", obj({
     "assignee_id": nullable("integer"),
     "deadline_on": nullable({"type": "string", "format": "date"}),
 }))
-
-
-def _int_field(body: dict, name: str, errors: dict) -> int | None:
-    value = body.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        errors[name] = _("must be a whole number")
-        return None
-    return value
 
 
 @route("/referral-lists", ["POST"], summary="Create a referral list from credit codes and hand it to a bank",
@@ -142,15 +134,13 @@ def patch_referral(referral_id: int):
     referral = db.session.scalar(select(Referral).where(Referral.id == referral_id, referral_condition(current_user)))
     if referral is None or not can_work_referral(referral, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
-    body = json_body()
-    unknown = set(body) - {"status", "closed_reason", "closed_note", "assignee_id"}
-    if unknown:
-        raise ApiError(422, "invalid", _("Unknown fields."), {k: _("unknown field") for k in sorted(unknown)})
+    try:
+        body = PATCH_INPUT.read(json_body())
+    except Invalid as err:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     if "assignee_id" in body:
-        _reassign(referral, body)
+        _reassign(referral, body["assignee_id"])
     if body.get("status") is not None:
-        if not isinstance(body["status"], str):
-            raise ApiError(422, "invalid", _("Some fields are not valid."), {"status": _("must be a status")})
         try:
             operations.change_status(referral, body["status"], current_user, closed_reason=body.get("closed_reason"),
                                      closed_note=body.get("closed_note"))
@@ -161,15 +151,13 @@ def patch_referral(referral_id: int):
     return jsonify(referral_json(referral))
 
 
-def _reassign(referral: Referral, body: dict) -> None:
+def _reassign(referral: Referral, assignee_id: int | None) -> None:
     if not can_assign_list(referral.referral_list, current_user):
         raise ApiError(404, "not_found", _("No such item, or not one you may change."))
-    errors: dict = {}
-    assignee_id = _int_field(body, "assignee_id", errors)
     assignee = next((u for u in operations.account_managers(referral.referral_list) if u.id == assignee_id), None)
     if assignee is None:
         raise ApiError(422, "invalid", _("Choose an account manager of the branch the list was handed to."),
-                       errors or {"assignee_id": _("not an account manager of this branch")})
+                       {"assignee_id": _("not an account manager of this branch")})
     if referral.status not in ("pending", *operations.FUNNEL[:-1]):
         raise ApiError(409, "illegal_transition", _("The item is finished; it cannot be reassigned."))
     pair = operations.pair_of_user(referral.campaign_id, assignee, referral.merchant.town_id)

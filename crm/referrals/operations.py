@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, insert, literal, select
@@ -318,6 +318,11 @@ def account_managers(referral_list: ReferralList) -> list[User]:
         .order_by(User.display_name)))
 
 
+def contact_deadline(campaign: Campaign, assigned_on: date) -> date:
+    """The day by which an item assigned on that (local) day must have been contacted."""
+    return assigned_on + timedelta(days=campaign.referral_contact_days)
+
+
 def assign(items: Iterable[Referral], assignee: User, actor: User, pair: LiaisonPair | None = None) -> int:
     """Give items to an account manager; pending and assigned ones get a fresh contact deadline."""
     count = 0
@@ -327,7 +332,7 @@ def assign(items: Iterable[Referral], assignee: User, actor: User, pair: Liaison
         before = audit.snapshot(referral, ("status", "assignee_id", "deadline_on"))
         if referral.status in ("pending", "assigned"):
             campaign = referral.referral_list.campaign
-            referral.deadline_on = local_today() + timedelta(days=campaign.referral_contact_days)
+            referral.deadline_on = contact_deadline(campaign, local_today())
             referral.status = "assigned"
             referral.status_changed_at = utcnow()
         referral.assignee_id = assignee.id
