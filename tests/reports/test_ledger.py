@@ -96,7 +96,9 @@ def test_cohorts_and_first_loans_counted_by_hand(drive):
     # Granted in Q3: m_a1 and m_a1b, each their first loan recorded; the bank marked both too.
     assert (q3["merchants_granted"], q3["first_loans"], q3["first_loan_share"], q3["first_time_borrowers"]) == (
         2, 2, 1.0, 2)
-    q4 = rollup(drive.campaign, "2025Q4")["totals"]
+    q4_rollup = rollup(drive.campaign, "2025Q4")
+    assert q4_rollup["as_of"] == "2025-10-15T02:00:00Z"  # read now (10:00 in Changzhi): every saved record in
+    q4 = q4_rollup["totals"]
     assert (q4["merchants_granted"], q4["first_loans"]) == (1, 1)  # m_a2, unmarked by the bank
     # A loan recorded earlier (another application, granted in June) makes m_a2's no first loan.
     application(drive.campaign, drive.merchants["m_a2"], drive.world.users["am_a1"], date(2025, 6, 2), 5000,
