@@ -7,7 +7,7 @@ visited since the drive's start) is the sum of every row up to the period's end.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from crm.campaigns.models import Campaign
 from crm.dates import month_end
@@ -55,25 +55,39 @@ def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, 
         depth = max(depth, DEPTHS[within.level])
     first, last = period.start.replace(day=1), period.end.replace(day=1)
     columns = [_column(fact, period) for fact in facts]
-    months = and_(DayFact.span == MONTH, DayFact.depth == depth, DayFact.day <= last)
-    if not any(stock for _column_, stock in columns):
-        months = and_(months, DayFact.day >= first)
-    days_outside = and_(DayFact.span == DAY, DayFact.depth == DEPTHS["district"], DayFact.day >= first,
-                        DayFact.day <= month_end(period.end),
-                        or_(DayFact.day < period.start, DayFact.day > period.end))
-    totals = [func.sum(case((DayFact.span == MONTH, column), (DayFact.day > period.end, -column), else_=0)) if stock
-              else func.sum(case((and_(DayFact.span == MONTH, DayFact.day >= first), column),
-                                 (DayFact.span == DAY, -column), else_=0))
-              for column, stock in columns]
+    stocks = any(stock for _column_, stock in columns)
     groups = [getattr(DayFact, name) for name in group_by]
-    stmt = (select(*totals, *groups)
-            .where(DayFact.campaign_id == campaign.id, DayFact.grain == grain, or_(months, days_outside))
-            .group_by(*groups))
-    if not whole:
-        stmt = stmt.where(_PLACE_COLUMN[within.level] == within.id)
-    width = len(facts)
-    return [(*row[:width], *(_none(name, value) for name, value in zip(group_by, row[width:], strict=True)))
-            for row in db.session.execute(stmt)]
+
+    def grouped(totals, *where) -> dict[tuple, list]:
+        stmt = (select(*totals, *groups).where(DayFact.campaign_id == campaign.id, DayFact.grain == grain, *where)
+                .group_by(*groups))
+        if not whole:
+            stmt = stmt.where(_PLACE_COLUMN[within.level] == within.id)
+        return {tuple(row[len(totals):]): list(row[:len(totals)]) for row in db.session.execute(stmt)}
+
+    # The months of the period (and, for stocks, every month before them) …
+    found = grouped([func.sum(column if stock else case((DayFact.day >= first, column), else_=0))
+                     for column, stock in columns],
+                    DayFact.span == MONTH, DayFact.depth == depth, DayFact.day <= last,
+                    *([] if stocks else [DayFact.day >= first]))
+    # … less their days before the period's start (flows) and after its end (flows and stocks).
+    days = (DayFact.span == DAY, DayFact.depth == DEPTHS["district"])
+    outside = []
+    if period.start > first:
+        outside.append(([None if stock else func.sum(column) for column, stock in columns],
+                        (*days, DayFact.day >= first, DayFact.day < period.start)))
+    if period.end < month_end(period.end):
+        outside.append(([func.sum(column) for column, _stock in columns],
+                        (*days, DayFact.day > period.end, DayFact.day <= month_end(period.end))))
+    for totals, where in outside:
+        for key, values in grouped([t for t in totals if t is not None], *where).items():
+            acc = found.setdefault(key, [0] * len(columns))
+            taken = iter(values)
+            for index, total in enumerate(totals):
+                if total is not None:
+                    acc[index] = (acc[index] or 0) - (next(taken) or 0)
+    return [(*values, *(_none(name, value) for name, value in zip(group_by, key, strict=True)))
+            for key, values in found.items()]
 
 
 def counts_by_key(campaign: Campaign, period: Period, within: Region | None, grain: str,
