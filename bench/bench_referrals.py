@@ -124,6 +124,27 @@ def run(scale: str) -> list[dict]:
     return rows
 
 
+def pages(scale: str, n: int) -> list[dict]:
+    """The lead's province pages over HTTP (issue #16: joint-visit-day grid p95 ≤ 500 ms, one line per
+    county; referral lists page p95 ≤ 300 ms), with the CPU this process spent per request and the load."""
+    info = common.ensure_database(scale)
+    app = common.app_for(info["url"])
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": info["users"]["lead"], "password": info["password"]}
+                        ).status_code == 302
+    rows = []
+    for what, url in (("page: joint-visit-day grid (lead)", f"/events/joint-days?campaign={info['campaign_id']}"),
+                      ("page: referral lists (lead)", "/referrals/")):
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        cpu = time.process_time()
+        stats = common.timings(lambda u=url: browser.get(u), n, warmup=1)
+        rows.append({"scale": scale, "what": what, "kb": round(len(response.data) / 1024), **stats,
+                     "cpu_ms_per_request": round((time.process_time() - cpu) * 1000 / (n + 1), 1),
+                     "load": os.getloadavg()[0]})
+    return rows
+
+
 def _clean(lists_before: set[int], first_event: int, first_token: int) -> None:
     """Leave the dataset as it was: the run's lists, items, audit rows and token."""
     new_lists = [i for i in db.session.scalars(select(ReferralList.id)) if i not in lists_before]
@@ -140,10 +161,14 @@ def _clean(lists_before: set[int], first_event: int, first_token: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("city", "province"))
+    parser.add_argument("-n", type=int, default=20, help="Requests per page timed.")
+    parser.add_argument("--pages-only", action="store_true", help="Only the grid and lists pages (read-only).")
     args = parser.parse_args()
     rows = []
     for scale in [s for s in ("city", "province") if args.scale in (None, s)]:
-        rows += run(scale)
+        rows += pages(scale, args.n)
+        if not args.pages_only:
+            rows += [{**row, "load": os.getloadavg()[0]} for row in run(scale)]
     common.print_table(rows)
 
 

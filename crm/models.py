@@ -1,6 +1,7 @@
 """Imports every model so that SQLAlchemy and Alembic see the whole schema."""
 from crm.audit.models import AuditEvent  # noqa: F401
 from crm.auth.models import ApiToken  # noqa: F401
+from crm.bankfacts.models import BankFact  # noqa: F401
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair  # noqa: F401
 from crm.changes import SyncChange  # noqa: F401
 from crm.events.models import Event  # noqa: F401

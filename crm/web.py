@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import (
     Flask,
@@ -145,6 +149,17 @@ def _load_user_from_token(req):
 
 
 DEVELOPMENT_URL = "http://127.0.0.1:5000"  # where `crm demo --serve` listens; production must set CRM_PUBLIC_URL
+
+
+@contextmanager
+def saved_upload(upload) -> Iterator[str]:
+    """The path of an uploaded file saved under the upload folder (with its extension) while the block runs."""
+    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "tmp")
+    os.makedirs(folder, exist_ok=True)
+    suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+    with tempfile.NamedTemporaryFile(suffix=suffix, dir=folder) as handle:
+        upload.save(handle.name)
+        yield handle.name
 
 
 def public_url(endpoint: str, **values) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from crm.bankfacts.models import BankFact
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
 from crm.events.models import Event
 from crm.extensions import db
@@ -288,6 +289,33 @@ def merchant_phone(merchant: Merchant, user: User) -> str:
 def can_edit_merchant(merchant: Merchant, user: User) -> bool:
     """Registry data is the bureau's: admins, and liaisons for the merchants they see."""
     return is_admin(user) or (user.has_role("liaison") and can_see_merchant(merchant, user))
+
+
+def can_record_bank_facts(merchant: Merchant, user: User) -> bool:
+    """The bank's loan facts about a merchant: its branch's staff (branch head, account manager) who see it."""
+    return (user.has_role("branch_head", "account_manager") and user.organization.kind == "bank"
+            and can_see_merchant(merchant, user))
+
+
+def can_import_bank_facts(user: User) -> bool:
+    return user.has_role("branch_head", "account_manager") and user.organization.kind == "bank"
+
+
+def bank_fact_condition(user: User) -> ColumnElement:
+    """A WHERE clause on BankFact: a bank's staff see their own bank's reports; bureau staff all of them."""
+    if is_admin(user) or user.organization.kind != "bank":
+        return true()
+    root = user.organization
+    while root.parent is not None:
+        root = root.parent
+    return BankFact.bank_org_id.in_(root.subtree_ids())
+
+
+def can_enter_window_application(pair: LiaisonPair, user: User) -> bool:
+    """服务专窗: the pair's own liaison and account manager, a branch head over its account manager, an admin."""
+    if is_admin(user) or user.id in (pair.liaison_id, pair.account_manager_id):
+        return True
+    return user.has_role("branch_head") and pair.account_manager.organization_id in user.organization.subtree_ids()
 
 
 def can_screen_submission(submission: IntakeSubmission, user: User) -> bool:

@@ -207,14 +207,18 @@ def joint_days():
     """The drive's pairs × months: a month without a day held stands out."""
     campaign = requested_campaign(current_user)
     county_id = int_arg("county")
-    pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
-    cells = ops.month_cells(campaign, [p.id for p in pairs])
     counties = campaign_counties(campaign)
-    # A province has a thousand pairs: until a county is chosen, one line per county.
-    by_county = ops.county_month_lines(pairs, cells, counties) if not county_id and len(pairs) > MAX_PAIRS else None
-    return render_template("events/joint_days.html", campaign=campaign, pairs=pairs, cells=cells,
-                           months=ops.drive_months(campaign), counties=counties, county_id=county_id,
-                           by_county=by_county)
+    months = ops.drive_months(campaign)
+    if not county_id:
+        # A province has a thousand pairs: until a county is chosen, one line per county.
+        by_county = ops.county_month_lines(campaign, pair_condition(current_user), counties)
+        if sum(line["pairs"] for line in by_county) > MAX_PAIRS:
+            return render_template("events/joint_days.html", campaign=campaign, pairs=[], cells={}, months=months,
+                                   counties=counties, county_id=None, by_county=by_county)
+    pairs = [p for p in _visible_pairs(campaign) if not county_id or p.county_id == county_id]
+    return render_template("events/joint_days.html", campaign=campaign, pairs=pairs,
+                           cells=ops.month_cells(campaign, [p.id for p in pairs]), months=months,
+                           counties=counties, county_id=county_id, by_county=None)
 
 
 @bp.get("/pairs/<int:pair_id>")

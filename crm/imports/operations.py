@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,10 +27,11 @@ from crm.imports import parsing
 from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
+from crm.merchants.credit_code import normalize as normalize_code
 from crm.merchants.models import Merchant
 from crm.merchants.operations import (
+    MerchantWriter,
     check_credit_code,
-    create_merchants,
     stamp_registry_hashes,
     update_merchant,
 )
@@ -70,7 +72,8 @@ class ImportPlan:
     # Merchant attributes this file sets, in the order of the value tuples below.
     columns: tuple[str, ...] = ()
     total: int = 0
-    created: list[tuple] = field(default_factory=list)
+    created: list[tuple] = field(default_factory=list)  # the first NEW_ROWS_SHOWN new merchants' values
+    created_count: int = 0
     updated: list[tuple[int, int, tuple, dict]] = field(default_factory=list)  # row, merchant id, values, changes
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
@@ -80,7 +83,7 @@ class ImportPlan:
     rehashed: list[tuple[str, int]] = field(default_factory=list)  # (hash, merchant id) of unchanged rows to stamp
 
     def counts(self) -> dict[str, int]:
-        return {"rows": self.total, "created": len(self.created), "updated": len(self.updated),
+        return {"rows": self.total, "created": self.created_count, "updated": len(self.updated),
                 "unchanged": self.unchanged, "rejected": len(self.rejected)}
 
     def values(self, row: tuple) -> dict:
@@ -95,8 +98,18 @@ class ImportPlan:
                          for r in self.rejected[:limit]],
             "updated": [{"row": row, "credit_code": values[0], "changes": changes}
                         for row, _id, values, changes in self.updated[:limit]],
-            "created": [list(values[:-1]) for values in self.created[:NEW_ROWS_SHOWN]],
+            "created": [list(values[:-1]) for values in self.created],
         }
+
+
+class _Failure:
+    """A remembered CellError's message. Not the error itself: its traceback would keep every frame
+    it passed through alive, with the chunk of rows being checked (a 100,000-row file's worth)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
 
 
 class RegionIndex:
@@ -109,7 +122,7 @@ class RegionIndex:
         self.towns: dict[tuple[int, str], int] = {}
         self.districts: dict[tuple[int, str], int] = {}
         self.parent: dict[int, int | None] = {}
-        self._located: dict[tuple, dict | CellError] = {}
+        self._located: dict[tuple, dict | _Failure] = {}
         rows = db.session.execute(select(Region.id, Region.parent_id, Region.level, Region.name)
                                   .where(Region.level.in_(LOCATION))).all()
         for region_id, parent_id, level, name in rows:
@@ -138,10 +151,10 @@ class RegionIndex:
             try:
                 self._located[key] = self._locate(*(parsing.text(cell).replace(" ", "") for cell in key))
             except CellError as err:
-                self._located[key] = err
+                self._located[key] = _Failure(str(err))
         found = self._located[key]
-        if isinstance(found, CellError):
-            raise found
+        if found.__class__ is _Failure:
+            raise CellError(found.message)
         return found
 
     def _locate(self, county: str, town: str, district: str) -> dict:
@@ -234,10 +247,10 @@ def _memo(convert: Callable) -> Callable:
             try:
                 seen[key] = convert(value)
             except CellError as err:
-                seen[key] = err
+                seen[key] = _Failure(str(err))
         found = seen[key]
-        if isinstance(found, CellError):
-            raise found
+        if found.__class__ is _Failure:
+            raise CellError(found.message)
         return found
 
     return cached
@@ -267,11 +280,17 @@ def _credit_code(value) -> tuple[str, str | None]:
 
 
 class RowReader:
-    """Turns the cells of one row into merchant values and the problems found (all of them at once)."""
+    """Turns the cells of one row into a tuple of merchant values and the problems found (all at once).
 
-    def __init__(self, mapping: dict[int, tuple[str, int]], regions: RegionIndex):
+    No dict or object per row: each converter writes its slot of the values, in the plan's columns.
+    """
+
+    def __init__(self, mapping: dict[int, tuple[str, int]], regions: RegionIndex, columns: tuple[str, ...]):
         self.regions = regions
-        self.columns = {name: i for i, (name, _scale) in mapping.items()}
+        self.fields = {name: i for i, (name, _scale) in mapping.items()}
+        self.width = max(mapping) + 1
+        self.size = len(columns)
+        slot = {name: n for n, name in enumerate(columns)}
         self.converters = []
         for i, (name, scale) in mapping.items():
             if name == "credit_code" or name in LOCATION:
@@ -280,51 +299,69 @@ class RowReader:
                 convert = partial(parsing.parse_amount, scale=scale)
             else:
                 convert = _PARSERS.get(name) or _plain_text(name)
-            self.converters.append((i, name, _memo(convert) if name in _REPEATING else convert))
-        self.location = [self.columns.get(f) for f in LOCATION] if "county" in self.columns else None
+            self.converters.append((i, slot[name], _memo(convert) if name in _REPEATING else convert))
+        self.code_at = self.fields["credit_code"]
+        self.name_slot = slot.get("name")
+        self.location = [self.fields.get(f) for f in LOCATION] if "county" in self.fields else None
+        self.location_slots = [slot.get(f"{f}_id") for f in LOCATION]
 
-    def read(self, cells: list) -> tuple[dict, list[str]]:
-        width = len(cells)
-        values: dict = {}
+    def read(self, cells: list) -> tuple[list, list[str]]:
+        """([credit code, values…], problems) of a row padded to self.width; the last slot (the registry
+        hash) is left to the caller."""
+        values = [None] * self.size
         problems: list[str] = []
-        for i, name, convert in self.converters:
+        for i, at, convert in self.converters:
             try:
-                values[name] = convert(cells[i] if i < width else None)
+                values[at] = convert(cells[i])
             except CellError as err:
                 problems.append(str(err))
-        i = self.columns["credit_code"]
-        values["credit_code"], problem = _credit_code(cells[i] if i < width else None)
+        values[0], problem = _credit_code(cells[self.code_at])
         if problem:
             problems.insert(0, problem)
         if self.location is not None:
             try:
-                values.update(self.regions.locate(*(cells[i] if i is not None and i < width else None
-                                                    for i in self.location)))
+                place = self.regions.locate(*(cells[i] if i is not None else None for i in self.location))
             except CellError as err:
                 problems.append(str(err))
-        if "name" in self.columns and not values.get("name"):
+            else:
+                for at, key in zip(self.location_slots, ("county_id", "town_id", "district_id")):
+                    if at is not None:
+                        values[at] = place[key]
+        if self.name_slot is not None and not values[self.name_slot]:
             problems.append(_("the name is missing"))
         return values, problems
+
+    def name(self, values) -> str:
+        return (values[self.name_slot] if self.name_slot is not None else None) or ""
+
+    def in_scope(self, values, allowed: set[int] | None) -> bool:
+        return (allowed is None or self.location is None
+                or any(values[at] in allowed for at in self.location_slots if at is not None))
 
 
 def _no_progress(**_counts) -> None:
     pass
 
 
-def plan_import(path: str, filename: str, user=None, progress: Callable = _no_progress) -> ImportPlan:
-    """Read and check every row, and say what applying the file would do; writes nothing.
+def plan_import(path: str, filename: str, user=None, progress: Callable = _no_progress,
+                sink: Callable[[ImportPlan, list[tuple]], None] | None = None) -> ImportPlan:
+    """Read and check every row, and say what applying the file would do; writes nothing itself.
 
-    progress(read=…, checked=…) is called as rows are read and compared with the registry.
+    progress(read=…, checked=…) is called as rows are read and compared with the registry; sink,
+    when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order).
     """
     try:
         rows = parsing.read_table(path, filename, sized=lambda n: progress(total=n))
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
-    planner = _Planner(filename, mapping, header_cells, user)
+    planner = _Planner(filename, mapping, header_cells, user, sink)
     batch: list[tuple[int, list]] = []
+    width, code_at = planner.reader.width, planner.reader.code_at
     for number, cells in enumerate(rows, start=header_row + 1):
-        if not any(parsing.text(c) for c in cells):
+        if len(cells) < width:  # a short .csv line
+            cells = [*cells, *[None] * (width - len(cells))]
+        if _blank(cells, code_at):
             continue
         batch.append((number, cells))
         if len(batch) >= CHUNK:
@@ -337,11 +374,17 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
     return planner.plan
 
 
-def _fingerprint(columns: tuple, cells: list, indexes: list[int]) -> str:
-    """A row's registry cells as the file has them, hashed with what they are read as."""
-    width = len(cells)
-    raw = repr((columns, [cells[i] if i < width else None for i in indexes]))
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+def _blank(cells: list, code_at: int) -> bool:
+    """A row with nothing in it; one with a credit code is not (the quick answer for nearly every row)."""
+    code = cells[code_at]
+    if code and (code.__class__ is not str or not code.isspace()):
+        return False
+    return not any(parsing.text(c) for c in cells)
+
+
+def _fingerprint(signature: str, cells: list, pick: Callable) -> str:
+    """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
+    return hashlib.blake2b((signature + repr(pick(cells))).encode(), digest_size=16).hexdigest()
 
 
 class _Planner:
@@ -351,56 +394,76 @@ class _Planner:
     the merchant not edited since: it is unchanged without being read cell by cell.
     """
 
-    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user):
+    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user,
+                 sink: Callable[[ImportPlan, list[tuple]], None] | None = None):
         self.regions = RegionIndex()
         self.allowed = allowed_regions(user, self.regions)
+        self.sink = sink
         headers = [parsing.text(c) for c in header_cells]
         self.plan = ImportPlan(filename=filename, columns=_columns({f for f, _scale in mapping.values()}),
                                headers=headers,
                                recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
                                ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
-        self.reader = RowReader(mapping, self.regions)
-        self.code_index = self.reader.columns["credit_code"]
-        self.indexes = sorted(mapping)
-        self.signature = tuple(mapping[i] for i in self.indexes)
+        self.reader = RowReader(mapping, self.regions, self.plan.columns)
+        self.code_index = self.reader.code_at
+        indexes = sorted(mapping)
+        self.pick = itemgetter(*indexes)  # rows arrive padded to the reader's width
+        self.signature = repr(tuple(mapping[i] for i in indexes))
         self.seen: dict[str, int] = {}
 
     def check(self, batch: list[tuple[int, list]]) -> None:
-        plan = self.plan
+        plan, reader, seen = self.plan, self.reader, self.seen
         plan.total += len(batch)
-        known = self._stored_hashes(batch)
+        # Codes as stored (full-width digits and stray spaces undone) for the quick look-up by hash.
+        keys = [normalize_code(code) if (code := cells[self.code_index]).__class__ is str else None
+                for _number, cells in batch]
+        known = self._stored_hashes([key for key in keys if key])
         pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
-        for number, cells in batch:
-            fingerprint = _fingerprint(self.signature, cells, self.indexes)
-            raw_code = cells[self.code_index] if self.code_index < len(cells) else None
-            if known.get(raw_code) == fingerprint and raw_code not in self.seen:
-                self.seen[raw_code] = number
+        for (number, cells), key in zip(batch, keys):
+            fingerprint = _fingerprint(self.signature, cells, self.pick)
+            if key is not None and known.get(key) == fingerprint and key not in seen:
+                seen[key] = number
                 plan.unchanged += 1
                 continue
-            values, problems = self.reader.read(cells)
-            code = values["credit_code"]
-            if not problems and code in self.seen:
-                problems.append(_("duplicate of row %(row)s in this file", row=self.seen[code]))
-            if not problems and "county_id" in values and not _in_scope(values, self.allowed):
+            values, problems = reader.read(cells)
+            code = values[0]
+            if not problems and code in seen:
+                problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
+            if not problems and not reader.in_scope(values, self.allowed):
                 problems.append(_("outside the area you look after"))
             if problems:
-                plan.rejected.append(RejectedRow(number, code, values.get("name") or "", "; ".join(problems),
+                plan.rejected.append(RejectedRow(number, code, reader.name(values), "; ".join(problems),
                                                  list(cells)))
                 continue
-            self.seen[code] = number
-            values["registry_hash"] = fingerprint
-            pending[code] = (number, tuple(values.get(c) for c in plan.columns), cells)
-        _compare(plan, pending, self.allowed)
+            seen[code] = number
+            values[-1] = fingerprint
+            pending[code] = (number, tuple(values), cells)
+        created = _compare(plan, pending, self.allowed, reader)
+        plan.created_count += len(created)
+        plan.created += created[:NEW_ROWS_SHOWN - len(plan.created)]
+        if self.sink and created:
+            self.sink(plan, created)
 
-    def _stored_hashes(self, batch) -> dict[str, str]:
-        """{credit code: stored hash} of the batch's registered merchants the user may import."""
-        codes = {cells[self.code_index] for _number, cells in batch
-                 if self.code_index < len(cells) and isinstance(cells[self.code_index], str)}
-        found = db.session.execute(
-            select(Merchant.credit_code, Merchant.registry_hash, Merchant.county_id, Merchant.town_id,
-                   Merchant.district_id)
-            .where(Merchant.credit_code.in_(codes), Merchant.registry_hash.is_not(None)))
-        return {row.credit_code: row.registry_hash for row in found if _in_scope(row._mapping, self.allowed)}
+    def _stored_hashes(self, codes: list[str]) -> dict[str, str]:
+        """{credit code: stored hash} of these registered merchants the user may import."""
+        if not codes:
+            return {}
+        # Straight to the driver, rows as plain tuples: 5,000 parameters through SQLAlchemy's IN expansion,
+        # and its row objects, cost more than the query.
+        columns = "credit_code, registry_hash, county_id, town_id, district_id"
+        connection = db.session.connection()
+        cursor = connection.connection.driver_connection.cursor()
+        if connection.dialect.name == "postgresql":
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code = ANY(%s) AND registry_hash IS NOT NULL",
+                           (codes,))
+        else:
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code IN ({', '.join('?' * len(codes))}) "
+                           "AND registry_hash IS NOT NULL", codes)
+        found = cursor.fetchall()
+        cursor.close()
+        if self.allowed is None:
+            return {code: stored for code, stored, *_place in found}
+        return {code: stored for code, stored, *place in found if self.allowed.intersection(place)}
 
 
 def _same(old, new) -> bool:
@@ -411,10 +474,10 @@ def _same(old, new) -> bool:
     return old == new or (old in (None, "") and new in (None, ""))
 
 
-def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
-    """Sort a chunk of valid rows into created, updated and unchanged with one query."""
+def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None, reader: RowReader) -> list[tuple]:
+    """Sort a chunk of valid rows into updated and unchanged with one query; the new ones are returned."""
     if not pending:
-        return
+        return []
     columns = [getattr(Merchant, c) for c in plan.columns]
     existing = {
         row.credit_code: row for row in db.session.execute(
@@ -422,17 +485,19 @@ def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
             .where(Merchant.credit_code.in_(list(pending)))
         )
     }
+    created = []
+    missing = _missing_column(plan)
     for code, (number, values, cells) in pending.items():
         current = existing.get(code)
         if current is None:
-            problem = _creation_problem(plan, values)
+            problem = missing or _creation_problem(plan, values, reader)
             if problem:
-                plan.rejected.append(RejectedRow(number, code, plan.values(values).get("name") or "", problem, cells))
+                plan.rejected.append(RejectedRow(number, code, reader.name(values), problem, cells))
             else:
-                plan.created.append(values)
+                created.append(values)
             continue
         if not _in_scope(current._mapping, allowed):
-            plan.rejected.append(RejectedRow(number, code, plan.values(values).get("name") or "",
+            plan.rejected.append(RejectedRow(number, code, reader.name(values),
                                              _("registered in an area you do not look after"), cells))
             continue
         mapping = current._mapping
@@ -443,43 +508,65 @@ def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None) -> None:
             plan.unchanged += 1
             if mapping["registry_hash"] != values[-1]:
                 plan.rehashed.append((values[-1], current.id))
+    return created
 
 
-def _creation_problem(plan: ImportPlan, values: tuple) -> str | None:
-    named = plan.values(values)
+def _missing_column(plan: ImportPlan) -> str | None:
     if "name" not in plan.columns:
         return _("a new merchant needs a name (名称), and this file has no name column")
-    if not named.get("name"):
-        return _("a new merchant needs a name (名称)")
     if "county_id" not in plan.columns:
         return _("a new merchant needs its county (县区), and this file has no county column")
-    if not named.get("county_id"):
+    return None
+
+
+def _creation_problem(plan: ImportPlan, values: tuple, reader: RowReader) -> str | None:
+    if not reader.name(values):
+        return _("a new merchant needs a name (名称)")
+    if not values[plan.columns.index("county_id")]:
         return _("a new merchant needs its county (县区)")
     return None
+
+
+IMPORT_DEFAULTS = {"kind": "individual", "trade": "other", "registry_status": "operating", "distinguished": False,
+                   "dishonest": False}  # parsers never give None for these: a file sets them on every row or not at all
 
 
 def apply_import(path: str, filename: str, user=None, strict: bool = False,
                  progress: Callable = _no_progress) -> ImportPlan:
     """Plan the file again (the registry may have moved since the dry run) and write it in one transaction.
 
-    progress(written=…) follows the writing; the commit at the end makes all of it visible at once.
+    New merchants are written as each chunk is checked; progress(written=…) follows the writing. The
+    commit at the end makes all of it visible at once; any failure (strict mode's included) rolls it back.
     """
-    plan = plan_import(path, filename, user, progress)
-    if strict and plan.rejected:
-        raise ImportRefused(_("%(n)s rows are not valid; in strict mode nothing was imported.",
-                              n=len(plan.rejected)))
-    defaults = {"kind": "individual", "trade": "other", "registry_status": "operating", "distinguished": False,
-                "dishonest": False}
-    # Parsers never give None for these, so a file either sets them on every row or leaves the defaults.
-    progress(phase="write", written=0)
-    create_merchants(({**defaults, **plan.values(row)} for row in plan.created), actor=user,
-                     progress=lambda n: progress(written=n))
-    _apply_updates(plan, user, progress)
-    stamp_registry_hashes(plan.rehashed)
-    if plan.created or plan.updated:
-        audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
-                     changes=plan.counts())
-    db.session.commit()
+    writers: list[MerchantWriter] = []
+
+    def write(plan: ImportPlan, rows: list[tuple]) -> None:
+        if not writers:
+            writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS))
+            progress(phase="write")  # from here on reading, checking and writing go together
+        writers[0].write(rows)
+        progress(written=writers[0].count)
+
+    try:
+        plan = plan_import(path, filename, user, progress, sink=write)
+        if strict and plan.rejected:  # what was written is rolled back below
+            raise ImportRefused(_("%(n)s rows are not valid; in strict mode nothing was imported.",
+                                  n=len(plan.rejected)))
+        progress(phase="write", written=plan.created_count)
+        if writers:
+            writers[0].finish(user)
+        _apply_updates(plan, user, progress)
+        stamp_registry_hashes(plan.rehashed)
+        if plan.created_count or plan.updated:
+            audit.record("import", None, object_type="merchant_import", summary=filename, actor=user,
+                         changes=plan.counts())
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if writers:
+            writers[0].release()
     return plan
 
 
@@ -490,7 +577,7 @@ def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
             Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
         for _row, merchant_id, values, _changes in chunk:
             update_merchant(merchants[merchant_id], plan.values(values), actor=user)
-        progress(written=len(plan.created) + start + len(chunk))
+        progress(written=plan.created_count + start + len(chunk))
 
 
 def rejected_workbook(plan: ImportPlan, target) -> None:

@@ -1,5 +1,7 @@
-"""QR self-application (扫码申请 → 初审 → 客户经理上门): spam checks (one-off stamps), the first screening,
-the liaison's screening of unknown codes, landing as a self-applied referral, and purging old submissions.
+"""Self-application (扫码申请 → 初审 → 客户经理上门) through the public QR form or at the drive's service window
+(服务专窗, 001: 贷款咨询+申请受理, staff-entered): spam checks of the public form (one-off stamps), the first
+screening, the liaison's screening of unknown codes, landing as a self-applied referral on the pair's list
+of that channel, and purging old submissions.
 """
 from __future__ import annotations
 
@@ -100,16 +102,19 @@ def screen(pair: LiaisonPair, merchant: Merchant | None) -> dict:
     }
 
 
-def _qr_list(pair: LiaisonPair) -> ReferralList:
-    """The pair's self-application list of this month (one per pair per month)."""
+LIST_NAMES = {"qr": "扫码申请", "window": "服务专窗"}
+
+
+def _intake_list(pair: LiaisonPair, channel: str) -> ReferralList:
+    """The pair's self-application list of this channel and month (one per pair, channel and month)."""
     month = local_today().strftime("%Y-%m")
     criteria = {"pair_id": pair.id, "month": month}
-    name = f"扫码申请 · {pair.name} · {month}"
+    name = f"{LIST_NAMES[channel]} · {pair.name} · {month}"
     found = db.session.scalar(select(ReferralList).where(
-        ReferralList.campaign_id == pair.campaign_id, ReferralList.source == "qr", ReferralList.name == name))
+        ReferralList.campaign_id == pair.campaign_id, ReferralList.source == channel, ReferralList.name == name))
     if found is not None:
         return found
-    referral_list = ReferralList(campaign_id=pair.campaign_id, name=name, source="qr", criteria=criteria,
+    referral_list = ReferralList(campaign_id=pair.campaign_id, name=name, source=channel, criteria=criteria,
                                  bureau_org_id=pair.liaison.organization_id,
                                  bank_org_id=pair.account_manager.organization_id, handed_over_at=utcnow())
     db.session.add(referral_list)
@@ -123,7 +128,7 @@ def _open_referral(campaign_id: int, merchant: Merchant) -> Referral | None:
         Referral.status.in_(OPEN_STATUSES)).order_by(Referral.id))
 
 
-def _land(pair: LiaisonPair, merchant: Merchant, screening: dict) -> Referral:
+def _land(pair: LiaisonPair, merchant: Merchant, screening: dict, channel: str) -> Referral:
     """Put the merchant on the pair's self-application list for its account manager (or find it there)."""
     campaign = pair.campaign
     referral = _open_referral(campaign.id, merchant)
@@ -131,12 +136,12 @@ def _land(pair: LiaisonPair, merchant: Merchant, screening: dict) -> Referral:
         screening["duplicate_of_referral"] = referral.id
         return referral
     now = utcnow()
-    referral = Referral(list_id=_qr_list(pair).id, campaign_id=campaign.id, merchant_id=merchant.id,
+    referral = Referral(list_id=_intake_list(pair, channel).id, campaign_id=campaign.id, merchant_id=merchant.id,
                         status="assigned", assignee_id=pair.account_manager_id, pair_id=pair.id,
                         deadline_on=local_today() + timedelta(days=campaign.referral_contact_days),
                         assigned_at=now, status_changed_at=now, self_applied=True)
     db.session.add(referral)
-    audit.record("create", referral, summary=f"{merchant.name} (QR)",
+    audit.record("create", referral, summary=f"{merchant.name} ({channel})",
                  changes={"status": [None, "assigned"], "assignee_id": [None, pair.account_manager_id]})
     return referral
 
@@ -145,10 +150,12 @@ def _in_area(pair: LiaisonPair, merchant: Merchant | None) -> bool:
     return merchant is not None and merchant_in_region(merchant, pair.region)
 
 
-def submit(pair: LiaisonPair, values: dict, address_digest: str) -> IntakeSubmission:
-    """Store a checked submission. A merchant already registered in the pair's area is screened and
-    lands on the pair's list at once; any other code waits for the pair's liaison to screen it, so an
-    anonymous form never writes to the registry nor reaches a merchant outside the pair's area."""
+def submit(pair: LiaisonPair, values: dict, address_digest: str, channel: str = "qr",
+           entered_by=None) -> IntakeSubmission:
+    """Store a checked submission from a channel (the QR form; the window, entered_by a staff member).
+    A merchant already registered in the pair's area is screened and lands on the pair's list at once;
+    any other code waits for the pair's liaison to screen it, so an application never writes to the
+    registry nor reaches a merchant outside the pair's area unscreened."""
     known = merchant_ops.find_by_code(values["credit_code"])
     known = known if _in_area(pair, known) else None
     screening = screen(pair, known)
@@ -156,14 +163,16 @@ def submit(pair: LiaisonPair, values: dict, address_digest: str) -> IntakeSubmis
         pair_id=pair.id, campaign_id=pair.campaign_id, business_name=values["business_name"],
         credit_code=values["credit_code"], phone=values["phone"], amount=values.get("amount"),
         purpose=values.get("purpose"), consent=True, consent_version=CONSENT_VERSION,
-        client_address_hash=address_digest, status="pending",
+        client_address_hash=address_digest, status="pending", channel=channel,
+        entered_by_id=entered_by.id if entered_by is not None else None,
     )
     if known is not None:
-        submission.referral_id = _land(pair, known, screening).id
+        submission.referral_id = _land(pair, known, screening, channel).id
         submission.status = "landed"
     submission.screening = screening
     db.session.add(submission)
-    audit.record("create", submission, summary=values["business_name"])
+    audit.record("create", submission, summary=values["business_name"], actor=entered_by,
+                 changes={"channel": [None, channel]})
     return submission
 
 
@@ -192,7 +201,7 @@ def accept(submission: IntakeSubmission, actor) -> Referral:
         # Said the same way whether or not the code exists elsewhere: the form is no registry oracle.
         raise ScreeningRefused(_("This credit code cannot be taken on by this pair."))
     screening = screen(pair, merchant)
-    referral = _land(pair, merchant, screening)
+    referral = _land(pair, merchant, screening, submission.channel)
     db.session.flush()
     _decide(submission, "accepted", actor, referral_id=referral.id, screening=screening)
     return referral

@@ -1,4 +1,5 @@
-"""The pair's printable QR poster, the public self-application form, and the pair's submissions."""
+"""The pair's printable QR poster, the public self-application form, the service window's staff-entered
+application, and the pair's submissions by channel."""
 from __future__ import annotations
 
 import segno
@@ -22,6 +23,7 @@ from crm import audit
 from crm.audit.operations import client_address
 from crm.auth.scoping import (
     can_call_applicant,
+    can_enter_window_application,
     can_screen_submission,
     get_visible,
     pair_condition,
@@ -30,7 +32,8 @@ from crm.auth.scoping import (
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db, limiter
 from crm.intake import operations as ops
-from crm.intake.forms import ApplyForm
+from crm.intake.forms import ApplyForm, WindowForm
+from crm.intake.queries import channel_counts
 from crm.referrals.models import IntakeSubmission
 from crm.web import public_url
 
@@ -67,7 +70,28 @@ def submissions(pair_id: int):
     audit.record("view", pair, summary=_("Self-applications") + f" · {pair.name}")  # a list page with phones
     db.session.commit()
     return render_template("intake/submissions.html", pair=pair, rows=rows,
+                           counts=channel_counts(pair.campaign_id, pair_id=pair.id),
+                           can_window=can_enter_window_application(pair, current_user),
                            can_screen=lambda s: s.status == "pending" and can_screen_submission(s, current_user))
+
+
+@bp.route("/pairs/<int:pair_id>/window", methods=["GET", "POST"])
+@login_required
+def window(pair_id: int):
+    """服务专窗: staff enter a walk-in applicant's application; it lands on the pair like a QR application."""
+    pair = get_visible(LiaisonPair, pair_id, pair_condition(current_user))
+    if not can_enter_window_application(pair, current_user):
+        abort(404)
+    form = WindowForm()
+    if form.validate_on_submit():
+        submission = ops.submit(pair, form.values(), ops.address_hash(client_address()), channel="window",
+                                entered_by=current_user)
+        db.session.commit()
+        flash(_("Application entered: it is on the pair's list.") if submission.status == "landed"
+              else _("Application entered: the code is not registered in the pair's area, so it waits for the "
+                     "pair's liaison."), "success")
+        return redirect(url_for("intake.submissions", pair_id=pair.id))
+    return render_template("intake/window.html", pair=pair, form=form), 422 if form.errors else 200
 
 
 def _screenable(submission_id: int) -> IntakeSubmission:

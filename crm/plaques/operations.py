@@ -1,19 +1,26 @@
 """Plaque rules: the drive's criteria checked one by one, approval with a plaque number, revocation,
 and flagging a plaque for review when its merchant turns revoked, abnormal or dishonest.
 
-Campaign.plaque_criteria keys (each optional): tiers, veto_statuses, veto_dishonest,
-max_overdue_12m, min_months_trading, min_credit_line, number_prefix.
+Campaign.plaque_criteria keys (each optional):
+  registry facts — tiers, veto_statuses, veto_dishonest, min_months_trading;
+  the bank's loan facts (crm.bankfacts, reported by the drive's bank, never guessed) — min_loan_months
+  (累计用款期限), no_bad_loans (无不良贷款记录), max_overdue_12m (最近 12 个月累计逾期次数), min_credit_line
+  (授信额度), veto_false_reporting (虚假报送数据);
+  number_prefix; sources: {criterion key: {"doc", "title", "clause", "quote"}}, the clause each comes from.
+
+A check is {"criterion", "rule", "result": pass | fail | unknown, "passed", "detail", "source"}: a bank fact
+nobody reported is "unknown", and a merchant with an unknown criterion cannot be approved.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from crm import audit
+from crm.bankfacts.operations import Known, latest
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.labels import label
@@ -22,7 +29,6 @@ from crm.plaques.models import Plaque
 from crm.products.operations import months_between
 from crm.signals import merchant_flagged
 from crm.timeutil import local_today, utcnow
-from crm.visits.models import Application, FollowUp, Need, Visit
 
 AUDITED_FIELDS = ("status", "number", "flagged", "flag_reason", "revoked_reason", "decided_by_id")
 OPEN_STATUSES = ("nominated", "approved")
@@ -32,73 +38,97 @@ class PlaqueError(ValueError):
     """A plaque change that the rules refuse; the message is for the user."""
 
 
-def overdue_count(merchant: Merchant, today: date) -> int:
-    """Follow-ups and needs of the last 12 months that ran past their due date (done late or still open)."""
-    since = today - timedelta(days=365)
-    done = aliased(Visit)
-    follow_ups = db.session.scalar(
-        select(func.count(FollowUp.id)).outerjoin(done, done.id == FollowUp.done_visit_id).where(
-            FollowUp.merchant_id == merchant.id, FollowUp.due_on >= since, FollowUp.due_on < today,
-            FollowUp.status != "cancelled",
-            or_(FollowUp.status == "planned", done.visited_on > FollowUp.due_on),
-        )
-    ) or 0
-    needs = db.session.scalar(
-        select(func.count(Need.id)).where(
-            Need.merchant_id == merchant.id, Need.due_on >= since, Need.due_on < today,
-            or_(Need.status == "open", Need.closed_on > Need.due_on),
-        )
-    ) or 0
-    return follow_ups + needs
+def criterion_source(campaign: Campaign, key: str) -> dict | None:
+    """The document and clause a criterion comes from ({"doc", "title", "clause", "quote"}), or None when
+    no document gives it (a local setting or the software's default)."""
+    return ((campaign.plaque_criteria or {}).get("sources") or {}).get(key)
 
 
-def credit_line(merchant: Merchant) -> int:
-    return db.session.scalar(select(func.max(Application.granted_amount)).where(
-        Application.merchant_id == merchant.id)) or 0
+def _yuan(value) -> str:
+    return format_decimal(value, "#,##0")
 
 
-def _check(criterion: str, passed: bool, detail: str) -> dict:
-    return {"criterion": criterion, "passed": bool(passed), "detail": detail}
+def _reported(fact: Known) -> str:
+    return _("reported %(day)s, %(source)s", day=fact.as_of.isoformat(), source=fact.source)
+
+
+class _Checks:
+    def __init__(self, campaign: Campaign):
+        self.campaign, self.items = campaign, []
+
+    def add(self, criterion: str, key: str, result: str, detail: str) -> None:
+        self.items.append({"criterion": criterion, "rule": f"plaque_criteria.{key}", "result": result,
+                           "passed": result == "pass", "detail": detail,
+                           "source": criterion_source(self.campaign, key)})
+
+    def test(self, criterion: str, key: str, passed: bool, detail: str) -> None:
+        self.add(criterion, key, "pass" if passed else "fail", detail)
+
+    def bank(self, criterion: str, key: str, fact: Known | None, passes, describe) -> None:
+        """A criterion on a bank fact: unknown when the bank has reported no value."""
+        if fact is None:
+            self.add(criterion, key, "unknown", _("not reported by the drive's bank"))
+        else:
+            self.test(criterion, key, passes(fact.value), f"{describe(fact.value)} ({_reported(fact)})")
+
+
+def _registry_checks(checks: _Checks, merchant: Merchant, rules: dict, today: date) -> None:
+    if rules.get("tiers"):
+        allowed = ", ".join(label("tier", t) for t in rules["tiers"])
+        checks.test("tier", "tiers", merchant.tier in rules["tiers"],
+                    _("tier %(tier)s; allowed: %(allowed)s", tier=label("tier", merchant.tier), allowed=allowed))
+    checks.test("registry_status", "veto_statuses", merchant.registry_status not in (rules.get("veto_statuses") or []),
+                _("registry status %(status)s", status=label("registry_status", merchant.registry_status)))
+    if rules.get("veto_dishonest", True):
+        checks.test("dishonest", "veto_dishonest", not merchant.dishonest,
+                    _("on the dishonest-persons list") if merchant.dishonest
+                    else _("not on the dishonest-persons list"))
+    if rules.get("min_months_trading"):
+        need = rules["min_months_trading"]
+        if merchant.registered_on is None:
+            checks.add("months_trading", "min_months_trading", "unknown", _("registration date not on record"))
+        else:
+            months = months_between(merchant.registered_on, today)
+            checks.test("months_trading", "min_months_trading", months >= need,
+                        _("trading %(months)s months, needs %(need)s", months=months, need=need))
+
+
+def _bank_checks(checks: _Checks, facts: dict[str, Known], rules: dict) -> None:
+    if rules.get("min_loan_months"):
+        need = rules["min_loan_months"]
+        checks.bank("loan_months", "min_loan_months", facts.get("loan_months"), lambda v: v >= need,
+                    lambda v: _("%(months)s months of loan use, needs %(need)s", months=v, need=need))
+    if rules.get("no_bad_loans"):
+        checks.bank("bad_loans", "no_bad_loans", facts.get("bad_loans"), lambda v: not v,
+                    lambda v: _("a bad loan on record") if v else _("no bad loan on record"))
+    if rules.get("max_overdue_12m") is not None:
+        most = rules["max_overdue_12m"]
+        checks.bank("max_overdue_12m", "max_overdue_12m", facts.get("overdue_12m"), lambda v: v <= most,
+                    lambda v: _("%(n)s overdue in the last 12 months; at most %(max)s", n=v, max=most))
+    if rules.get("min_credit_line"):
+        need = rules["min_credit_line"]
+        checks.bank("credit_line", "min_credit_line", facts.get("credit_line"), lambda v: v >= need,
+                    lambda v: _("credit line %(line)s yuan; needs %(need)s", line=_yuan(v), need=_yuan(need)))
+    if rules.get("veto_false_reporting"):
+        checks.bank("false_reporting", "veto_false_reporting", facts.get("false_reporting"), lambda v: not v,
+                    lambda v: _("reported false data") if v else _("no false reporting on record"))
 
 
 def check_criteria(merchant: Merchant, campaign: Campaign, today: date | None = None) -> list[dict]:
-    """Each of the drive's plaque criteria and vetoes, with whether the merchant passes and why."""
-    today = today or local_today()
+    """Each of the drive's plaque criteria and vetoes: pass, fail or unknown, why, and the clause."""
     rules = campaign.plaque_criteria or {}
-    checks = []
-    if rules.get("tiers"):
-        allowed = ", ".join(label("tier", t) for t in rules["tiers"])
-        checks.append(_check("tier", merchant.tier in rules["tiers"],
-                             _("tier %(tier)s; allowed: %(allowed)s", tier=label("tier", merchant.tier),
-                               allowed=allowed)))
-    vetoed = rules.get("veto_statuses") or []
-    checks.append(_check("registry_status", merchant.registry_status not in vetoed,
-                         _("registry status %(status)s", status=label("registry_status", merchant.registry_status))))
-    if rules.get("veto_dishonest", True):
-        checks.append(_check("dishonest", not merchant.dishonest,
-                             _("on the dishonest-persons list") if merchant.dishonest
-                             else _("not on the dishonest-persons list")))
-    if rules.get("max_overdue_12m") is not None:
-        count = overdue_count(merchant, today)
-        checks.append(_check("max_overdue_12m", count <= rules["max_overdue_12m"],
-                             _("%(n)s overdue in the last 12 months; at most %(max)s", n=count,
-                               max=rules["max_overdue_12m"])))
-    if rules.get("min_months_trading"):
-        need = rules["min_months_trading"]
-        months = months_between(merchant.registered_on, today) if merchant.registered_on else None
-        detail = (_("registration date not on record") if months is None
-                  else _("trading %(months)s months, needs %(need)s", months=months, need=need))
-        checks.append(_check("months_trading", months is not None and months >= need, detail))
-    if rules.get("min_credit_line"):
-        line = credit_line(merchant)
-        checks.append(_check("credit_line", line >= rules["min_credit_line"],
-                             _("credit line %(line)s yuan; needs %(need)s", line=format_decimal(line, "#,##0"),
-                               need=format_decimal(rules["min_credit_line"], "#,##0"))))
-    return checks
+    checks = _Checks(campaign)
+    _registry_checks(checks, merchant, rules, today or local_today())
+    _bank_checks(checks, latest(merchant, campaign.bank_org), rules)
+    return checks.items
 
 
 def all_passed(checks: list[dict]) -> bool:
     return all(c["passed"] for c in checks)
+
+
+def unknown_criteria(checks: list[dict]) -> list[str]:
+    return [c["criterion"] for c in checks if c.get("result") == "unknown"]
 
 
 def nominate(merchant: Merchant, campaign: Campaign, actor) -> Plaque:
@@ -139,6 +169,8 @@ def approve(plaque: Plaque, actor) -> Plaque:
     if plaque.status != "nominated":
         raise PlaqueError(_("Only a nomination can be approved."))
     plaque.checks = check_criteria(plaque.merchant, plaque.campaign)
+    if unknown_criteria(plaque.checks):
+        raise PlaqueError(_("Some criteria are unknown until the bank reports its facts; see the checks."))
     if not all_passed(plaque.checks):
         raise PlaqueError(_("The merchant does not meet every criterion; see the checks."))
     _decide(plaque, {"status": "approved", "number": next_number(plaque.campaign, local_today().year)}, actor)

@@ -25,7 +25,9 @@ from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
 from crm.referrals import operations
 from crm.referrals.models import (
+    CHAIN_ROLES,
     CLOSED_REASONS,
+    INTAKE_CHANNELS,
     OPEN_STATUSES,
     STATUSES,
     IntakeSubmission,
@@ -71,6 +73,7 @@ REFERRAL = schema("Referral", obj({
     "closed_note": nullable("string"),
     "assignee_id": nullable("integer"),
     "deadline_on": nullable({"type": "string", "format": "date"}),
+    "chain_role": nullable({"type": "string", "enum": list(CHAIN_ROLES)}),
 }))
 
 
@@ -125,7 +128,8 @@ def referral_json(referral: Referral) -> dict:
             "credit_code": referral.merchant.credit_code, "status": referral.status,
             "closed_reason": referral.closed_reason, "closed_note": referral.closed_note,
             "assignee_id": referral.assignee_id,
-            "deadline_on": referral.deadline_on.isoformat() if referral.deadline_on else None}
+            "deadline_on": referral.deadline_on.isoformat() if referral.deadline_on else None,
+            "chain_role": referral.chain_role}
 
 
 @route("/referrals/<int:referral_id>", ["PATCH"], summary="Reassign an item or move it along its status flow",
@@ -173,6 +177,7 @@ INTAKE_SUBMISSION = schema("IntakeSubmission", obj({
     "phone": {"type": "string", "description": "masked unless the caller may see operators' phones"},
     "amount": nullable("integer"), "purpose": nullable("string"), "consent": {"type": "boolean"},
     "referral_id": nullable("integer"), "created_at": {"type": "string", "format": "date-time"},
+    "channel": {"type": "string", "enum": list(INTAKE_CHANNELS)},
 }))
 
 
@@ -181,7 +186,7 @@ def intake_submission_json(s: IntakeSubmission) -> dict:
         "id": s.id, "pair_id": s.pair_id, "campaign_id": s.campaign_id, "business_name": s.business_name,
         "credit_code": s.credit_code, "phone": shown_phone(s.phone, can_call_applicant(s, current_user)),
         "amount": s.amount, "purpose": s.purpose, "consent": bool(s.consent), "referral_id": s.referral_id,
-        "created_at": s.created_at.isoformat() + "Z",
+        "created_at": s.created_at.isoformat() + "Z", "channel": s.channel,
     }
 
 

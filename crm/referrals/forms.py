@@ -36,6 +36,21 @@ class BuildForm(FlaskForm):
         self.tier.choices = choices("tier", blank=True)
 
 
+class ChainForm(FlaskForm):
+    """一链一策: a core enterprise and the merchants up- and downstream of it, as one list."""
+
+    campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
+    name = StringField(_l("List name"), validators=[DataRequired(), Length(max=120)])
+    bank_org_id = SelectField(_l("Hand to"), coerce=int, validate_choice=False, validators=[DataRequired()])
+    core_code = StringField(_l("Credit code of the core enterprise"), validators=[DataRequired()])
+    upstream = TextAreaField(_l("Upstream merchants (credit codes)"), validators=[Optional()])
+    downstream = TextAreaField(_l("Downstream merchants (credit codes)"), validators=[Optional()])
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+
+
 class AssignForm(FlaskForm):
     """Bulk: every pending item of a town (or of the whole list) to one account manager."""
 

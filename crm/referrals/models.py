@@ -22,7 +22,7 @@ class ReferralList(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     bureau_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     bank_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    source: Mapped[str] = mapped_column(String(16), default="filter")  # filter | upload | qr
+    source: Mapped[str] = mapped_column(String(16), default="filter")  # filter | upload | qr | window | chain
     criteria: Mapped[dict | None] = mapped_column(db.JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -56,6 +56,8 @@ class Referral(db.Model):
     closed_reason: Mapped[str | None] = mapped_column(String(24))
     closed_note: Mapped[str | None] = mapped_column(String(300))
     self_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 一链一策: on a chain list, the merchant's place in the chain (core, upstream, downstream).
+    chain_role: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     referral_list = relationship("ReferralList")
@@ -64,8 +66,13 @@ class Referral(db.Model):
     pair = relationship("LiaisonPair")
 
 
+INTAKE_CHANNELS = ("qr", "window")  # the public QR form; the 服务专窗 at a branch or bureau window (001)
+CHAIN_ROLES = ("core", "upstream", "downstream")
+
+
 class IntakeSubmission(db.Model):
-    """A QR self-application (扫码申请) from the public form, with its automatic first screening."""
+    """A self-application with its automatic first screening: from the public QR form (扫码申请), or
+    entered by staff for a walk-in applicant at the drive's service window (服务专窗)."""
 
     __tablename__ = "intake_submissions"
 
@@ -85,6 +92,8 @@ class IntakeSubmission(db.Model):
     # landed (a known merchant of the pair's area, on the list at once), pending (waits for the pair's
     # liaison), accepted or rejected by the liaison.
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    channel: Mapped[str] = mapped_column(String(16), default="qr", index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the window's staff member
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

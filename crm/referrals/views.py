@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -25,15 +23,15 @@ from crm.campaigns.queries import visible_campaigns
 from crm.extensions import db
 from crm.imports.parsing import CellError
 from crm.people.models import Organization, User
-from crm.referrals import operations
+from crm.referrals import chains, operations
 from crm.referrals.export import export_list
-from crm.referrals.forms import AssignForm, BuildForm, ReassignForm, StatusForm
+from crm.referrals.forms import AssignForm, BuildForm, ChainForm, ReassignForm, StatusForm
 from crm.referrals.models import Referral, ReferralList
 from crm.referrals.queries import items_for
 from crm.regions.models import Region
 from crm.regions.queries import region_choices
 from crm.timeutil import local_today
-from crm.web import list_page
+from crm.web import list_page, saved_upload
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 BUILDER_ROLES = ("liaison", "admin")
@@ -74,17 +72,9 @@ def _uploaded_codes(form: BuildForm) -> list[str]:
     codes = operations.split_codes(form.codes.data or "")
     upload = form.codes_file.data
     if upload and getattr(upload, "filename", ""):
-        suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-        with tempfile.NamedTemporaryFile(suffix=suffix, dir=_tmp_dir()) as handle:
-            upload.save(handle.name)
-            codes += operations.codes_from_file(handle.name, upload.filename)
+        with saved_upload(upload) as path:
+            codes += operations.codes_from_file(path, upload.filename)
     return codes
-
-
-def _tmp_dir() -> str:
-    folder = os.path.join(current_app.config["UPLOAD_FOLDER"], "tmp")
-    os.makedirs(folder, exist_ok=True)
-    return folder
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -141,6 +131,61 @@ def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | N
     return created
 
 
+@bp.route("/chain", methods=["GET", "POST"])
+@login_required
+def build_chain():
+    """一链一策: the core enterprise and its up- and downstream merchants as one list."""
+    if not current_user.has_role(*BUILDER_ROLES):
+        abort(404)
+    campaigns = _campaigns()
+    if not campaigns:
+        flash(_("You take part in no drive yet."), "warning")
+        return redirect(url_for("referrals.lists"))
+    form = ChainForm(campaigns=campaigns)
+    campaign = next((c for c in campaigns if c.id == form.campaign_id.data), campaigns[0])
+    banks = operations.bank_choices(campaign)
+    form.bank_org_id.choices = [(o.id, o.name) for o in banks]
+    if form.validate_on_submit():
+        bank = next((o for o in banks if o.id == form.bank_org_id.data), None)
+        try:
+            if bank is None:
+                raise chains.ChainRefused(_("Choose the bank organization to hand the list to."))
+            result = chains.create_chain_list(
+                current_user, campaign, form.name.data.strip(), bank, form.core_code.data,
+                operations.split_codes(form.upstream.data), operations.split_codes(form.downstream.data))
+        except chains.ChainRefused as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Chain list created with %(n)s names. Check it, then hand it over.", n=result.count), "success")
+            for rejected in result.rejected:
+                flash(f"{rejected['credit_code']}: {rejected['reason']}", "warning")
+            return redirect(url_for("referrals.detail", list_id=result.referral_list.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("referrals/chain.html", form=form), status
+
+
+@bp.post("/<int:list_id>/grant-chain")
+@login_required
+def grant_chain(list_id: int):
+    """链式授信: the branch grants the chain's members together."""
+    referral_list = _load(list_id)
+    if not can_assign_list(referral_list, current_user) or referral_list.source != "chain":
+        abort(404)
+    amounts = {key.removeprefix("amount-"): value for key, value in request.form.items()
+               if key.startswith("amount-") and key.removeprefix("amount-").isdigit()}
+    try:
+        count = chains.grant_chain(referral_list, amounts, current_user, unit=10000)  # typed in 10k yuan
+    except chains.ChainRefused as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Credit granted to %(n)s members of the chain.", n=count), "success")
+    return redirect(url_for("referrals.detail", list_id=list_id))
+
+
 def _places() -> list[tuple[int, str, str]]:
     levels = {r.id: r.level for r in db.session.scalars(select(Region).where(
         Region.level.in_(("county", "town", "district"))))}
@@ -169,6 +214,9 @@ def detail(list_id: int):
         can_manage=can_hand_over_list(referral_list, current_user),
         can_assign=assignable, managers=managers, towns=towns, status_form=StatusForm(),
         assign_form=AssignForm(), can_work=lambda r: can_work_referral(r, current_user), today=local_today(),
+        chain=(list(db.session.scalars(select(Referral).where(Referral.list_id == referral_list.id)
+                                       .order_by(Referral.chain_role, Referral.id)))
+               if referral_list.source == "chain" and assignable else None),
         next_statuses=operations.next_statuses)
 
 

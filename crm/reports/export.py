@@ -10,6 +10,8 @@ from openpyxl.utils import get_column_letter
 
 from crm.campaigns.models import Campaign
 from crm.formatting import local_dt
+from crm.intake.queries import channel_counts
+from crm.referrals.queries import chain_grants
 from crm.regions.models import Region
 from crm.reports.figures import AMOUNT, AVERAGE, FIGURES, RANK_BY, RATE, VIEWS
 from crm.reports.operations import ranked
@@ -102,10 +104,34 @@ def _summary_sheet(book: Workbook, result: Result, region: Region) -> None:
         sheet.column_dimensions[letter].width = width
 
 
+# ---- counted apart: chain grants (一链一策) and applications by channel (扫码 / 服务专窗), issue 19 ----------
+
+def _counted_apart(sheet, campaign: Campaign, period: Period, region: Region) -> None:
+    """Lines under the summary's figures: chain grants and self-applications by channel, each with its definition."""
+    chains = chain_grants(campaign.id, period.start, period.end, region.id)
+    channels = channel_counts(campaign.id, period.start_utc, period.end_utc, region.id)
+    lines = [
+        (_("Chain grants (一链一策)"), chains["grants"], "#,##0",
+         _("Credit granted in the period to merchants on a chain list (a core enterprise and its up- and "
+           "downstream merchants): %(chains)s chains, %(amount)s yuan; also counted in the figures above.",
+           chains=chains["chains"], amount=f"{chains['amount']:,.2f}")),
+        (_("Applications through the QR form"), channels["qr"], "#,##0",
+         _("Self-applications received through the pair's QR poster in the period.")),
+        (_("Applications at the service window"), channels["window"], "#,##0",
+         _("Walk-in applications entered by staff at a 服务专窗 in the period.")),
+    ]
+    first = HEADER_ROW + len(FIGURES) + 2
+    for offset, (name, value, number_format, definition) in enumerate(lines):
+        sheet.cell(first + offset, 1, name)
+        sheet.cell(first + offset, 2, value).number_format = number_format
+        sheet.cell(first + offset, 3, definition).alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def circulation_notice(campaign: Campaign, period: Period, region: Region) -> BytesIO:
     results = list(compute_views(campaign, period, NOTICE_VIEWS, region).values())
     book = Workbook()
     _summary_sheet(book, results[0], region)
+    _counted_apart(book.active, campaign, period, region)
     for result in results:
         _view_sheet(book, result, region)
     stream = BytesIO()

@@ -1,7 +1,7 @@
 """The figures' ledger: a drive's facts per day and per month, kept with the records; the snapshots go.
 
 Revision ID: 5c0f3e9a1d27
-Revises: ae6b2c40b204
+Revises: c4e19b0a7d31
 Create Date: 2026-12-02 01:40:00
 
 The ledger is filled from the records here (crm.reports.ledger.rebuild), so the figures of an
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c0f3e9a1d27'
-down_revision = 'ae6b2c40b204'
+down_revision = 'c4e19b0a7d31'
 branch_labels = None
 depends_on = None
 

@@ -257,3 +257,23 @@ def test_an_unchanged_row_is_known_by_its_hash_until_the_merchant_is_edited_in_t
     assert plan.updated[0][3]["name"] == ["改过的名字", "测试商店1"]
     apply_import(path, "a.xlsx")
     assert merchant(code(1)).registry_hash == stored
+
+
+def test_strict_import_refused_late_in_the_file_leaves_nothing(world, tmp_path, monkeypatch):
+    """New merchants are written chunk by chunk as the file is checked; a bad row in the last chunk
+    still leaves the registry as it was, and their audit rows too."""
+    from crm.imports import operations
+
+    monkeypatch.setattr(operations, "CHUNK", 2)
+    rows = [row(n) for n in range(1, 6)] + [row(6, district="不存在的商圈")]
+    path = write_xlsx(tmp_path / "a.xlsx", rows)
+    before = set(db.session.scalars(select(Merchant.credit_code)))
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    with pytest.raises(ImportRefused):
+        apply_import(path, "a.xlsx", strict=True)
+    assert set(db.session.scalars(select(Merchant.credit_code))) == before
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    plan = apply_import(path, "a.xlsx")  # without strict mode: the five good rows, in chunks of two
+    assert plan.counts()["created"] == 5 and len(plan.rejected) == 1
+    assert set(db.session.scalars(select(Merchant.credit_code))) == before | {code(n) for n in range(1, 6)}
+    assert all(merchant(code(n)).name_initials for n in range(1, 6))
