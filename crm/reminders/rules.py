@@ -35,7 +35,6 @@ from crm.regions.models import Region
 from crm.reminders.models import Reminder
 from crm.reminders.settings import TARGETS, is_working_day, next_working_day, rule_settings
 from crm.reports import facts
-from crm.reports.periods import parse_period
 from crm.timeutil import LOCAL_TZ
 from crm.visits.models import FollowUp, Need
 
@@ -524,8 +523,8 @@ def campaign_shortfalls(campaign: Campaign, day: date, targets: dict) -> list[st
     # "households_visited" is the figure merchants_visited.
     names = {"households_visited": "merchants_visited", "applications": "applications",
              "granted_amount": "granted_amount"}
-    found = facts.sums(campaign, parse_period("all", campaign), None, "place", (), tuple(names.values()))
-    values = dict(zip(names, found[0] if found else (0, 0, 0), strict=True))
+    found = facts.drive_to_date(campaign, tuple(names.values()))
+    values = {name: found[fact] for name, fact in names.items()}
     for name, target in sorted((targets or {}).items()):
         if name not in names:
             continue

@@ -111,3 +111,9 @@ def visited_by_district(campaign: Campaign) -> dict[int, int]:
     """{district id: distinct merchants visited from the drive's start to today}."""
     found = sums(campaign, parse_period("all", campaign), None, "place", ("district_id",), ("coverage",))
     return {district_id: int(n) for n, district_id in found if district_id is not None and n}
+
+
+def drive_to_date(campaign: Campaign, names: tuple[str, ...]) -> dict[str, object]:
+    """{fact: value} of the whole drive from its start to today."""
+    found = sums(campaign, parse_period("all", campaign), None, "place", (), names)
+    return dict(zip(names, found[0] if found else [0] * len(names), strict=True))
