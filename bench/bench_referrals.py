@@ -27,6 +27,7 @@ from crm.auth.models import ApiToken
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.referrals.models import Referral, ReferralList
+from crm.reports import ledger
 
 NAMES = 20_000
 
@@ -147,7 +148,9 @@ def pages(scale: str, n: int) -> list[dict]:
 def _clean(lists_before: set[int], first_event: int, first_token: int) -> None:
     """Leave the dataset as it was: the run's lists, items, audit rows and token."""
     new_lists = [i for i in db.session.scalars(select(ReferralList.id)) if i not in lists_before]
-    db.session.execute(delete(Referral).where(Referral.list_id.in_(new_lists)))
+    merchant_ids = set(db.session.scalars(select(Referral.merchant_id).where(Referral.list_id.in_(new_lists))))
+    with ledger.merchants_changed(db.session.connection(), merchant_ids, ["referrals"]):  # the figures lose them too
+        db.session.execute(delete(Referral).where(Referral.list_id.in_(new_lists)))
     db.session.execute(delete(ReferralList).where(ReferralList.id.in_(new_lists)))
     db.session.execute(delete(AuditEvent).where(AuditEvent.id > first_event,
                                                 AuditEvent.object_type.in_(("referral_lists", "referrals"))))

@@ -32,6 +32,7 @@ from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.people.models import User
 from crm.referrals.models import Referral
+from crm.reports import ledger
 from crm.timeutil import local_now
 from crm.visits.models import FollowUp, Need, Visit
 
@@ -105,9 +106,11 @@ def _clean_up(token_id: int) -> int:
     for table, ids in (("needs", need_ids), ("follow_ups", follow_up_ids), ("visits", visit_ids)):
         db.session.execute(delete(AuditEvent).where(AuditEvent.object_type == table,
                                                     AuditEvent.object_id.in_([str(i) for i in ids])))
-    db.session.execute(delete(Need).where(Need.id.in_(need_ids)))
-    db.session.execute(delete(FollowUp).where(FollowUp.id.in_(follow_up_ids)))
-    db.session.execute(delete(Visit).where(Visit.id.in_(visit_ids)))
+    merchant_ids = set(db.session.scalars(select(Visit.merchant_id).where(Visit.id.in_(visit_ids))))
+    with ledger.merchants_changed(db.session.connection(), merchant_ids):  # the figures lose them too
+        db.session.execute(delete(Need).where(Need.id.in_(need_ids)))
+        db.session.execute(delete(FollowUp).where(FollowUp.id.in_(follow_up_ids)))
+        db.session.execute(delete(Visit).where(Visit.id.in_(visit_ids)))
     db.session.execute(delete(ApiToken).where(ApiToken.id == token_id))
     db.session.commit()
     return len(visit_ids)

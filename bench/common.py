@@ -89,7 +89,7 @@ def ensure_database(scale: str, url: str | None = None) -> dict:
 
 
 def _add_new_tables(url: str) -> None:
-    """Tables the models gained since the data was generated (rollup snapshots, say) are created empty."""
+    """Tables the models gained since the data was generated (the figures' ledger, say) are created empty."""
     app = datagen.schema_app(url)
     with app.app_context():
         db.create_all()

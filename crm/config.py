@@ -76,8 +76,6 @@ def load_config(instance_path: str) -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("CRM_OUTBOX_MAX_ATTEMPTS", 8),
         # The address people reach the app at, for absolute links in e-mails and chat messages.
         "PUBLIC_URL": os.environ.get("CRM_PUBLIC_URL", ""),
-        # The scheduler recomputes the rollup snapshots of the current periods this often.
-        "REPORTS_REFRESH_MINUTES": _int("CRM_REPORTS_REFRESH_MINUTES", 10),
         "DIGEST_HOUR": _int("CRM_DIGEST_HOUR", 8),
         # Public-form submissions (name, credit code, phone, consent) are purged after this many days.
         "INTAKE_RETENTION_DAYS": _int("CRM_INTAKE_RETENTION_DAYS", 180),

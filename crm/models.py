@@ -13,6 +13,7 @@ from crm.products.models import CampaignProduct, Product  # noqa: F401
 from crm.referrals.models import IntakeSubmission, Referral, ReferralList  # noqa: F401
 from crm.regions.models import Region  # noqa: F401
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun  # noqa: F401
-from crm.reports.models import RollupFact, RollupSnapshot  # noqa: F401
+from crm.reports import ledger  # noqa: F401  (keeps the figures' ledger in step with every flush)
+from crm.reports.models import DayFact  # noqa: F401
 from crm.subscriptions.models import Subscription  # noqa: F401
 from crm.visits.models import Application, FollowUp, Need, Photo, Visit  # noqa: F401

@@ -13,7 +13,7 @@ PUBLIC_MODULES = {"models", "operations", "queries", "forms"}
 PUBLIC_RULES = {
     "auth.scoping", "auth.passwords", "campaigns.coverage", "campaigns.rules", "campaigns.rulebook",
     "campaigns.templates", "merchants.credit_code", "products.catalogue",
-    "imports.parsing", "imports.xlsx", "reports.snapshots", "reminders.webhooks",
+    "imports.parsing", "imports.xlsx", "reports.ledger", "reports.facts", "reminders.webhooks",
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from crm.auth.scoping import can_lead_campaign, merchant_condition
@@ -20,6 +20,7 @@ from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.regions.models import Region
+from crm.reports import facts
 from crm.visits.models import Visit
 
 
@@ -90,12 +91,9 @@ class DistrictCoverage:
                    visits_needed(visited, households, threshold, ratio), **names)
 
 
-def district_rows(campaign: Campaign, user, county_id: int | None = None, district_id: int | None = None,
-                  visited: dict[int, int] | None = None) -> list[DistrictCoverage]:
-    """Every district of the drive's territory the user may see, with its coverage, by county then name.
-
-    visited: {district id: merchants visited} when already known (a stored snapshot); else counted now.
-    """
+def district_rows(campaign: Campaign, user, county_id: int | None = None,
+                  district_id: int | None = None) -> list[DistrictCoverage]:
+    """Every district of the drive's territory the user may see, with its coverage, by county then name."""
     town, county = aliased(Region), aliased(Region)
     stmt = (
         select(Region, town.id, town.name, county.id, county.name)
@@ -112,8 +110,7 @@ def district_rows(campaign: Campaign, user, county_id: int | None = None, distri
         # Field staff see the districts where they may see merchants.
         stmt = stmt.where(Region.id.in_(select(Merchant.district_id).where(merchant_condition(user))))
     rows = db.session.execute(stmt).all()
-    if visited is None:
-        visited = visited_by_district(campaign.id, [r[0].id for r in rows]) if rows else {}
+    visited = visited_by_district(campaign) if rows else {}
     return [DistrictCoverage.measure(campaign, district.id, district.name, c_id, town_id, district.households,
                                      visited.get(district.id, 0), county=c_name, town=town_name,
                                      district_kind=district.district_kind)
@@ -135,16 +132,11 @@ def _visited_in(campaign_id: int):
     return exists().where(Visit.merchant_id == Merchant.id, Visit.campaign_id == campaign_id)
 
 
-def visited_by_district(campaign_id: int, district_ids: list[int] | None = None) -> dict[int, int]:
-    """{district id: unique merchants visited in the drive}, from the merchant's district."""
-    stmt = (
-        select(Merchant.district_id, func.count(Merchant.id))
-        .where(Merchant.district_id.is_not(None), _visited_in(campaign_id))
-        .group_by(Merchant.district_id)
-    )
-    if district_ids is not None and len(district_ids) < 1000:
-        stmt = stmt.where(Merchant.district_id.in_(district_ids))
-    return dict(db.session.execute(stmt).all())
+def visited_by_district(campaign: Campaign, district_ids: list[int] | None = None) -> dict[int, int]:
+    """{district id: unique merchants visited in the drive to date}, from the figures' ledger — the
+    count the rollup's "districts meeting the rule" reads."""
+    visited = facts.visited_by_district(campaign)
+    return visited if district_ids is None else {d: visited[d] for d in district_ids if d in visited}
 
 
 def _natural_key(text: str | None) -> tuple:

@@ -40,6 +40,7 @@ from crm.plaques.models import Plaque
 from crm.products.models import CampaignProduct, Product
 from crm.referrals.models import Referral, ReferralList
 from crm.regions.models import Region
+from crm.reports import ledger
 from crm.timeutil import local_now, local_today, to_utc_naive, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
 
@@ -52,6 +53,7 @@ def build_demo(seed: int = 1, password: str | None = None, merchants: int = 5000
         password = random_password()
     builder = _Builder(seed=seed, merchant_count=merchants)
     users = builder.run(hash_password(password))
+    ledger.rebuild(db.session.connection())  # the rows went in bulk, past the ledger's flush hooks
     db.session.commit()
     return {
         "counts": _counts(),

@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from crm.auth.scoping import is_admin, led_campaign_ids
 from crm.campaigns import coverage
 from crm.campaigns.queries import campaign_counties
 from crm.extensions import db
 from crm.regions.models import Region
-from crm.reports.snapshots import stored_coverage
 from crm.web import int_arg, requested_campaign
 
 bp = Blueprint("districts", __name__, url_prefix="/districts")
@@ -26,10 +24,7 @@ def index():
     campaign = requested_campaign(current_user)
     county_id = int_arg("county")
     only_short = request.args.get("short") == "1"
-    # The drive's leads see every district: their figures come from the drive-to-date snapshot.
-    visited, computed_at = (stored_coverage(campaign) if is_admin(current_user) or campaign.id in
-                            led_campaign_ids(current_user) else (None, None))
-    rows = coverage.district_rows(campaign, current_user, county_id=county_id, visited=visited)
+    rows = coverage.district_rows(campaign, current_user, county_id=county_id)
     totals = {"districts": len(rows), "meeting": sum(r.meets_rule for r in rows),
               "visited": sum(r.merchants_visited for r in rows),
               "needed": sum(r.visits_needed for r in rows)}
@@ -39,7 +34,7 @@ def index():
     by_county = county_summary(rows) if county_id is None and len(rows) > MAX_ROWS else None
     return render_template("districts/index.html", campaign=campaign, rows=rows, totals=totals,
                            counties=campaign_counties(campaign), county_id=county_id, only_short=only_short,
-                           by_county=by_county, computed_at=computed_at)
+                           by_county=by_county)
 
 
 def county_summary(rows: list[coverage.DistrictCoverage]) -> list[dict]:

@@ -22,6 +22,7 @@ from crm.campaigns.queries import campaign_counties
 from crm.campaigns.rules import Quota, campaign_quotas, drive_periods, event_quota, period_code, period_start
 from crm.dates import add_months, month_start
 from crm.events.models import EVENT_KINDS, LEVELS, Event
+from crm.events.queries import event_county, event_day
 from crm.extensions import db
 from crm.labels import label
 from crm.regions.models import Region
@@ -333,7 +334,7 @@ def county_month_lines(campaign: Campaign, visible, counties, today: date | None
                                     .group_by(LiaisonPair.county_id)).all())
     lines = {c.id: {"county": c, "pairs": sizes[c.id], "months": [{"held": 0, "missed": 0} for _m in months]}
              for c in counties if sizes.get(c.id)}
-    day = func.coalesce(Event.held_on, Event.planned_on)
+    day = event_day()
     held = db.session.execute(select(LiaisonPair.county_id, Event.pair_id, day).distinct()
                               .join(LiaisonPair, LiaisonPair.id == Event.pair_id)
                               .where(*pairs, Event.campaign_id == campaign.id, Event.kind == "joint_visit_day",
@@ -414,8 +415,7 @@ def quota_table(campaign: Campaign, quota: Quota, today: date | None = None) -> 
     today = today or local_today()
     tally: dict[tuple, int] = {}
     rows = db.session.execute(
-        select(Event.pair_id, Event.county_id, Event.level, Event.status,
-               func.coalesce(Event.held_on, Event.planned_on))
+        select(Event.pair_id, event_county(), Event.level, Event.status, event_day())
         .where(Event.campaign_id == campaign.id, Event.kind == quota.event, Event.status != "cancelled")
     ).all()
     for pair_id, county_id, level, status, day in rows:

@@ -27,6 +27,7 @@ from crm.merchants.credit_code import CreditCodeError, validate
 from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
 from crm.referrals.models import CLOSED_REASONS, OPEN_STATUSES, Referral, ReferralList
+from crm.reports import ledger
 from crm.signals import application_changed, visit_recorded
 from crm.timeutil import local_today, utcnow
 from crm.visits.models import Application, FollowUp, Visit
@@ -320,6 +321,7 @@ def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organiza
                 {**fixed, "merchant_id": merchant_id} for merchant_id in merchants[start:start + INSERT_BATCH]])
         count = len(merchants)
     changes.mark_rows(Referral, select(Referral.id).where(Referral.list_id == referral_list.id), campaign.id)
+    ledger.referrals_listed(db.session.connection(), referral_list.id)
     audit.record("create", referral_list, summary=name, actor=creator,
                  changes={"merchants": count, "bank_org_id": bank_org.id, "source": source})
     return referral_list, count

@@ -26,6 +26,7 @@ from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
 from crm.campaigns.rules import event_quota, period_code, period_end, period_start
 from crm.dates import month_bounds
 from crm.events.models import Event
+from crm.events.queries import meetings_held_by_county
 from crm.extensions import db
 from crm.merchants.models import Merchant
 from crm.people.models import User, UserRole
@@ -33,9 +34,10 @@ from crm.plaques.models import Plaque
 from crm.referrals.models import Referral
 from crm.regions.models import Region
 from crm.reminders.models import Reminder
-from crm.reminders.settings import is_working_day, next_working_day, rule_settings
+from crm.reminders.settings import TARGETS, is_working_day, next_working_day, rule_settings
+from crm.reports import facts
 from crm.timeutil import LOCAL_TZ
-from crm.visits.models import Application, FollowUp, Need, Visit
+from crm.visits.models import FollowUp, Need
 
 SAMPLE_SIZE = 5  # items named in a digest's body; the subject gives the full count
 
@@ -405,23 +407,15 @@ def meeting_period(campaign: Campaign, day: date) -> tuple[date, date] | None:
 
 
 def counties_short_of_meetings(campaign: Campaign, day: date) -> list[tuple[int, str]]:
-    """(id, name) of the drive's counties with fewer matchmaking meetings this period than the quota."""
+    """(id, name) of the drive's counties with fewer matchmaking meetings held this period than the
+    quota — held as the rollup and the events page count them (crm.events.queries)."""
     quota, bounds = event_quota(campaign, "matchmaking", "county"), meeting_period(campaign, day)
     if bounds is None:
         return []
-    start, end = bounds
-    meetings = (
-        select(func.count(Event.id)).where(
-            Event.campaign_id == campaign.id, Event.kind == "matchmaking", Event.status != "cancelled",
-            Event.county_id == Region.id, Event.planned_on.between(start, end))
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Region.id, Region.name).where(
-            Region.id.in_(county_ids(campaign)), meetings < quota.count)
-        .order_by(Region.name)
-    ).all()
-    return [(r.id, r.name) for r in rows]
+    held = meetings_held_by_county(campaign.id, *bounds)
+    rows = db.session.execute(select(Region.id, Region.name).where(Region.id.in_(county_ids(campaign)))
+                              .order_by(Region.name)).all()
+    return [(r.id, r.name) for r in rows if held.get(r.id, 0) < quota.count]
 
 
 @rule("matchmaking_quota")
@@ -461,7 +455,7 @@ def districts_below_rule(campaign: Campaign, district_ids: list[int] | None = No
     if district_ids is not None:
         stmt = stmt.where(Region.id.in_(district_ids))
     districts = db.session.execute(stmt).all()
-    visited = visited_by_district(campaign.id, district_ids)
+    visited = visited_by_district(campaign, district_ids)
     threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
     return [
         {**d._asdict(), "visited": visited.get(d.id, 0)}
@@ -541,21 +535,18 @@ def campaign_shortfalls(campaign: Campaign, day: date, targets: dict) -> list[st
     counties = counties_short_of_meetings(campaign, day)
     if counties:
         short.append(_("%(num)d counties short of matchmaking meetings this quarter", num=len(counties)))
-    figures = {
-        "households_visited": (_l("Merchants visited"), select(func.count(func.distinct(Visit.merchant_id)))
-                               .where(Visit.campaign_id == campaign.id)),
-        "applications": (_l("Applications"), select(func.count(Application.id))
-                         .where(Application.campaign_id == campaign.id)),
-        "granted_amount": (_l("Amount granted"), select(func.coalesce(func.sum(Application.granted_amount), 0))
-                           .where(Application.campaign_id == campaign.id)),
-    }
+    # The drive-to-date figures as every report reads them (crm.reports.facts); the setting's
+    # "households_visited" is the figure merchants_visited.
+    names = {"households_visited": "merchants_visited", "applications": "applications",
+             "granted_amount": "granted_amount"}
+    found = facts.drive_to_date(campaign, tuple(names.values()))
+    values = {name: found[fact] for name, fact in names.items()}
     for name, target in sorted((targets or {}).items()):
-        if name not in figures:
+        if name not in names:
             continue
-        title, stmt = figures[name]
-        value = db.session.scalar(stmt) or 0
-        if float(value) < float(target):
-            short.append(_("%(figure)s: %(value)s of %(target)s", figure=title, value=value, target=target))
+        value = round(float(values[name] or 0), 2) if name == "granted_amount" else int(values[name] or 0)
+        if value < float(target):
+            short.append(_("%(figure)s: %(value)s of %(target)s", figure=TARGETS[name], value=value, target=target))
     return short
 
 

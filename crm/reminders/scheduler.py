@@ -1,5 +1,5 @@
 """The reminder scheduler: one leader per database runs the sweeps, the outbox sender and the
-recomputation of rollup snapshots.
+nightly check of the figures' ledger.
 
 `crm scheduler` runs it as its own process; others started against the same database wait as
 standbys. The leader lock is a PostgreSQL advisory lock held on a dedicated connection for the
@@ -29,13 +29,14 @@ from crm.extensions import db
 from crm.reminders import delivery, operations
 from crm.reminders.models import RuleRun
 from crm.reminders.rules import RULES
-from crm.reports import snapshots
+from crm.reports import ledger
 from crm.timeutil import LOCAL_TZ, local_now, to_local
 
 log = logging.getLogger(__name__)
 ADVISORY_KEY = 7_340_121_007  # "the CRM reminder scheduler", one per database
 SWEEP_PERIOD = timedelta(hours=1)
 SEND_EVERY_SECONDS = 30
+LEDGER_CHECK_HOUR = 3  # local time: the figures' ledger is checked against the records nightly
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
 
@@ -165,13 +166,15 @@ def send_job(app: Flask) -> None:
         db.session.remove()
 
 
-def reports_job(app: Flask) -> None:
-    """Recompute the rollup snapshots that are due (crm.reports.snapshots)."""
+def ledger_job(app: Flask) -> None:
+    """The nightly check of the figures' ledger against the records (crm.reports.ledger): differences
+    are logged and repaired."""
     with app.app_context():
-        every = timedelta(minutes=app.config["REPORTS_REFRESH_MINUTES"])
-        done = snapshots.refresh_due(every)
-        if done:
-            log.info("rollups: %d periods recomputed in %.1f s", len(done), sum(done.values()))
+        differences = ledger.check(db.session.connection())
+        db.session.commit()
+        if differences:
+            log.warning("figures' ledger: %d rows differed from the records (repaired) in counties %s",
+                        sum(differences.values()), sorted(differences))
         db.session.remove()
 
 
@@ -189,8 +192,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     for name in RULES:
         scheduler.add_job(sweep_job, rule_trigger(name), args=[app, name], id=f"rule:{name}", name=name)
     scheduler.add_job(send_job, IntervalTrigger(seconds=SEND_EVERY_SECONDS), args=[app], id="outbox")
-    # Checked every minute; each period is recomputed only when due, so the job is cheap when idle.
-    scheduler.add_job(reports_job, IntervalTrigger(minutes=1), args=[app], id="reports")
+    scheduler.add_job(ledger_job, CronTrigger(hour=LEDGER_CHECK_HOUR, minute=17, timezone=LOCAL_TZ), args=[app],
+                      id="ledger")
 
 
 def build(app: Flask, scheduler_class: type[BaseScheduler]) -> BaseScheduler:

@@ -29,6 +29,8 @@ ROW = schema("RollupRow", obj({
 }))
 ROLLUP = schema("Rollup", obj({
     "campaign_id": {"type": "integer"},
+    "as_of": {"type": "string", "format": "date-time",
+              "description": "when the figures were read (UTC): they hold every record saved before it"},
     "period": obj({"start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"}}),
     "totals": TOTALS,
     "rows": array(ROW),

@@ -76,6 +76,27 @@ FIGURES: tuple[Figure, ...] = (
         "资金到位率: amount drawn ÷ amount applied in the period. Empty when nothing was applied for.")),
     Figure("first_time_borrowers", _l("First-time borrowers"), COUNT, _l(
         "Distinct merchants (首贷户) with an application marked as their first loan granted in the period.")),
+    Figure("merchants_granted", _l("Merchants granted"), COUNT, _l(
+        "Distinct merchants with an application granted (授信) in the period, by the granted date.")),
+    Figure("first_loans", _l("First loans (from records)"), COUNT, _l(
+        "首贷户 derived from the records: merchants whose first loan ever recorded (of any drive) was granted by "
+        "this drive in the period — no earlier grant is recorded for them. The bank's own mark is counted in "
+        "First-time borrowers.")),
+    Figure("first_loan_share", _l("Share of first loans"), RATE, _l(
+        "First loans (from records) ÷ merchants granted in the period. Empty when no merchant was granted.")),
+    Figure("cohort_granted_amount", _l("Granted, cohort"), AMOUNT, _l(
+        "By cohort: the amount granted so far (to today) on the applications applied for in the period, "
+        "whatever the date of the grant (yuan).")),
+    Figure("cohort_drawn_amount", _l("Drawn, cohort"), AMOUNT, _l(
+        "By cohort: the amount drawn so far (to today) on the applications applied for in the period, "
+        "whatever the date of the drawing (yuan).")),
+    Figure("cohort_grant_rate", _l("Grant rate, cohort"), RATE, _l(
+        "By cohort: granted, cohort ÷ amount applied in the period — what became of the period's "
+        "applications, followed to today. The grant rate above is by event date (grants dated in the period)."
+        " Empty when nothing was applied for.")),
+    Figure("cohort_drawdown_rate", _l("Drawdown rate, cohort"), RATE, _l(
+        "By cohort: drawn, cohort ÷ amount applied in the period, followed to today. The drawdown rate above "
+        "is by event date. Empty when nothing was applied for.")),
     Figure("avg_granted_rate", _l("Average rate"), AVERAGE, _l(
         "Annual interest rate of the applications granted in the period, weighted by the amount granted. "
         "Empty when none was granted with a rate.")),

@@ -17,11 +17,9 @@ from crm.extensions import db
 from crm.people.models import User
 from crm.referrals.models import STATUSES
 from crm.regions.models import Region
-from crm.reports import queries, snapshots
+from crm.reports import facts, queries
 from crm.reports.figures import RATIOS
-from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, previous_period
-from crm.reports.queries import APPLICATION_FACTS
 from crm.reports.rollup import Result, compute
 
 # The level whose rows a drill-down shows below each level.
@@ -111,23 +109,21 @@ def dashboard(campaign: Campaign, period: Period, region: Region, view: str, res
     result = result or compute(campaign, period, dashboard_view(region, view), region)
     before = previous_period(period, campaign)
     previous = compute(campaign, before, "county", region, result.geography) if before is not None else None
-    snapshot = result.snapshot
-    rows = product_rows(snapshot, campaign, region) if view == "product" else result.rows
+    period = result.period
+    rows = product_rows(campaign, period, region) if view == "product" else result.rows
     return Dashboard(
         result=result, previous=previous,
         changes=changes(result.totals, previous.totals if previous else None),
         region=region, view=view, trend=trend(campaign, result.period, region),
-        funnel=funnel(snapshots.counts_by_key(snapshot, campaign, region, "status", "referrals")),
-        visit_kinds=snapshots.counts_by_key(snapshot, campaign, region, "kind", "visits"), rows=rows,
+        funnel=funnel(facts.counts_by_key(campaign, period, region, "status", "referrals")),
+        visit_kinds=facts.counts_by_key(campaign, period, region, "kind", "visits"), rows=rows,
     )
 
 
 def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) -> list[dict]:
     """Visits and amount granted in each month of the drive (the last 12) up to the period's end."""
-    codes = [first.strftime("%Y-%m") for first, _last in Period("all", campaign.starts_on, period.end).months()]
-    by_month = snapshots.monthly(campaign, codes[-months:], region)
-    return [{"month": code, "visits": by_month.get(code, (0, 0))[0], "granted_amount": by_month.get(code, (0, 0))[1]}
-            for code in codes[-months:]]
+    by_month = facts.monthly(campaign, Period("all", campaign.starts_on, period.end).months()[-months:], region)
+    return [{"month": code, "visits": visits, "granted_amount": granted} for code, (visits, granted) in by_month.items()]
 
 
 def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
@@ -140,9 +136,10 @@ def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
     return list(zip(FUNNEL, reached, strict=True))
 
 
-def product_rows(snapshot: RollupSnapshot, campaign: Campaign, region: Region) -> list[dict]:
-    """The application figures by credit product (applications without a product: key None)."""
-    found = snapshots.sums(snapshot, campaign, region, "product", ("key",), APPLICATION_FACTS)
+def product_rows(campaign: Campaign, period: Period, region: Region) -> list[dict]:
+    """The application figures by credit product (applications without a product: key None), read from
+    the same ledger and definitions as every other view."""
+    found = facts.sums(campaign, period, region, "product", ("key",), facts.APPLICATION_FACTS)
     names = queries.product_names(int(row[-1]) for row in found if row[-1] is not None)
     rows = []
     for n, applied, granted, drawn, first, rate_num, rate_den, key in found:

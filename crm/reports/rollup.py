@@ -1,8 +1,8 @@
 """compute(campaign, period, by): every figure of a drive for a period, by county, town, district, pair,
 trade or tier, with the drive's totals. Definitions live in crm/reports/figures.py.
 
-The merchant facts come from the period's snapshot (crm/reports/snapshots.py), summed by the
-merchant's county and the view's key; events and pairs are read live (they are few). This module
+The merchant facts come from the figures' ledger (crm/reports/facts.py), summed by the merchant's
+county and the view's key, live; events and pairs are read from their records (they are few). This module
 adds the groups up into rows and totals in Python, so a distinct count is never summed twice and
 the totals cover the whole drive (or slice) even where a view's rows overlap or leave something out.
 """
@@ -19,11 +19,11 @@ from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.campaigns.rules import event_quota
 from crm.labels import label
 from crm.regions.models import Region
-from crm.reports import queries, snapshots
+from crm.reports import facts as ledger_facts
+from crm.reports import queries
 from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
-from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, as_period
-from crm.timeutil import local_date
+from crm.timeutil import local_date, utcnow
 
 BYS = ("county", "town", "district", "pair", "trade", "tier")
 # The merchant column each view needs besides the county (a pair's merchants are those of its town).
@@ -33,7 +33,8 @@ _COLUMN_OF = {"county": None, "town": "town_id", "pair": "town_id", "district": 
 _LOC_NAME = {"county_id": "county", "town_id": "town", "district_id": "district", "trade": "trade", "tier": "tier"}
 COUNTS = tuple(f.key for f in FIGURES if f.kind == COUNT)
 # Facts summed as amounts (floats) rather than counts.
-_AMOUNTS = ("applied_amount", "granted_amount", "drawn_amount", "rate_num", "rate_den")
+_AMOUNTS = ("applied_amount", "granted_amount", "drawn_amount", "rate_num", "rate_den", "cohort_granted_amount",
+            "cohort_drawn_amount")
 
 
 @dataclass
@@ -72,14 +73,10 @@ class Result:
     totals: dict
     rows: list[dict]
     districts: list[DistrictCoverage]
-    snapshot: RollupSnapshot  # the stored facts the figures were read from
-
-    @property
-    def computed_at(self) -> datetime:
-        return self.snapshot.computed_at
+    computed_at: datetime  # when the figures were read: they hold every record committed by then
 
     def as_json(self) -> dict:
-        return {"campaign_id": self.campaign.id,
+        return {"campaign_id": self.campaign.id, "as_of": self.computed_at.isoformat() + "Z",
                 "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
                 "totals": self.totals, "rows": self.rows}
 
@@ -96,11 +93,10 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
     if set(bys) - set(BYS):
         raise ValueError(f"unknown view among {bys!r}")
     period = as_period(period, campaign)
-    snapshot = snapshots.snapshot_for(campaign, period)
-    period = snapshots.period_of(snapshot)
+    as_of = utcnow()
     geo = geo or geography(within or campaign.territory)
     pairs = [p for p in queries.active_pairs(campaign.id) if _pair_in(p, geo)]
-    facts = _Facts(campaign, period, geo, pairs, snapshot)
+    facts = _Facts(campaign, period, geo, pairs)
     builders = [_Builder(by, geo, pairs) for by in bys]
     names = tuple(sorted({_COLUMN_OF[by] for by in bys} - {None}))
     districts = facts.districts(by_district="district" in bys)
@@ -108,7 +104,7 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
         for builder in builders:
             builder.add(loc, values, covered)
     return {b.by: Result(campaign, period, b.by, geo, b.figures(b.total, set(geo.counties), by_row=False),
-                         b.rows(), facts.coverage, snapshot) for b in builders}
+                         b.rows(), facts.coverage, as_of) for b in builders}
 
 
 def geography(root: Region) -> Geography:
@@ -144,29 +140,29 @@ def _pair_in(pair, geo: Geography) -> bool:
 class _Facts:
     """Every fact of the period in the slice, each as (location, values, counts toward coverage)."""
 
-    def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list, snapshot: RollupSnapshot):
-        self.campaign, self.period, self.geo, self.pairs, self.snapshot = campaign, period, geo, pairs, snapshot
+    def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list):
+        self.campaign, self.period, self.geo, self.pairs = campaign, period, geo, pairs
         self.pairs_by_id = {pair.id: pair for pair in pairs}
         self.coverage: list[DistrictCoverage] = []
 
-    def _sums(self, grain: str, group_by: tuple[str, ...], facts: tuple[str, ...] = queries.FACTS) -> list:
-        return snapshots.sums(self.snapshot, self.campaign, self.geo.root, grain, group_by, facts)
+    def _sums(self, grain: str, group_by: tuple[str, ...], facts: tuple[str, ...] = ledger_facts.ROLLUP_FACTS) -> list:
+        return ledger_facts.sums(self.campaign, self.period, self.geo.root, grain, group_by, facts)
 
     def merchants(self, names: tuple[str, ...]):
         """The merchant facts grouped by county and the views' columns; the small "place" grain
         serves every view but trade and tier."""
         grain = "place" if set(names) <= {"town_id", "district_id"} else "fine"
-        width = len(queries.FACTS)
+        width = len(ledger_facts.ROLLUP_FACTS)
         keys = ("county", *(_LOC_NAME[name] for name in names))
         for row in self._sums(grain, ("county_id", *names)):
             values = {name: float(value or 0) if name in _AMOUNTS else int(value or 0)
-                      for name, value in zip(queries.FACTS, row[:width], strict=True)}
+                      for name, value in zip(ledger_facts.ROLLUP_FACTS, row[:width], strict=True)}
             yield dict(zip(keys, row[width:], strict=True)), values, values["visits"] > 0
 
     def districts(self, by_district: bool) -> list:
         """Each district's coverage (kept for the coverage map), as facts summed per town unless a
         view needs them per district (thousands of districts, a few hundred towns)."""
-        visited = {district: int(n) for n, district in self._sums("coverage", ("district_id",), ("merchants_visited",))}
+        visited = {district: int(n) for n, district in self._sums("place", ("district_id",), ("coverage",))}
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         for district_id, (county, town, name, households) in self.geo.districts.items():
             district = DistrictCoverage.measure(self.campaign, district_id, name, county, town, households,
@@ -280,7 +276,12 @@ class _Builder:
             "applied_amount": _money(applied), "granted_amount": _money(s["granted_amount"]),
             "drawn_amount": _money(s["drawn_amount"]),
             "grant_rate": _ratio(s["granted_amount"], applied), "drawdown_rate": _ratio(s["drawn_amount"], applied),
-            "first_time_borrowers": s["first_time_borrowers"],
+            "first_time_borrowers": s["first_time_borrowers"], "merchants_granted": s["merchants_granted"],
+            "first_loans": s["first_loans"], "first_loan_share": _ratio(s["first_loans"], s["merchants_granted"]),
+            "cohort_granted_amount": _money(s["cohort_granted_amount"]),
+            "cohort_drawn_amount": _money(s["cohort_drawn_amount"]),
+            "cohort_grant_rate": _ratio(s["cohort_granted_amount"], applied),
+            "cohort_drawdown_rate": _ratio(s["cohort_drawn_amount"], applied),
             "avg_granted_rate": _ratio(s["rate_num"], s["rate_den"], places=6),
             "avg_satisfaction": _ratio(s["sat_sum"], s["sat_n"], places=2),
             "needs_open": s["needs_open"], "needs_closed": s["needs_closed"],

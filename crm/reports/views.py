@@ -2,14 +2,13 @@
 printable quarterly report. Views parse, authorize (crm.reports.operations) and render."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
-from crm.auth.scoping import can_lead_campaign
 from crm.extensions import db
-from crm.reports import charts, export, operations, snapshots
+from crm.reports import charts, export, operations
 from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
@@ -66,7 +65,6 @@ def dashboard():
         rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
-        may_refresh=can_lead_campaign(campaign, current_user),
         display_change=display_change, change_class=change_class, shade=charts.shade)
 
 
@@ -90,18 +88,6 @@ def _tiles(board) -> list[dict]:
              "meets": bool(row["districts"]) and row["districts_meeting_rule"] == row["districts"],
              "detail": f"{row['districts_meeting_rule']}/{row['districts']}"}
             for row in board.result.rows if row["key"] is not None and board.view == "places"]
-
-
-@bp.post("/refresh")
-@login_required
-def refresh():
-    """Recompute the period's figures now (a lead's button; the scheduler does it by itself)."""
-    campaign, _root, period, _region = _load()
-    if not can_lead_campaign(campaign, current_user):
-        abort(403)
-    snapshot = snapshots.refresh(campaign, period)
-    flash(_("Figures recomputed in %(seconds)s s.", seconds=f"{snapshot.seconds:.1f}"), "success")
-    return redirect(url_for("reports.dashboard", **request.args))
 
 
 @bp.get("/notice.xlsx")

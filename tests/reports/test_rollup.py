@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select
 
 from crm.campaigns.coverage import district_meets_rule
 from crm.extensions import db
@@ -15,10 +15,18 @@ from crm.reports.rollup import compute
 from crm.visits.models import Application
 from tests.reports.helpers import rollup
 
+# Figures counted by hand in tests/reports/test_ledger.py (cohorts, first loans), left out here.
+LEDGER_ONLY = ("merchants_granted", "first_loans", "first_loan_share", "cohort_granted_amount", "cohort_drawn_amount",
+               "cohort_grant_rate", "cohort_drawdown_rate")
+
+
+def hand(values: dict) -> dict:
+    return {k: v for k, v in values.items() if k not in LEDGER_ONLY}
+
 
 def figures(**given) -> dict:
     """Zero for every count and amount, None for every ratio, except what is given."""
-    values = {key: None if key in RATIOS else 0 for key in FIGURE_KEYS}
+    values = {key: None if key in RATIOS else 0 for key in FIGURE_KEYS if key not in LEDGER_ONLY}
     values.update(given)
     return values
 
@@ -29,7 +37,7 @@ def untied(**given) -> dict:
 
 
 def by_key(result: dict) -> dict:
-    return {row["key"]: {k: v for k, v in row.items() if k not in ("key", "name")} for row in result["rows"]}
+    return {row["key"]: hand({k: v for k, v in row.items() if k not in ("key", "name")}) for row in result["rows"]}
 
 
 def approx(values: dict) -> dict:
@@ -59,7 +67,7 @@ def test_quarter_by_county(drive):
     rows = by_key(result)
     assert rows[drive.county_a.id] == approx(Q3_A)
     assert rows[drive.county_b.id] == approx(Q3_B)
-    assert result["totals"] == approx(Q3_TOTALS)
+    assert hand(result["totals"]) == approx(Q3_TOTALS)
 
 
 def test_quarter_to_date_with_the_grant_drawn_next_quarter_and_a_null_ratio(drive):
@@ -113,7 +121,7 @@ def test_quarter_by_town_puts_a_county_meeting_in_no_town(drive):
     assert rows[b1.id] == approx(TOWN_B1_Q3)
     # County B's matchmaking meeting was held in no particular town.
     assert rows[None] == figures(counties=2, counties_covered=1, matchmaking_meetings=1)
-    assert result["totals"] == approx(Q3_TOTALS)
+    assert hand(result["totals"]) == approx(Q3_TOTALS)
 
 
 def test_quarter_by_pair(drive):
@@ -123,7 +131,7 @@ def test_quarter_by_pair(drive):
     assert rows[drive.pairs["a2"].id] == approx(TOWN_A2_Q3)
     assert rows[drive.pairs["b1"].id] == approx(TOWN_B1_Q3)
     assert [row["name"] for row in result["rows"]] == ["沁县·定昌镇", "长子县·丹朱镇", "长子县·鲍店镇"]
-    assert result["totals"] == approx(Q3_TOTALS)
+    assert hand(result["totals"]) == approx(Q3_TOTALS)
 
 
 def test_quarter_by_trade(drive):
@@ -141,7 +149,7 @@ def test_quarter_by_trade(drive):
         assert rows[code] == untied(counties=2)
     assert set(rows) == {"wholesale_retail", "lodging_catering", "transport_logistics", "agriculture",
                          "manufacturing", "resident_services", "other"}
-    assert result["totals"] == approx(Q3_TOTALS)
+    assert hand(result["totals"]) == approx(Q3_TOTALS)
 
 
 def test_quarter_by_tier_and_the_unclassified(drive):
@@ -176,14 +184,14 @@ def test_districts_of_a_county_to_date(drive):
     assert rows[None] == figures(merchants_visited=1, visits=1, counties=1, counties_covered=1,
                                  matchmaking_meetings=1, joint_visit_days_due=2, avg_satisfaction=5.0)
     county_a = by_key(rollup(drive.campaign, "2025Q4", "county"))[drive.county_a.id]
-    assert result["totals"] == approx(county_a)
+    assert hand(result["totals"]) == approx(county_a)
 
 
 def test_slice_of_a_town(drive):
     a1 = drive.world.towns[0]
     result = rollup(drive.campaign, "2025Q3", "town", within=a1)
     assert [row["key"] for row in result["rows"]] == [a1.id]
-    assert result["totals"] == approx(TOWN_A1_Q3)
+    assert hand(result["totals"]) == approx(TOWN_A1_Q3)
 
 
 def test_drive_to_date_and_months(drive):
@@ -193,7 +201,7 @@ def test_drive_to_date_and_months(drive):
     assert (totals["applications"], totals["applied_amount"], totals["granted_amount"], totals["drawn_amount"]) == (
         4, 430000, 350000, 170000)
     june = rollup(drive.campaign, "2025-06")["totals"]
-    assert june == figures(households=204, districts=3, counties=2, counties_covered=1, visits=1,
+    assert hand(june) == figures(households=204, districts=3, counties=2, counties_covered=1, visits=1,
                            merchants_visited=1, joint_visit_days_due=2, applications=1, applied_amount=80000,
                            grant_rate=0.0, drawdown_rate=0.0)
     # Q2 is clipped to the drive's start: the same as June.
@@ -202,7 +210,7 @@ def test_drive_to_date_and_months(drive):
 
 def test_empty_drive(bare_drive):
     result = rollup(bare_drive.campaign, "all", "county")
-    assert result["totals"] == figures(households=204, districts=3, counties=2, joint_visit_days_due=13)
+    assert hand(result["totals"]) == figures(households=204, districts=3, counties=2, joint_visit_days_due=13)
     assert all(row["visits"] == 0 and row["grant_rate"] is None for row in result["rows"])
 
 
@@ -239,8 +247,7 @@ def test_dashboard_trend_funnel_kinds_and_changes(drive):
     product = Product(name="极速贷", bank_name="邮储银行")
     db.session.add(product)
     db.session.flush()
-    db.session.execute(update(Application).where(Application.applied_on == date(2025, 10, 3))
-                       .values(product_id=product.id))
+    db.session.scalars(select(Application).where(Application.applied_on == date(2025, 10, 3))).one().product = product
     db.session.commit()
     products = dashboard(drive.campaign, parse_period("all", drive.campaign), drive.campaign.territory, "product")
     assert products.rows == [  # most granted first

@@ -1,0 +1,119 @@
+"""A period's facts read from the figures' ledger (crm/reports/models.py), live and exact.
+
+A period is a sum over its calendar months' rows, less the day rows of those months that lie outside
+it (before a drive that starts mid-month, after today or after the drive's end) — few rows, so any
+period reads about as fast as a whole month. A stock (open needs, overdue referrals, merchants
+visited since the drive's start) is the sum of every row up to the period's end.
+"""
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+
+from crm.campaigns.models import Campaign
+from crm.dates import month_end
+from crm.extensions import db
+from crm.regions.models import Region
+from crm.reports.models import DAY, DEPTHS, MONTH, STOCKS, DayFact
+from crm.reports.periods import Period, parse_period
+
+PLACE = ("county_id", "town_id", "district_id")
+# The merchant facts of a rollup row (crm/reports/rollup.py), as the ledger gives them for a period.
+ROLLUP_FACTS = ("visits", "merchants_visited", "sat_sum", "sat_n", "applications", "applied_amount", "granted_amount",
+                "drawn_amount", "first_time_borrowers", "merchants_granted", "first_loans", "rate_num", "rate_den",
+                "cohort_granted_amount", "cohort_drawn_amount", "referrals", "referrals_overdue", "needs_open",
+                "needs_closed")
+APPLICATION_FACTS = ("applications", "applied_amount", "granted_amount", "drawn_amount", "first_time_borrowers",
+                     "rate_num", "rate_den")
+# Distinct merchants: the column counting each merchant once in the period's kind of span.
+_DISTINCT = {"merchants_visited": "visited", "first_time_borrowers": "first_time_borrowers",
+             "merchants_granted": "merchants_granted"}
+_SUFFIX = {"month": "_m", "quarter": "_q", "all": "_d"}
+_PLACE_COLUMN = {"county": DayFact.county_id, "town": DayFact.town_id, "district": DayFact.district_id}
+
+
+def _column(fact: str, period: Period):
+    """(ledger column, is a stock) of a fact; "coverage" is merchants visited from the drive's start."""
+    if fact == "coverage":
+        return DayFact.visited_d, True
+    if fact in _DISTINCT:
+        return getattr(DayFact, _DISTINCT[fact] + _SUFFIX[period.kind]), False
+    return getattr(DayFact, fact), fact in STOCKS
+
+
+def _none(name: str, value):
+    """The ledger's 0 or "" for no place, trade, tier or key, as None."""
+    return None if value in (0, "") and name in (*PLACE, "trade", "tier", "key") else value
+
+
+def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, group_by: tuple[str, ...],
+         facts: tuple[str, ...] = ROLLUP_FACTS) -> list[tuple]:
+    """(*facts, *group_by) of the period summed over the ledger's rows of a grain in the slice
+    (`within`: a county, town or district of the drive; the whole drive when None or its territory)."""
+    whole = within is None or within.id == campaign.territory_id
+    depth = max([DEPTHS["county"], *(index + 1 for index, name in enumerate(PLACE) if name in group_by)])
+    if not whole:
+        depth = max(depth, DEPTHS[within.level])
+    first, last = period.start.replace(day=1), period.end.replace(day=1)
+    columns = [_column(fact, period) for fact in facts]
+    stocks = any(stock for _column_, stock in columns)
+    groups = [getattr(DayFact, name) for name in group_by]
+
+    def grouped(totals, *where) -> dict[tuple, list]:
+        stmt = (select(*totals, *groups).where(DayFact.campaign_id == campaign.id, DayFact.grain == grain, *where)
+                .group_by(*groups))
+        if not whole:
+            stmt = stmt.where(_PLACE_COLUMN[within.level] == within.id)
+        return {tuple(row[len(totals):]): list(row[:len(totals)]) for row in db.session.execute(stmt)}
+
+    # The months of the period (and, for stocks, every month before them) …
+    found = grouped([func.sum(column if stock else case((DayFact.day >= first, column), else_=0))
+                     for column, stock in columns],
+                    DayFact.span == MONTH, DayFact.depth == depth, DayFact.day <= last,
+                    *([] if stocks else [DayFact.day >= first]))
+    # … less their days before the period's start (flows) and after its end (flows and stocks).
+    days = (DayFact.span == DAY, DayFact.depth == DEPTHS["district"])
+    outside = []
+    if period.start > first:
+        outside.append(([None if stock else func.sum(column) for column, stock in columns],
+                        (*days, DayFact.day >= first, DayFact.day < period.start)))
+    if period.end < month_end(period.end):
+        outside.append(([func.sum(column) for column, _stock in columns],
+                        (*days, DayFact.day > period.end, DayFact.day <= month_end(period.end))))
+    for totals, where in outside:
+        for key, values in grouped([t for t in totals if t is not None], *where).items():
+            acc = found.setdefault(key, [0] * len(columns))
+            taken = iter(values)
+            for index, total in enumerate(totals):
+                if total is not None:
+                    acc[index] = (acc[index] or 0) - (next(taken) or 0)
+    return [(*values, *(_none(name, value) for name, value in zip(group_by, key, strict=True)))
+            for key, values in found.items()]
+
+
+def counts_by_key(campaign: Campaign, period: Period, within: Region | None, grain: str,
+                  fact: str) -> dict[str, int]:
+    """{key: fact summed} of the "kind" or "status" grain."""
+    return {key: int(value) for value, key in sums(campaign, period, within, grain, ("key",), (fact,)) if value}
+
+
+def monthly(campaign: Campaign, months: list[tuple], within: Region | None) -> dict[str, tuple[int, float]]:
+    """{month code: (visits, amount granted)} of each (first day, last day) of the months given."""
+    found = {}
+    for first, last in months:
+        code = first.strftime("%Y-%m")
+        rows = sums(campaign, Period(code, first, last), within, "place", (), ("visits", "granted_amount"))
+        visits, granted = rows[0] if rows else (0, 0)
+        found[code] = (int(visits or 0), float(granted or 0))
+    return found
+
+
+def visited_by_district(campaign: Campaign) -> dict[int, int]:
+    """{district id: distinct merchants visited from the drive's start to today}."""
+    found = sums(campaign, parse_period("all", campaign), None, "place", ("district_id",), ("coverage",))
+    return {district_id: int(n) for n, district_id in found if district_id is not None and n}
+
+
+def drive_to_date(campaign: Campaign, names: tuple[str, ...]) -> dict[str, object]:
+    """{fact: value} of the whole drive from its start to today."""
+    found = sums(campaign, parse_period("all", campaign), None, "place", (), names)
+    return dict(zip(names, found[0] if found else [0] * len(names), strict=True))

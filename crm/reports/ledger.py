@@ -1,0 +1,229 @@
+"""Keeping the figures' ledger (crm/reports/models.py) in step with the records.
+
+Every flush that adds, changes or deletes a visit, an application, a need or a referral — or moves a
+merchant to another place, trade or tier — adds to the ledger, in the same transaction, the
+difference between the merchants' entries after the flush and before it (crm/reports/contributions.py).
+A figure therefore holds every record the moment its transaction commits, with or without a scheduler.
+On PostgreSQL the merchants' rows are locked first, so two transactions changing one merchant's
+records take turns and each sees the other's result.
+
+Writes that bypass the ORM (INSERT … SELECT, bulk loads) call `merchants_changed` around them, or
+`rebuild` after them. `check` recomputes every county's entries from the records, reports the rows
+that differ and repairs them (the scheduler runs it nightly; `flask crm reports check` on demand).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, delete, event, inspect, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from crm.merchants.models import Merchant
+from crm.referrals.models import Referral, ReferralList
+from crm.reports import contributions
+from crm.reports.contributions import SOURCES
+from crm.reports.models import COLUMNS, DAY, KEY, MONTH, DayFact
+from crm.visits.models import Application, Need, Visit
+
+_TABLE = DayFact.__table__
+_BATCH = 400  # rows per upsert statement: 36 parameters each, under SQLite's limit
+_WATCHED = {Visit: "visits", Application: "applications", Need: "needs", Referral: "referrals"}
+_PLACE = ("county_id", "town_id", "district_id", "trade", "tier")
+_STASH = "ledger_before"
+
+
+# ---- entries to rows -------------------------------------------------------------------------------
+
+def rows_of(entries: contributions.Entries) -> dict[tuple, dict]:
+    """The ledger rows (KEY → facts) the entries add to: the day per district, the month per district,
+    town and county; a "fine" entry also to the "place" grain (trade and tier summed over)."""
+    rows: dict[tuple, dict] = {}
+    for (campaign_id, county, town, district, trade, tier, day, grain, key), facts in entries.items():
+        month = day.replace(day=1)
+        for each in (grain, "place") if grain == "fine" else (grain,):
+            kept = (trade, tier) if each == "fine" else ("", "")
+            for row_key in ((campaign_id, each, 3, DAY, day, county, town, district, *kept, key),
+                            (campaign_id, each, 3, MONTH, month, county, town, district, *kept, key),
+                            (campaign_id, each, 2, MONTH, month, county, town, 0, *kept, key),
+                            (campaign_id, each, 1, MONTH, month, county, 0, 0, *kept, key)):
+                acc = rows.get(row_key)
+                if acc is None:
+                    rows[row_key] = acc = {}
+                for fact, value in facts.items():
+                    acc[fact] = acc.get(fact, 0) + value
+    return {row_key: facts for row_key, facts in rows.items() if any(facts.values())}
+
+
+def difference(new: dict[tuple, dict], old: dict[tuple, dict]) -> dict[tuple, dict]:
+    """new − old, row by row, without the rows and facts that do not change."""
+    found = {}
+    for row_key in new.keys() | old.keys():
+        after, before = new.get(row_key, {}), old.get(row_key, {})
+        change = {fact: after.get(fact, 0) - before.get(fact, 0) for fact in after.keys() | before.keys()}
+        change = {fact: value for fact, value in change.items() if value}
+        if change:
+            found[row_key] = change
+    return found
+
+
+def add(connection: Connection, rows: dict[tuple, dict]) -> None:
+    """Add the rows' facts to the ledger's rows (created when missing), in key order."""
+    if not rows:
+        return
+    make = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    values = [{**dict(zip(KEY, row_key, strict=True)), **{name: facts.get(name, 0) for name in COLUMNS}}
+              for row_key, facts in sorted(rows.items())]
+    stmt = make(_TABLE)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
+                                      set_={name: _TABLE.c[name] + stmt.excluded[name] for name in COLUMNS})
+    for start in range(0, len(values), _BATCH):
+        connection.execute(stmt, values[start:start + _BATCH])
+
+
+# ---- in step with every flush ---------------------------------------------------------------------
+
+def _merchant_ids(record) -> set[int]:
+    """The merchants a record's change touches: its merchant now, and the one before if it moved."""
+    ids = set(inspect(record).attrs.merchant_id.history.deleted or ())
+    merchant_id = record.merchant_id
+    if merchant_id is None and getattr(record, "merchant", None) is not None:
+        merchant_id = record.merchant.id
+    return (ids | {merchant_id}) - {None}
+
+
+def _touched(session: Session) -> tuple[list, set[int], set[str]]:
+    """(records to read merchant ids from after the flush, merchant ids known now, sources touched)."""
+    records, ids, sources = [], set(), set()
+    changed = [r for r in session.dirty if session.is_modified(r, include_collections=False)]
+    for record in (*session.new, *changed, *session.deleted):
+        source = _WATCHED.get(type(record))
+        if source is not None:
+            records.append(record)
+            ids |= _merchant_ids(record)
+            sources.add(source)
+        elif isinstance(record, Merchant) and record.id is not None and any(
+                inspect(record).attrs[name].history.has_changes() for name in _PLACE):
+            ids.add(record.id)
+            sources.update(SOURCES)
+        elif isinstance(record, ReferralList) and record in session.deleted:  # its referrals go with it
+            ids |= set(session.connection().scalars(select(Referral.merchant_id)
+                                                    .where(Referral.list_id == record.id)))
+            sources.add("referrals")
+    return records, ids, sources
+
+
+def _entries(connection: Connection, ids: set[int], sources: set[str]) -> dict[tuple, dict]:
+    if not ids:
+        return {}
+    return rows_of(contributions.entries_of(connection, ids, sources=[s for s in SOURCES if s in sources]))
+
+
+def _lock(connection: Connection, ids: Iterable[int]) -> None:
+    """On PostgreSQL, lock the merchants' rows until the transaction ends (SQLite has one writer)."""
+    if connection.dialect.name == "postgresql" and ids:
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), contributions.BATCH):
+            connection.execute(select(Merchant.id).where(Merchant.id.in_(ordered[start:start + contributions.BATCH]))
+                               .order_by(Merchant.id).with_for_update())
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    records, ids, sources = _touched(session)
+    if not sources:
+        session.info.pop(_STASH, None)
+        return
+    connection = session.connection()
+    _lock(connection, ids)
+    session.info[_STASH] = (records, ids, sources, _entries(connection, ids, sources))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    stashed = session.info.pop(_STASH, None)
+    if stashed is None:
+        return
+    records, ids, sources, before = stashed
+    for record in records:  # new records know their merchant now
+        if record.merchant_id is not None:
+            ids.add(record.merchant_id)
+    connection = session.connection()
+    add(connection, difference(_entries(connection, ids, sources), before))
+
+
+@contextmanager
+def merchants_changed(connection: Connection, ids: Iterable[int], sources: Iterable[str] = SOURCES):
+    """`with merchants_changed(connection, ids):` around a write that bypasses the ORM."""
+    ids, sources = set(ids), set(sources)
+    _lock(connection, ids)
+    before = _entries(connection, ids, sources)
+    yield
+    add(connection, difference(_entries(connection, ids, sources), before))
+
+
+def referrals_listed(connection: Connection, referral_list_id: int) -> None:
+    """Add a new referral list's items, written with INSERT … SELECT."""
+    add(connection, rows_of(contributions.listed_entries(connection, referral_list_id)))
+
+
+# ---- from the records: rebuild and check ----------------------------------------------------------
+
+def _counties(connection: Connection) -> list[int]:
+    """Every county with merchants or with ledger rows."""
+    return sorted(set(connection.scalars(select(Merchant.county_id).distinct()))
+                  | set(connection.scalars(select(DayFact.county_id).distinct())))
+
+
+def _expected(connection: Connection, county_id: int) -> dict[tuple, dict]:
+    return rows_of(contributions.entries_of(connection, county_id=county_id))
+
+
+def _stored(connection: Connection, county_id: int) -> dict[tuple, dict]:
+    width = len(KEY)
+    stored = {}
+    for row in connection.execute(select(*[_TABLE.c[n] for n in (*KEY, *COLUMNS)]).where(_TABLE.c.county_id == county_id)):
+        facts = {name: value for name, value in zip(COLUMNS, row[width:], strict=True) if value}
+        if facts:
+            stored[tuple(row[:width])] = facts
+    return stored
+
+
+def _replace(connection: Connection, county_id: int, rows: dict[tuple, dict]) -> None:
+    connection.execute(delete(_TABLE).where(_TABLE.c.county_id == county_id))
+    columns = [*KEY, *COLUMNS]
+    values = [[*row_key, *(facts.get(name, 0) for name in COLUMNS)] for row_key, facts in rows.items()]
+    if connection.dialect.name == "postgresql":  # COPY: a county is ~100,000 rows at province scale
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+                f"COPY {_TABLE.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+    elif values:
+        connection.execute(_TABLE.insert(), [dict(zip(columns, row, strict=True)) for row in values])
+
+
+def rebuild(connection: Connection, log=None) -> int:
+    """Fill the ledger from the records, county by county; the number of rows written."""
+    written = 0
+    for county_id in _counties(connection):
+        rows = _expected(connection, county_id)
+        _replace(connection, county_id, rows)
+        written += len(rows)
+        if log:
+            log(f"county {county_id}: {len(rows)} rows")
+    return written
+
+
+def check(connection: Connection, repair: bool = True) -> dict[int, int]:
+    """{county id: ledger rows that differ from the records} (none when all agree), repaired unless told not to."""
+    differences = {}
+    for county_id in _counties(connection):
+        expected = _expected(connection, county_id)
+        found = len(difference(expected, _stored(connection, county_id)))
+        if found:
+            differences[county_id] = found
+            if repair:
+                _replace(connection, county_id, expected)
+    return differences
