@@ -18,9 +18,9 @@ from crm.people.models import User
 from crm.referrals.models import STATUSES
 from crm.regions.models import Region
 from crm.reports import queries, snapshots
-from crm.reports.figures import RATIOS
+from crm.reports.figures import RATIOS, derive
 from crm.reports.models import RollupSnapshot
-from crm.reports.periods import Period, previous_period
+from crm.reports.periods import Comparison, Period, comparison
 from crm.reports.queries import APPLICATION_FACTS
 from crm.reports.rollup import Result, compute
 
@@ -29,7 +29,7 @@ CHILD_LEVEL = {"city": "county", "county": "town", "town": "district", "district
 VIEWS = ("places", "pair", "trade", "tier", "product")
 FUNNEL = ("listed", *STATUSES[1:6])  # listed → contacted → visited → applied → granted → drawn
 PRODUCT_FIGURES = ("applications", "applied_amount", "granted_amount", "drawn_amount", "grant_rate",
-                   "drawdown_rate", "first_time_borrowers", "avg_granted_rate")
+                   "drawdown_rate", "utilization_rate", "first_time_borrowers", "avg_granted_rate")
 
 
 def report_root(user: User, campaign: Campaign) -> Region | None:
@@ -91,7 +91,8 @@ def changes(current: dict, previous: dict | None) -> dict:
 @dataclass
 class Dashboard:
     result: Result
-    previous: Result | None
+    comparison: Comparison | None  # what the changes are measured against, labelled
+    previous: Result | None  # the figures of that comparison period
     changes: dict
     region: Region
     view: str
@@ -109,12 +110,12 @@ def dashboard_view(region: Region, view: str) -> str:
 def dashboard(campaign: Campaign, period: Period, region: Region, view: str, result: Result | None = None) -> Dashboard:
     """The dashboard's figures; `result`, its rollup view when the caller has computed it already."""
     result = result or compute(campaign, period, dashboard_view(region, view), region)
-    before = previous_period(period, campaign)
-    previous = compute(campaign, before, "county", region, result.geography) if before is not None else None
+    against = comparison(result.period, campaign)
+    previous = compute(campaign, against.period, "county", region, result.geography) if against else None
     snapshot = result.snapshot
     rows = product_rows(snapshot, campaign, region) if view == "product" else result.rows
     return Dashboard(
-        result=result, previous=previous,
+        result=result, comparison=against, previous=previous,
         changes=changes(result.totals, previous.totals if previous else None),
         region=region, view=view, trend=trend(campaign, result.period, region),
         funnel=funnel(snapshots.counts_by_key(snapshot, campaign, region, "status", "referrals")),
@@ -154,6 +155,7 @@ def product_rows(snapshot: RollupSnapshot, campaign: Campaign, region: Region) -
                      "drawdown_rate": drawn / applied if applied else None,
                      "first_time_borrowers": int(first),
                      "avg_granted_rate": float(rate_num) / float(rate_den) if rate_den else None})
+        rows[-1].update(derive(rows[-1]))
     return sorted(rows, key=lambda row: -row["granted_amount"])
 
 

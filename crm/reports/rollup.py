@@ -19,7 +19,7 @@ from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.labels import label
 from crm.regions.models import Region
 from crm.reports import queries, snapshots
-from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
+from crm.reports.figures import COUNT, FIGURES, TERRITORIAL, derive
 from crm.reports.models import RollupSnapshot
 from crm.reports.periods import Period, as_period
 from crm.timeutil import local_date
@@ -285,6 +285,7 @@ class _Builder:
         }
         # PostgreSQL sums counts as numeric: counts leave as whole numbers.
         values.update({key: int(values[key]) for key in COUNTS})
+        values.update(derive(values))
         if by_row and self.by in ("trade", "tier"):
             values.update(dict.fromkeys(TERRITORIAL))
         return values
