@@ -12,6 +12,7 @@ from functools import cache
 
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 # How a value is shown and exported: a count, an amount (stored and sent by the API in yuan, shown and
@@ -119,6 +120,13 @@ API_VIEWS = ("county", "town", "pair", "trade", "tier")
 RANK_BY = ("merchants_visited", "granted_amount", "visits")
 
 
+def heading(figure: Figure) -> str:
+    """A figure's column heading, with the unit for an amount: 授信金额（万元）."""
+    if figure.kind == AMOUNT:
+        return _("%(figure)s (10k yuan)", figure=figure.label)
+    return str(figure.label)
+
+
 def derive(values: dict) -> dict:
     """The derived figures of a row of figures; None where the denominator is empty or zero."""
     return {key: round(values[top] / values[bottom], 4) if values.get(bottom) else None
@@ -144,10 +152,14 @@ def display(key: str, value) -> str:
     if kind == AMOUNT:
         return _format(value / AMOUNT_UNIT, "#,##0.##")
     if kind == RATE or key == "avg_granted_rate":
-        return _format(value, "#,##0.0#%")
+        return percent(value)
     if kind == AVERAGE:
         return _format(value, "0.00")
     return _format(value, "#,##0")
+
+
+def percent(value: float) -> str:
+    return _format(value, "#,##0.0#%")
 
 
 def display_change(key: str, change: tuple | None) -> str:
