@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from crm.campaigns.models import Campaign
@@ -92,7 +93,7 @@ def build(campaign: Campaign, period: Period, region: Region, results: dict[str,
     county = results["county"]
     against = comparison(county.period, campaign)
     previous = compute(campaign, against.period, "county", region, county.geography) if against else None
-    rankings = {by: operations.ranked(results[by].rows, RANK_BY[0]) for by in NOTICE_VIEWS}
+    rankings = {by: _ranked(results[by].rows) for by in NOTICE_VIEWS}
     counties = [db.session.get(Region, key) for key in county.geography.counties]
     notice = Notice(
         campaign=campaign, period=county.period, region=region, results=results, comparison=against,
@@ -103,6 +104,12 @@ def build(campaign: Campaign, period: Period, region: Region, results: dict[str,
     notice.laggards = laggards(notice)
     notice.findings = [line for make in SUMMARY_LINES if (line := make(notice))]
     return notice
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    """The places ranked; what lies in none of them (a county's meeting in no town) after, unranked."""
+    return [*operations.ranked([row for row in rows if row["key"] is not None], RANK_BY[0]),
+            *({**row, "rank": None} for row in rows if row["key"] is None)]
 
 
 def referral_funnel(result: Result, region: Region) -> list[tuple[str, int]]:
@@ -147,6 +154,11 @@ def laggards(notice: Notice) -> list[Laggard]:
 
 # ---- findings: one sentence each, from templates with numbers -----------------------------------
 
+def _sentences(*sentences: str) -> str:
+    """Sentences run on: after a space in English, straight after 。 in Chinese."""
+    return ("" if get_locale().language == "zh" else " ").join(sentences)
+
+
 def _listed(names: list[str]) -> str:
     return _(", ").join(names[:NAMED_AT_MOST]) + ("…" if len(names) > NAMED_AT_MOST else "")
 
@@ -162,10 +174,10 @@ def _activity(notice: Notice) -> str:
     values = {"against": notice.comparison.label, "count": display("merchants_visited", abs(difference)),
               "percent": percent(abs(relative)) if relative is not None else "—"}
     if difference > 0:
-        return line + " " + _("Merchants visited %(against)s: up %(count)s (%(percent)s).", **values)
+        return _sentences(line, _("Merchants visited %(against)s: up %(count)s (%(percent)s).", **values))
     if difference < 0:
-        return line + " " + _("Merchants visited %(against)s: down %(count)s (%(percent)s).", **values)
-    return line + " " + _("Merchants visited %(against)s: unchanged.", **values)
+        return _sentences(line, _("Merchants visited %(against)s: down %(count)s (%(percent)s).", **values))
+    return _sentences(line, _("Merchants visited %(against)s: unchanged.", **values))
 
 
 def _lending(notice: Notice) -> str:
@@ -217,12 +229,12 @@ def _laggards(notice: Notice) -> str | None:
     towns = [lag.name for lag in notice.laggards if lag.level == "town"]
     lines = []
     if places:
-        lines.append(_("To be urged: %(names)s.", names=_listed(
-            [_("%(name)s (%(reasons)s)", name=lag.name, reasons=_(", ").join(lag.reasons)) for lag in places])))
+        named = [_("%(name)s (%(reasons)s)", name=lag.name, reasons=_(", ").join(lag.reasons)) for lag in places]
+        lines.append(_("To be urged: %(names)s.", names=_listed(named)))
     if towns:
-        lines.append(_("No visit in the period in %(count)s towns: %(names)s.", count=len(towns),
+        lines.append(_("No visit in the period in these towns (%(count)s): %(names)s.", count=len(towns),
                        names=_listed(towns)))
-    return " ".join(lines) or None
+    return _sentences(*lines) or None
 
 
 # The findings paragraph, one line per function, in this order. Another area's summary line (chain
