@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -28,7 +27,6 @@ from openpyxl import load_workbook
 from crm.events.models import Event
 from crm.extensions import db
 from crm.referrals.models import Referral, ReferralList
-from crm.reports import notice as notices
 from crm.reports.export import RANKING_FIGURES
 from crm.reports.operations import dashboard
 from crm.reports.periods import calendar_bounds, comparison, parse_period, previous_code
@@ -145,15 +143,15 @@ def test_notice_ranks_funnel_quotas_laggards_and_findings(generated, client, log
                                         ["余吾镇", "Town", "no visit"]]
     findings = [row[0] for row in _table(book["Notice"]) if row[0]][:6]
     assert findings == [
-        "From 2025-10-01 to 2025-12-02, 67 merchants were visited (67 visits). Merchants visited vs the same days "
-        "of the previous quarter: up 57 (570.0%).",
-        "Amount signed (applied for) 100, granted 80, drawn 60 (10k yuan); grant rate 80.0%, drawdown rate 60.0%, "
-        "utilization rate 75.0%.",
+        ("From 2025-10-01 to 2025-12-02, 67 merchants were visited (67 visits). Merchants visited vs the same days "
+         "of the previous quarter: up 57 (570.0%)."),
+        ("Amount signed (applied for) 100, granted 80, drawn 60 (10k yuan); grant rate 80.0%, drawdown rate 60.0%, "
+         "utilization rate 75.0%."),
         "By merchants visited, 长子县 ranks first (50) and 沁县 last (5) of 3 counties.",
         "Quotas met by county: joint visit days 1 of 2; matchmaking meetings 2 of 3; coverage 2 of 3.",
         "Of 20 merchants handed over, 15 were contacted (75.0%), 7 applied, 4 were granted credit and 2 drew it.",
-        "To be urged: 长子县 (joint visit days), 沁县 (matchmaking meetings, coverage), 长子县·鲍店镇 (joint visit "
-        "days). No visit in the period in these towns (1): 余吾镇."]
+        ("To be urged: 长子县 (joint visit days), 沁县 (matchmaking meetings, coverage), 长子县·鲍店镇 (joint visit "
+         "days). No visit in the period in these towns (1): 余吾镇.")]
     definitions = {r[0]: r[1] for r in _table(book["Definitions"])}
     assert "签约" in definitions["Grant rate"] and definitions["Utilization rate"].startswith("用信率")
     assert "Amount granted (10k yuan)" in definitions
@@ -218,3 +216,32 @@ def test_a_comparison_never_runs_longer_than_the_period(drive, kind):
     elapsed = previous_start + (period.end - first)
     assert cut.end == (min(elapsed, previous_end) if against.same_days else previous_end)
     assert cut.end < period.start
+
+
+def test_tai_an_rates_from_records(bare_drive, client, login):
+    """新泰 (seeds/003): 59 projects signed for 118.9亿, 128.6亿 granted → 授信率 108%; 106.98亿 in place →
+    资金到位率 90%. Here 59 applications of the quarter carry those amounts (签约 = the amount applied for)."""
+    camp, am = bare_drive.campaign, bare_drive.users["am_a1"]
+    merchant = bare_drive.merchants["m_a1"]
+    yi = 100_000_000
+    for n in range(59):
+        last = n == 58
+        application(camp, merchant, am, date(2025, 7, 10), (2.9 if last else 2) * yi, date(2025, 8, 10),
+                    (1.0 if last else 2.2) * yi, None, date(2025, 9, 10), (2.58 if last else 1.8) * yi)
+    db.session.commit()
+    totals = compute(camp, parse_period("2025Q3", camp), "county").totals
+    assert (totals["applications"], totals["applied_amount"], totals["granted_amount"], totals["drawn_amount"]) == (
+        59, 118.9 * yi, 128.6 * yi, 106.98 * yi)
+    assert round(totals["grant_rate"] * 100) == 108 and round(totals["drawdown_rate"] * 100) == 90
+    assert totals["utilization_rate"] == round(106.98 / 128.6, 4)
+    login(bare_drive.users["lead"])
+    client.get("/lang/zh_Hans")
+    book = load_workbook(BytesIO(client.get(f"/reports/notice.xlsx?campaign={camp.id}&period=2025Q3").data))
+    header = [cell.value for cell in book["县区"][4]]
+    county = {row[1]: row for row in _table(book["县区"])}["长子县"]
+    values = [county[header.index(name)] for name in ("申请金额（万元）", "授信金额（万元）", "用信金额（万元）")]
+    assert values == [1_189_000, 1_286_000, 1_069_800]  # 118.9亿, 128.6亿, 106.98亿 in 万元
+    assert [round(county[header.index(name)] * 100) for name in ("授信率", "资金到位率")] == [108, 90]
+    assert book["县区"].cell(5, header.index("授信率") + 1).number_format == "0.0%"
+    findings = "".join(row[0] for row in _table(book["通报"])[:6] if row[0])
+    assert "签约（申请）金额1,189,000万元，授信1,286,000万元，用信1,069,800万元；授信率108.16%，资金到位率89.97%" in findings
