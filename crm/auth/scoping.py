@@ -273,6 +273,11 @@ def shown_phone(phone: str | None, whole: bool) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****"
 
 
+def calling_condition(user: User) -> ColumnElement:
+    """can_call_merchant as a WHERE clause: the merchants whose phone the user sees whole."""
+    return regions_condition([region.id for region in _calling_regions(user)])
+
+
 def merchant_phone(merchant: Merchant, user: User) -> str:
     """The operator's phone as this user may see it: whole or masked."""
     return shown_phone(merchant.operator_phone, can_call_merchant(merchant, user))

@@ -95,15 +95,18 @@
     if (overdue) { span.appendChild(document.createTextNode(" ")); span.appendChild(el("span", msg("Overdue"), "tag tag-overdue")); }
     return span;
   }
-  function merchantRow(item, day, kind) {
+  // A visit recorded on this phone and not yet sent already answers its merchant's follow-up or referral.
+  function merchantRow(item, day, kind, recorded) {
     var li = el("li", "", kind ? "kv" : ""), left = el("span"), link = el("a", item.merchant.name);
     link.href = "/merchants/" + item.merchant.id;
     left.appendChild(link);
     if (item.text) left.appendChild(document.createTextNode(" · " + item.text));
     left.appendChild(el("br"));
-    left.appendChild(dueLine(day, item.overdue));
+    left.appendChild(dueLine(day, item.overdue && !recorded));
     li.appendChild(left);
-    if (kind) {
+    if (recorded) {
+      li.appendChild(el("span", msg("Recorded"), "tag"));
+    } else if (kind) {
       var go = el("a", msg("Visit"), "btn small");
       go.href = "/visits/new?merchant=" + item.merchant.id + "&kind=" + kind;
       li.appendChild(go);
@@ -116,11 +119,24 @@
     rows.forEach(function (row) { list.appendChild(row); });
     if (!rows.length) list.appendChild(el("li", msg("None"), "empty"));
   }
-  function drawToday(kept) {
+  // {credit code: [kinds]} of the visits this user recorded on the phone and has not sent yet.
+  function recordedHere() {
+    return store.queued().then(function (items) {
+      var kinds = {};
+      items.forEach(function (it) {
+        if (String(it.user) !== userId) return;
+        var code = it.payload.merchant.credit_code;
+        (kinds[code] = kinds[code] || []).push(it.payload.kind);
+      });
+      return kinds;
+    }, function () { return {}; });
+  }
+  function drawToday(kept, recorded) {
     var a = kept.agenda;
+    function has(item, kind) { var k = recorded[item.merchant.credit_code]; return !!k && (!kind || k.indexOf(kind) >= 0); }
     page.querySelector("[data-today-date]").textContent = longDate(a.today);
-    fill("follow_ups", a.follow_ups.map(function (f) { return merchantRow(f, f.due_on, "follow_up"); }));
-    fill("referrals", a.referrals.map(function (r) { return merchantRow(r, r.deadline_on, "first"); }));
+    fill("follow_ups", a.follow_ups.map(function (f) { return merchantRow(f, f.due_on, "follow_up", has(f, "follow_up")); }));
+    fill("referrals", a.referrals.map(function (r) { return merchantRow(r, r.deadline_on, "first", has(r)); }));
     fill("needs", a.needs.map(function (n) { return merchantRow(n, n.due_on, null); }));
     fill("joint_visit_days", a.joint_visit_days.map(function (d) {
       var li = el("li", "", "kv");
@@ -139,7 +155,10 @@
       showSynced(kept);
     }, function () {
       page.querySelector("[data-offline]").hidden = false;
-      return load().then(function (kept) { if (kept) drawToday(kept); showSynced(kept); });
+      return Promise.all([load(), recordedHere()]).then(function (got) {
+        if (got[0]) drawToday(got[0], got[1]);
+        showSynced(got[0]);
+      });
     });
   }
 

@@ -1,7 +1,7 @@
 """A whole field day offline, in Debian Chromium on a 360 px phone: sign in online and open Today;
 lose the network; reload — Today is there; find merchants of the area by pinyin initials and
 phone; record five visits (a due follow-up as 回访, a new merchant, two with photos), one of which
-the server will refuse; the network returns without a reload, and within 10 s four visits and
+the server will refuse; Today, still offline, shows the follow-up as recorded; the network returns without a reload, and within 10 s four visits and
 their photos are stored exactly once while the refused one stays on the phone with its reason.
 The second run loses the network again in the middle of sending. Budget: about 15 s per run."""
 from __future__ import annotations
@@ -127,6 +127,17 @@ def _record_the_day_offline(page, day) -> str:
     return code
 
 
+def _today_knows_what_waits(context, base: str) -> None:
+    """Still offline, Today no longer asks for the follow-up just recorded, nor for a first visit to 旺福超市."""
+    today = context.new_page()
+    today.goto(f"{base}/visits/")
+    done = today.locator('[data-list="follow_ups"] li', has_text="张三干洗店")
+    expect(done).to_contain_text("已在本机记录，待发送")
+    expect(done.get_by_role("link", name="走访")).to_have_count(0)
+    expect(done.locator(".tag-overdue")).to_have_count(0)
+    today.close()
+
+
 def _move_out_of_the_area(day) -> None:
     """While the phone is offline the registry moves 李记粮油 to another town: the server refuses."""
     _db.session.remove()
@@ -166,6 +177,7 @@ def test_a_field_day_offline(day, live_server, browser):
     expect(page.locator('[data-list="follow_ups"]')).to_contain_text("张三干洗店")
     code = _record_the_day_offline(page, day)
     assert _count(Visit) == 0
+    _today_knows_what_waits(context, live_server)
     _move_out_of_the_area(day)
 
     context.set_offline(False)  # no reload: the page notices by itself
