@@ -10,10 +10,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from crm.campaigns.models import Campaign
-from crm.formatting import local_dt
+from crm.formatting import WAN, local_dt
 from crm.regions.models import Region
 from crm.reports import notice as notices
-from crm.reports.figures import AMOUNT, AMOUNT_UNIT, AVERAGE, BY_KEY, FIGURES, RATE, VIEWS, heading
+from crm.reports.figures import AMOUNT, AVERAGE, BY_KEY, FIGURES, RATE, VIEWS, heading
 from crm.reports.periods import Period
 from crm.spreadsheets import Workbook
 
@@ -41,7 +41,7 @@ def _number_format(key: str) -> str:
 def _value(key: str, value):
     """A figure as the notice writes it: amounts in 万元."""
     if value is not None and BY_KEY[key].kind == AMOUNT:
-        return round(value / AMOUNT_UNIT, 6)
+        return round(value / WAN, 6)
     return value
 
 

@@ -15,11 +15,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from crm.formatting import WAN
+
 # How a value is shown and exported: a count, an amount (stored and sent by the API in yuan, shown and
-# exported in 万元, AMOUNT_UNIT), a fraction shown as a percentage, or an average on its own scale
+# exported in 万元, crm.formatting.WAN), a fraction shown as a percentage, or an average on its own scale
 # (satisfaction 1–5, an annual rate).
 COUNT, AMOUNT, RATE, AVERAGE = "count", "amount", "rate", "average"
-AMOUNT_UNIT = 10000  # yuan in one 万元: the one unit of amounts in every report
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def display(key: str, value) -> str:
         return "—"
     kind = BY_KEY[key].kind if key in BY_KEY else COUNT
     if kind == AMOUNT:
-        return _format(value / AMOUNT_UNIT, "#,##0.##")
+        return _format(value / WAN, "#,##0.##")
     if kind == RATE or key == "avg_granted_rate":
         return percent(value)
     if kind == AVERAGE:

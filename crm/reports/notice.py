@@ -17,7 +17,7 @@ from crm.dates import quarter_code
 from crm.extensions import db
 from crm.labels import label
 from crm.regions.models import Region
-from crm.reports import operations, snapshots
+from crm.reports import operations
 from crm.reports.figures import RANK_BY, display, percent
 from crm.reports.periods import Comparison, Period, comparison
 from crm.reports.rollup import Result, compute, compute_views
@@ -98,8 +98,8 @@ def build(campaign: Campaign, period: Period, region: Region, results: dict[str,
     notice = Notice(
         campaign=campaign, period=county.period, region=region, results=results, comparison=against,
         changes=operations.changes(county.totals, previous.totals if previous else None), rankings=rankings,
-        funnel=referral_funnel(county, region),
-        county_funnels=[(c.name, referral_funnel(county, c)) for c in counties],
+        funnel=operations.referral_funnel(county, region),
+        county_funnels=[(c.name, operations.referral_funnel(county, c)) for c in counties],
         quotas=quotas(county), laggards=[])
     notice.laggards = laggards(notice)
     notice.findings = [line for make in SUMMARY_LINES if (line := make(notice))]
@@ -110,12 +110,6 @@ def _ranked(rows: list[dict]) -> list[dict]:
     """The places ranked; what lies in none of them (a county's meeting in no town) after, unranked."""
     return [*operations.ranked([row for row in rows if row["key"] is not None], RANK_BY[0]),
             *({**row, "rank": None} for row in rows if row["key"] is None)]
-
-
-def referral_funnel(result: Result, region: Region) -> list[tuple[str, int]]:
-    """Handed over → contacted → visited → applied → granted → drawn: the period's referrals in the region."""
-    statuses = snapshots.counts_by_key(result.snapshot, result.campaign, region, "status", "referrals")
-    return operations.funnel(statuses)
 
 
 def stage_name(stage: str) -> str:

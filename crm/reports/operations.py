@@ -118,7 +118,7 @@ def dashboard(campaign: Campaign, period: Period, region: Region, view: str, res
         result=result, comparison=against, previous=previous,
         changes=changes(result.totals, previous.totals if previous else None),
         region=region, view=view, trend=trend(campaign, result.period, region),
-        funnel=funnel(snapshots.counts_by_key(snapshot, campaign, region, "status", "referrals")),
+        funnel=referral_funnel(result, region),
         visit_kinds=snapshots.counts_by_key(snapshot, campaign, region, "kind", "visits"), rows=rows,
     )
 
@@ -129,6 +129,11 @@ def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) 
     by_month = snapshots.monthly(campaign, codes[-months:], region)
     return [{"month": code, "visits": by_month.get(code, (0, 0))[0], "granted_amount": by_month.get(code, (0, 0))[1]}
             for code in codes[-months:]]
+
+
+def referral_funnel(result: Result, region: Region) -> list[tuple[str, int]]:
+    """Handed over → contacted → visited → applied → granted → drawn: the result's period's referrals in a region."""
+    return funnel(snapshots.counts_by_key(result.snapshot, result.campaign, region, "status", "referrals"))
 
 
 def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
