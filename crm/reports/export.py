@@ -13,13 +13,15 @@ from crm.campaigns.models import Campaign
 from crm.formatting import WAN, local_dt
 from crm.regions.models import Region
 from crm.reports import notice as notices
-from crm.reports.figures import AMOUNT, AVERAGE, BY_KEY, FIGURES, RATE, VIEWS, heading
+from crm.reports.figures import AMOUNT, AVERAGE, BY_KEY, FIGURES, RATE, VIEWS, change_class, heading
 from crm.reports.periods import Period
 from crm.spreadsheets import Workbook
 
 HEADER_ROW = 4  # rows 1–3: title, drive and period, unit and comparison
 FORMATS = {AMOUNT: "#,##0.00", RATE: "0.0%", AVERAGE: "0.00"}
 HEADER_FILL = PatternFill("solid", fgColor="E6F2ED")
+# A change that is progress in green, one that is not in red (figures.change_class, as on the dashboard).
+CHANGE_COLOURS = {"rep-up": "1E7B4F", "rep-down": "B42318"}
 # The columns of the ranking sheets: the drive's work, then its lending.
 RANKING_FIGURES = ("merchants_visited", "visits", "households", "districts", "districts_meeting_rule",
                    "joint_visit_days_held", "joint_visit_days_due", "matchmaking_meetings", "referrals",
@@ -104,10 +106,13 @@ def _notice_sheet(book: Workbook, notice: notices.Notice) -> None:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for figure in FIGURES:
         line += 1
-        difference = notice.changes.get(figure.key, (None, None))[0]
+        change = notice.changes.get(figure.key)
         sheet.cell(line, 1, heading(figure))
         sheet.cell(line, 2, _value(figure.key, notice.totals[figure.key])).number_format = _number_format(figure.key)
-        sheet.cell(line, 3, _value(figure.key, difference)).number_format = _number_format(figure.key)
+        cell = sheet.cell(line, 3, _value(figure.key, change[0]) if change else None)
+        cell.number_format = _number_format(figure.key)
+        if colour := CHANGE_COLOURS.get(change_class(figure.key, change)):
+            cell.font = Font(color=colour)
     _widths(sheet, {1: 30, 2: 16, 3: 60}, 3)
 
 

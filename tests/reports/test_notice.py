@@ -152,6 +152,12 @@ def test_notice_ranks_funnel_quotas_laggards_and_findings(generated, client, log
         "Of 20 merchants handed over, 15 were contacted (75.0%), 7 applied, 4 were granted credit and 2 drew it.",
         ("To be urged: 长子县 (joint visit days), 沁县 (matchmaking meetings, coverage), 长子县·鲍店镇 (joint visit "
          "days). No visit in the period in these towns (1): 余吾镇.")]
+    notice = book["Notice"]
+    figures = {row[0].value: row for row in notice.iter_rows(min_row=13) if row[0].value}
+    assert notice.cell(12, 3).value == "Change (vs the same days of the previous quarter)"
+    visited = figures["Merchants visited"]
+    assert (visited[1].value, visited[2].value, visited[2].font.color.rgb) == (67, 57, "001E7B4F")
+    assert figures["Amount granted (10k yuan)"][1].value == 80
     definitions = {r[0]: r[1] for r in _table(book["Definitions"])}
     assert "签约" in definitions["Grant rate"] and definitions["Utilization rate"].startswith("用信率")
     assert "Amount granted (10k yuan)" in definitions

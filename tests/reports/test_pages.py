@@ -110,6 +110,8 @@ def test_printable_report(drive, client, login, db):
     page = c.get(f"/reports/print?campaign={drive.campaign.id}&period=2025Q3")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Progress report: 双百工程" in html
+    assert "From 2025-07-01 to 2025-09-30, 5 merchants were visited (6 visits)." in html  # the findings
+    assert "Amount granted (10k yuan)" in html
     assert "Ranking by liaison pair" in html and "Definitions" in html and as_of(db, "2025Q3") in html
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export")) is not None
 
