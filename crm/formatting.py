@@ -17,11 +17,14 @@ def money(value) -> str:
     return format_decimal(Decimal(value), format="#,##0.00")
 
 
+WAN = 10000  # yuan in one 万元, the unit of amounts on every page and report
+
+
 def wan(value) -> str:
     """Amounts as people in the drive speak of them: 万元."""
     if value is None:
         return "—"
-    return format_decimal(Decimal(value) / 10000, format="#,##0.##")
+    return format_decimal(Decimal(value) / WAN, format="#,##0.##")
 
 
 def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

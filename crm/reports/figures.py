@@ -12,10 +12,14 @@ from functools import cache
 
 from babel.numbers import NumberPattern, parse_pattern
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-# How a value is shown and exported: a count, an amount in yuan, a fraction shown as a percentage,
-# or an average on its own scale (satisfaction 1–5, an annual rate).
+from crm.formatting import WAN
+
+# How a value is shown and exported: a count, an amount (stored and sent by the API in yuan, shown and
+# exported in 万元, crm.formatting.WAN), a fraction shown as a percentage, or an average on its own scale
+# (satisfaction 1–5, an annual rate).
 COUNT, AMOUNT, RATE, AVERAGE = "count", "amount", "rate", "average"
 
 
@@ -62,18 +66,23 @@ FIGURES: tuple[Figure, ...] = (
         "was before the period's last day.")),
     Figure("applications", _l("Applications"), COUNT, _l("Loan applications with the applied date in the period.")),
     Figure("applied_amount", _l("Amount applied"), AMOUNT, _l(
-        "Amount applied for (yuan), by the applied date in the period.")),
+        "Amount applied for, by the applied date in the period.")),
     Figure("granted_amount", _l("Amount granted"), AMOUNT, _l(
-        "Credit granted (授信, yuan), by the granted date in the period — an application granted in one quarter "
+        "Credit granted (授信), by the granted date in the period — an application granted in one quarter "
         "counts there even if it was applied for earlier.")),
     Figure("drawn_amount", _l("Amount drawn"), AMOUNT, _l(
-        "Credit drawn (用信, yuan), by the drawn date in the period — granted in one quarter and drawn in the "
+        "Credit drawn (用信), by the drawn date in the period — granted in one quarter and drawn in the "
         "next counts as granted in the first and as drawn in the second.")),
     Figure("grant_rate", _l("Grant rate"), RATE, _l(
-        "授信率: amount granted ÷ amount applied in the period, as the Tai'an reports compute it; it can pass "
-        "100%. Empty when nothing was applied for.")),
+        "授信率: amount granted ÷ amount signed (签约) in the period, as the Tai'an reports compute it; it can pass "
+        "100%. What stands for 签约 here is the amount applied for on the drive's applications. Matchmaking meetings "
+        "record an amount signed too, but as one total per meeting, tied to no application and so to no grant: it is "
+        "not added in. Empty when nothing was applied for.")),
     Figure("drawdown_rate", _l("Drawdown rate"), RATE, _l(
-        "资金到位率: amount drawn ÷ amount applied in the period. Empty when nothing was applied for.")),
+        "资金到位率: amount drawn ÷ amount signed (签约, the amount applied for, as in the grant rate) in the "
+        "period. Empty when nothing was applied for.")),
+    Figure("utilization_rate", _l("Utilization rate"), RATE, _l(
+        "用信率: amount drawn ÷ amount granted in the period. Empty when nothing was granted.")),
     Figure("first_time_borrowers", _l("First-time borrowers"), COUNT, _l(
         "Distinct merchants (首贷户) with an application marked as their first loan granted in the period.")),
     Figure("merchants_granted", _l("Merchants granted"), COUNT, _l(
@@ -108,6 +117,8 @@ FIGURES: tuple[Figure, ...] = (
 )
 FIGURE_KEYS: tuple[str, ...] = tuple(f.key for f in FIGURES)
 BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
+# Figures computed from two other figures of the same row (or the totals): key → (numerator, denominator).
+DERIVED: dict[str, tuple[str, str]] = {"utilization_rate": ("drawn_amount", "granted_amount")}
 # Figures that are a ratio or an average: not summed, null without a denominator.
 RATIOS = tuple(f.key for f in FIGURES if f.kind in (RATE, AVERAGE))
 # Figures of the territory and of its events: they do not apply to a trade or a tier.
@@ -131,6 +142,19 @@ API_VIEWS = ("county", "town", "pair", "trade", "tier")
 RANK_BY = ("merchants_visited", "granted_amount", "visits")
 
 
+def heading(figure: Figure) -> str:
+    """A figure's column heading, with the unit for an amount: 授信金额（万元）."""
+    if figure.kind == AMOUNT:
+        return _("%(figure)s (10k yuan)", figure=figure.label)
+    return str(figure.label)
+
+
+def derive(values: dict) -> dict:
+    """The derived figures of a row of figures; None where the denominator is empty or zero."""
+    return {key: round(values[top] / values[bottom], 4) if values.get(bottom) else None
+            for key, (top, bottom) in DERIVED.items()}
+
+
 @cache
 def _pattern(text: str) -> NumberPattern:
     return parse_pattern(text)
@@ -148,12 +172,16 @@ def display(key: str, value) -> str:
         return "—"
     kind = BY_KEY[key].kind if key in BY_KEY else COUNT
     if kind == AMOUNT:
-        return _format(value / 10000, "#,##0.##")
+        return _format(value / WAN, "#,##0.##")
     if kind == RATE or key == "avg_granted_rate":
-        return _format(value, "#,##0.0#%")
+        return percent(value)
     if kind == AVERAGE:
         return _format(value, "0.00")
     return _format(value, "#,##0")
+
+
+def percent(value: float) -> str:
+    return _format(value, "#,##0.0#%")
 
 
 def display_change(key: str, change: tuple | None) -> str:

@@ -18,8 +18,8 @@ from crm.people.models import User
 from crm.referrals.models import STATUSES
 from crm.regions.models import Region
 from crm.reports import facts, queries
-from crm.reports.figures import RATIOS
-from crm.reports.periods import Period, previous_period
+from crm.reports.figures import RATIOS, derive
+from crm.reports.periods import Comparison, Period, comparison
 from crm.reports.rollup import Result, compute
 
 # The level whose rows a drill-down shows below each level.
@@ -27,7 +27,7 @@ CHILD_LEVEL = {"city": "county", "county": "town", "town": "district", "district
 VIEWS = ("places", "pair", "trade", "tier", "product")
 FUNNEL = ("listed", *STATUSES[1:6])  # listed → contacted → visited → applied → granted → drawn
 PRODUCT_FIGURES = ("applications", "applied_amount", "granted_amount", "drawn_amount", "grant_rate",
-                   "drawdown_rate", "first_time_borrowers", "avg_granted_rate")
+                   "drawdown_rate", "utilization_rate", "first_time_borrowers", "avg_granted_rate")
 
 
 def report_root(user: User, campaign: Campaign) -> Region | None:
@@ -89,7 +89,8 @@ def changes(current: dict, previous: dict | None) -> dict:
 @dataclass
 class Dashboard:
     result: Result
-    previous: Result | None
+    comparison: Comparison | None  # what the changes are measured against, labelled
+    previous: Result | None  # the figures of that comparison period
     changes: dict
     region: Region
     view: str
@@ -107,15 +108,15 @@ def dashboard_view(region: Region, view: str) -> str:
 def dashboard(campaign: Campaign, period: Period, region: Region, view: str, result: Result | None = None) -> Dashboard:
     """The dashboard's figures; `result`, its rollup view when the caller has computed it already."""
     result = result or compute(campaign, period, dashboard_view(region, view), region)
-    before = previous_period(period, campaign)
-    previous = compute(campaign, before, "county", region, result.geography) if before is not None else None
+    against = comparison(result.period, campaign)
+    previous = compute(campaign, against.period, "county", region, result.geography) if against else None
     period = result.period
     rows = product_rows(campaign, period, region) if view == "product" else result.rows
     return Dashboard(
-        result=result, previous=previous,
+        result=result, comparison=against, previous=previous,
         changes=changes(result.totals, previous.totals if previous else None),
         region=region, view=view, trend=trend(campaign, result.period, region),
-        funnel=funnel(facts.counts_by_key(campaign, period, region, "status", "referrals")),
+        funnel=referral_funnel(result, region),
         visit_kinds=facts.counts_by_key(campaign, period, region, "kind", "visits"), rows=rows,
     )
 
@@ -124,6 +125,11 @@ def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) 
     """Visits and amount granted in each month of the drive (the last 12) up to the period's end."""
     by_month = facts.monthly(campaign, Period("all", campaign.starts_on, period.end).months()[-months:], region)
     return [{"month": code, "visits": visits, "granted_amount": granted} for code, (visits, granted) in by_month.items()]
+
+
+def referral_funnel(result: Result, region: Region) -> list[tuple[str, int]]:
+    """Handed over → contacted → visited → applied → granted → drawn: the result's period's referrals in a region."""
+    return funnel(facts.counts_by_key(result.campaign, result.period, region, "status", "referrals"))
 
 
 def funnel(statuses: dict[str, int]) -> list[tuple[str, int]]:
@@ -151,6 +157,7 @@ def product_rows(campaign: Campaign, period: Period, region: Region) -> list[dic
                      "drawdown_rate": drawn / applied if applied else None,
                      "first_time_borrowers": int(first),
                      "avg_granted_rate": float(rate_num) / float(rate_den) if rate_den else None})
+        rows[-1].update(derive(rows[-1]))
     return sorted(rows, key=lambda row: -row["granted_amount"])
 
 

@@ -84,14 +84,38 @@ def previous_code(code: str) -> str | None:
     return month_code(add_months(start, -1))
 
 
-def previous_period(period: Period, campaign) -> Period | None:
+@dataclass(frozen=True)
+class Comparison:
+    """What a period's changes are measured against: the previous quarter (or month), cut to as many
+    days as the period has run when it is not over — 10-01…12-02 against 07-01…09-01, not all of Q3."""
+
+    period: Period
+    of: str  # "quarter" or "month"
+    same_days: bool  # cut to the period's days so far
+
+    @property
+    def label(self) -> str:
+        """较上季度同期 (against the same days of the previous quarter), 较上月 (the whole previous month) …"""
+        if self.of == "quarter":
+            return _("vs the same days of the previous quarter") if self.same_days else _("vs the previous quarter")
+        return _("vs the same days of the previous month") if self.same_days else _("vs the previous month")
+
+
+def comparison(period: Period, campaign) -> Comparison | None:
+    """The previous quarter or month, clipped to the drive; when the period ends before its calendar end
+    (today, or the drive's end), only its first days, as many as the period's since its calendar start."""
     code = previous_code(period.code)
     if code is None:
         return None
-    try:
-        return parse_period(code, campaign)
-    except PeriodError:
+    first, last = calendar_bounds(period.code)
+    start, end = calendar_bounds(code)
+    same_days = period.end < last
+    if same_days:
+        end = min(end, start + (period.end - first))
+    start, end = max(start, campaign.starts_on), min(end, campaign.ends_on, local_today())
+    if start > end:
         return None
+    return Comparison(Period(code, start, end), period.kind, same_days)
 
 
 def period_choices(campaign) -> list[str]:

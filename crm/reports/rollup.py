@@ -21,7 +21,7 @@ from crm.labels import label
 from crm.regions.models import Region
 from crm.reports import facts as ledger_facts
 from crm.reports import queries
-from crm.reports.figures import COUNT, FIGURES, TERRITORIAL
+from crm.reports.figures import COUNT, FIGURES, TERRITORIAL, derive
 from crm.reports.periods import Period, as_period
 from crm.timeutil import local_date, utcnow
 
@@ -288,6 +288,7 @@ class _Builder:
         }
         # PostgreSQL sums counts as numeric: counts leave as whole numbers.
         values.update({key: int(values[key]) for key in COUNTS})
+        values.update(derive(values))
         if by_row and self.by in ("trade", "tier"):
             values.update(dict.fromkeys(TERRITORIAL))
         return values

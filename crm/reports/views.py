@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from crm import audit
 from crm.extensions import db
 from crm.reports import charts, export, operations
-from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change
+from crm.reports import notice as notices
+from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change, heading
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
 from crm.web import int_arg
@@ -24,6 +25,11 @@ def blueprints():
 @bp.app_template_global()
 def figure_value(key: str, value) -> str:
     return display(key, value)
+
+
+@bp.app_template_global()
+def figure_heading(figure) -> str:
+    return heading(figure)
 
 
 def _load():
@@ -107,11 +113,12 @@ def notice():
 def printable():
     campaign, _root, period, region = _load()
     places = operations.dashboard_view(region, "places")
-    results = compute_views(campaign, period, tuple(dict.fromkeys((*export.NOTICE_VIEWS, places))), region)
-    views = {by: operations.ranked(results[by].rows, RANK_BY[0]) for by in export.NOTICE_VIEWS}
+    results = compute_views(campaign, period, tuple(dict.fromkeys((*notices.NOTICE_VIEWS, places))), region)
+    found = notices.build(campaign, period, region, results)
     board = operations.dashboard(campaign, period, region, "places", results[places])
     audit.record("export", campaign, summary=_("Printable report %(period)s", period=period.code),
                  changes={"period": [None, period.code], "region": [None, region.id]})
     db.session.commit()
     return render_template("reports/print.html", campaign=campaign, period=period, region=region, board=board,
-                           views=views, view_names=VIEWS, figures=FIGURES, display_change=display_change)
+                           views=found.rankings, findings=found.findings, view_names=VIEWS, figures=FIGURES,
+                           display_change=display_change)

@@ -68,8 +68,8 @@ def test_a_chain_is_referred_and_granted_together_and_counted_apart(world, login
     lead = login(world.users["lead"])
     lead.get("/lang/en")
     book = load_workbook(BytesIO(lead.get(f"/reports/notice.xlsx?campaign={world.campaign.id}&period=all").data))
-    summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
-    assert summary["Chain grants (一链一策)"][0] == 2 and "1 chains, 1,050,000.00 yuan" in summary[
+    summary = {row[0]: row[1:] for row in book["Notice"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Chain grants (一链一策)"][0] == 2 and "1 chains, 105 (10k yuan)" in summary[
         "Chain grants (一链一策)"][1]
     assert summary["Applications at the service window"][0] == 0
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from crm.campaigns.coverage import district_meets_rule
 from crm.extensions import db
 from crm.products.models import Product
-from crm.reports.figures import FIGURE_KEYS, RATIOS, TERRITORIAL
+from crm.reports.figures import DERIVED, FIGURE_KEYS, RATIOS, TERRITORIAL, derive
 from crm.reports.periods import PeriodError
 from crm.reports.rollup import compute
 from crm.visits.models import Application
@@ -25,10 +25,11 @@ def hand(values: dict) -> dict:
 
 
 def figures(**given) -> dict:
-    """Zero for every count and amount, None for every ratio, except what is given."""
+    """Zero for every count and amount, None for every ratio, except what is given; the derived figures
+    (用信率) from the given ones (test_programmes.py checks them by hand)."""
     values = {key: None if key in RATIOS else 0 for key in FIGURE_KEYS if key not in LEDGER_ONLY}
     values.update(given)
-    return values
+    return {**values, **derive(values), **{k: v for k, v in given.items() if k in DERIVED}}
 
 
 def untied(**given) -> dict:
@@ -254,10 +255,10 @@ def test_dashboard_trend_funnel_kinds_and_changes(drive):
         {"key": None, "name": "No product", "applications": 3, "applied_amount": 230000.0,
          "granted_amount": 200000.0, "drawn_amount": 170000.0, "grant_rate": pytest.approx(200000 / 230000),
          "drawdown_rate": pytest.approx(170000 / 230000), "first_time_borrowers": 2,
-         "avg_granted_rate": pytest.approx(0.0345)},
+         "avg_granted_rate": pytest.approx(0.0345), "utilization_rate": 0.85},
         {"key": product.id, "name": "极速贷", "applications": 1, "applied_amount": 200000.0,
          "granted_amount": 150000.0, "drawn_amount": 0.0, "grant_rate": 0.75, "drawdown_rate": 0.0,
-         "first_time_borrowers": 0, "avg_granted_rate": pytest.approx(0.04)},
+         "first_time_borrowers": 0, "avg_granted_rate": pytest.approx(0.04), "utilization_rate": 0.0},
     ]
 
 
