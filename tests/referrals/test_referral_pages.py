@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -143,3 +144,44 @@ def test_export_summary_sheet_has_the_funnel(world, as_user):
     response = as_user(world.users["lead"]).get(f"/referrals/{referral_list.id}/export.xlsx")
     summary = dict(load_workbook(io.BytesIO(response.data)).worksheets[0].iter_rows(values_only=True))
     assert summary["Not yet assigned"] == 1 and summary["Overdue"] == 0
+
+
+def _row(page: str, referral) -> str:
+    """The HTML of one item's row on the list page."""
+    start = page.index(f'<tr data-referral="{referral.id}">')
+    return page[start:page.index("</tr>", start)]
+
+
+def _controls(row: str) -> set[str]:
+    return set(re.findall(r'data-action="(\w+)"', row))
+
+
+def test_each_row_offers_only_what_the_viewer_can_do_to_it_now(world, as_user):
+    referral_list = make_list(world, [world.merchants["m_a1"], world.merchants["m_a2"]])
+    first, second = item(referral_list, world.merchants["m_a1"]), item(referral_list, world.merchants["m_a2"])
+    url = f"/referrals/{referral_list.id}"
+    head = as_user(world.users["head_a"])
+    row = _row(head.get(url).get_data(as_text=True), first)
+    # never assigned: one compact control to assign, no reassigning, no status to set
+    assert _controls(row) == {"assign"} and ">Assign</button>" in row and "Reassign" not in row
+    head.post(f"/referrals/items/{first.id}/assign", data={"assignee_id": world.users["am_a1"].id})
+    page = head.get(url).get_data(as_text=True)
+    assert ">Reassign</button>" in _row(page, first) and _controls(_row(page, first)) == {"assign"}
+    assert "Reassign" not in _row(page, second)
+
+    am_page = as_user(world.users["am_a1"]).get(url).get_data(as_text=True)
+    row = _row(am_page, first)
+    # the account manager moves the status onward; the reason and note only in the closing control
+    assert _controls(row) == {"status", "close"} and 'name="assignee_id"' not in row
+    status_form = row[row.index('data-action="status"'):row.index('data-action="close"')]
+    assert "closed_reason" not in status_form and ">Assigned<" not in status_form and ">Contacted<" in status_form
+    assert 'name="closed_reason"' in row and "required" in row
+
+    for name in ("liaison_a1", "lead"):
+        assert _controls(_row(as_user(world.users[name]).get(url).get_data(as_text=True), first)) == set(), name
+
+    operations.change_status(db.session.get(type(first), first.id), "closed", world.users["am_a1"],
+                             closed_reason="declined")
+    db.session.commit()
+    for name in ("head_a", "am_a1"):  # a closed item offers nothing to anyone
+        assert _controls(_row(as_user(world.users[name]).get(url).get_data(as_text=True), first)) == set(), name
