@@ -36,7 +36,9 @@ class EventForm(FlaskForm):
     planned_on = DateField(_l("Date"), validators=[DataRequired()])
     pair_id = SelectField(_l("Pair"), coerce=optional_id, validators=[Optional()])
     region_id = SelectField(_l("Town or district"), coerce=optional_id, validators=[Optional()])
-    county_id = SelectField(_l("County"), coerce=optional_id, validators=[Optional()])
+    # data-narrows: choosing a county leaves only its towns and districts (static/js/page.js).
+    county_id = SelectField(_l("County"), coerce=optional_id, validators=[Optional()],
+                            render_kw={"data-narrows": "region_id"})
     level = SelectField(_l("Level"), validators=[Optional()])
     place = StringField(_l("Place"), **_hints("place"))
     organizers = StringField(_l("Organizers"), **_hints("organizers"))

@@ -25,7 +25,7 @@ from crm.events.models import EVENT_KINDS, Event
 from crm.events.queries import events_for, linked_visits, pair_joint_days
 from crm.extensions import db
 from crm.forms import shape_payload
-from crm.regions.queries import place_choices
+from crm.regions.queries import places_by_county
 from crm.timeutil import local_today
 from crm.visits.models import Photo, Visit
 from crm.visits.operations import photo_path
@@ -77,7 +77,7 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     pairs = _visible_pairs(campaign)
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
-    places = [(rid, path) for rid, path in place_choices() if path.split(" / ")[0] in county_names]
+    places = [place for place in places_by_county() if place[1].split(" / ")[0] in county_names]
     return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 

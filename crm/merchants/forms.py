@@ -21,17 +21,21 @@ class MerchantForm(FlaskForm):
     distinguished_until = DateField(_l("Mark valid until"), validators=[Optional()])
     registry_status = SelectField(_l("Registry status"))
     dishonest = BooleanField(_l("On the dishonest-persons list"))
+    # Only narrows the places offered (data-narrows, static/js/page.js); the county saved is the place's.
+    county_id = SelectField(_l("County"), coerce=int, validate_choice=False, validators=[Optional()],
+                            render_kw={"data-narrows": "region_id"})
     region_id = SelectField(_l("Town or district"), coerce=int, validators=[DataRequired()])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     annual_revenue = DecimalField(_l("Annual revenue (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, place_choices=(), **kwargs):
+    def __init__(self, *args, place_choices=(), counties=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices("merchant_kind")
         self.trade.choices = choices("trade")
         self.tier.choices = choices("tier", blank=True)
         self.registry_status.choices = choices("registry_status")
+        self.county_id.choices = [(0, "—")] + [(c.id, c.name) for c in counties]
         self.region_id.choices = list(place_choices)
 
     def validate_credit_code(self, field):

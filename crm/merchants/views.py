@@ -19,7 +19,7 @@ from crm.merchants.forms import MerchantForm
 from crm.merchants.models import Merchant
 from crm.merchants.queries import merchants_for
 from crm.regions.models import Region
-from crm.regions.queries import counties, place_choices
+from crm.regions.queries import counties, places_by_county
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
 from crm.web import int_arg, list_page
@@ -94,7 +94,7 @@ def _save(form: MerchantForm, merchant: Merchant | None) -> Merchant | None:
 def create():
     if not current_user.has_role(*EDITOR_ROLES):
         abort(404)
-    form = MerchantForm(place_choices=place_choices())
+    form = MerchantForm(place_choices=places_by_county(), counties=counties())
     if form.validate_on_submit():
         merchant = _save(form, None)
         if merchant is not None:
@@ -109,7 +109,7 @@ def edit(merchant_id: int):
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
     if not can_edit_merchant(merchant, current_user):
         abort(404)
-    form = MerchantForm(obj=merchant, place_choices=place_choices())
+    form = MerchantForm(obj=merchant, place_choices=places_by_county(), counties=counties())
     if request.method == "GET":
         form.region_id.data = merchant.district_id or merchant.town_id
     if form.validate_on_submit() and _save(form, merchant) is not None:

@@ -35,3 +35,16 @@ def region_choices(levels, from_level: str = "county") -> list[tuple[int, str]]:
 def place_choices(levels=("town", "district")) -> list[tuple[int, str]]:
     """Where a merchant can be: towns and districts, named from the county down."""
     return region_choices(levels)
+
+
+def places_by_county(levels=("town", "district")) -> list[tuple[int, str, dict]]:
+    """place_choices() with each place's county as data-parent, for a county picker that narrows them
+    (data-narrows, static/js/page.js)."""
+    by_id = {r.id: r for r in db.session.scalars(select(Region).where(Region.level.in_(("county",) + tuple(levels))))}
+
+    def county_id(region: Region | None) -> int | None:
+        while region is not None and region.level != "county":
+            region = by_id.get(region.parent_id)
+        return region.id if region is not None else None
+
+    return [(rid, path, {"data-parent": county_id(by_id.get(rid))}) for rid, path in place_choices(levels)]

@@ -13,15 +13,17 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
+  // The blank choice of a picker: "" or "0", or "None" as WTForms writes an optional id's blank.
+  function chosen(value) { return value !== "" && value !== "0" && value !== "None"; }
   function narrow(select) {
     var target = select.form && select.form.elements[select.getAttribute("data-narrows")];
     if (!target) return;
     // The parents allowed: the one chosen, else every one still offered (a county chosen above
     // a town left blank keeps the county's districts).
     var allowed = null;
-    if (select.value && select.value !== "0") allowed = [select.value];
+    if (chosen(select.value)) allowed = [select.value];
     else if (select.querySelector("option[disabled]")) {
-      allowed = Array.prototype.filter.call(select.options, function (o) { return !o.disabled && o.value !== "0"; })
+      allowed = Array.prototype.filter.call(select.options, function (o) { return !o.disabled && chosen(o.value); })
         .map(function (o) { return o.value; });
     }
     Array.prototype.forEach.call(target.options, function (option) {
@@ -30,7 +32,9 @@
       option.hidden = !keep;
       option.disabled = !keep;
     });
-    if (target.selectedOptions.length && target.selectedOptions[0].disabled) target.selectedIndex = 0;
+    if (target.selectedOptions.length && target.selectedOptions[0].disabled) {  // the first one still offered
+      target.selectedIndex = Array.prototype.findIndex.call(target.options, function (o) { return !o.disabled; });
+    }
     if (target.hasAttribute("data-narrows")) narrow(target);
   }
   document.addEventListener("change", function (event) {
