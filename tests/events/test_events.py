@@ -205,3 +205,15 @@ def test_photos_of_a_held_day_are_resized_and_served_in_scope(drive, login):
         assert len(db.session.scalars(select(Photo).where(Photo.event_id == day.id)).all()) == 1
         outsider = login(drive.users["am_b1"])
         assert outsider.get(f"/events/{day.id}/held").status_code == 404
+
+
+def test_the_place_picker_narrows_to_the_county_chosen(world, login):
+    """Each town and district offered names its county, which the county picker narrows by (static/js/page.js)."""
+    page = login(world.users["lead"]).get(f"/events/new?campaign={world.campaign.id}").get_data(as_text=True)
+    assert re.search(r'<select[^>]*data-narrows="region_id"[^>]*name="county_id"', page)
+    region = page[page.index('name="region_id"'):]
+    region = region[:region.index("</select>")]
+    parents = {int(v): int(p) for p, v in re.findall(r'data-parent="(\d+)" value="(\d+)"', region)}
+    towns = {t.id: t.parent_id for t in world.towns if t.id in parents}
+    assert towns and all(parents[t] == county for t, county in towns.items())
+    assert set(parents.values()) <= {c.id for c in world.counties}
