@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from crm.api.payload import body_hash
 from crm.campaigns.models import Campaign
-from crm.campaigns.operations import template_rules
+from crm.campaigns.operations import rule_defaults, template_rules
 from crm.plaques.operations import plaque_number
 from crm.referrals.operations import contact_deadline
 from crm.timeutil import local_date
@@ -25,8 +25,9 @@ __all__ = ["TEMPLATE", "application_hash", "apportion", "contact_deadline", "dri
 
 
 def drive_rules() -> dict:
-    """The template's rules (targets, thresholds, deadlines, caps, plaque criteria), a fresh copy."""
-    return template_rules(TEMPLATE)
+    """The template's rules (targets, thresholds, deadlines, caps, plaque criteria), a fresh copy; the rules
+    the template leaves out take the defaults a new drive starts with, as create_campaign gives them."""
+    return {**rule_defaults(), **template_rules(TEMPLATE)}
 
 
 def _sent(moment: datetime) -> str:

@@ -114,6 +114,8 @@ def test_a_backup_taken_while_visits_are_recorded_restores_one_instant(sites, tm
     assert "Restored" in restored.stdout
     source_rows, target_rows = _rows(source.url), _rows(target.url)
     _assert_one_instant(source_rows, target_rows, in_backup)
+    checked = target.crm("crm", "reports", "check", "--no-repair")  # the figures, as of that same instant
+    assert checked.exit_code == 0 and checked.stdout.strip().endswith("0 differences"), checked.output
     _assert_photos_identical(target_rows, source, target)
 
     again = target.crm("crm", "restore", backup)
@@ -123,11 +125,17 @@ def test_a_backup_taken_while_visits_are_recorded_restores_one_instant(sites, tm
     assert _rows(target.url) == target_rows
 
 
+# The figures' ledger: sums updated in place as visits arrive, so not a prefix of the source's rows; the
+# restore is checked against its own records instead (crm reports check).
+LEDGER = {"rollup_day_facts"}
+
+
 def _assert_one_instant(source: dict, restored: dict, visits: int) -> None:
     """The restored rows are the source's rows as they stood after one visit's commit, and no other."""
     assert set(restored) == set(source)
     for table, rows in restored.items():
-        assert rows == source[table][: len(rows)], f"{table} differs from the source"
+        if table not in LEDGER:
+            assert rows == source[table][: len(rows)], f"{table} differs from the source"
     assert len(restored["visits"]) == visits and len(source["visits"]) == VISITS
     last_visit = restored["visits"][-1][0]
     for table, column in (("needs", "visit_id"), ("follow_ups", "source_visit_id"), ("photos", "visit_id")):
