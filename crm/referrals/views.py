@@ -77,18 +77,26 @@ def _uploaded_codes(form: BuildForm) -> list[str]:
     return codes
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@login_required
-def build():
-    """Filter the registry or paste codes; 'preview' shows the count and first names, 'create' makes the list."""
+def _builder_form(make_form):
+    """(form, drive it builds for) for a list builder; None, with a message, when the user is in no drive."""
     if not current_user.has_role(*BUILDER_ROLES):
         abort(404)
     campaigns = _campaigns()
     if not campaigns:
         flash(_("You take part in no drive yet."), "warning")
+        return None
+    form = make_form(campaigns)
+    return form, next((c for c in campaigns if c.id == form.campaign_id.data), campaigns[0])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def build():
+    """Filter the registry or paste codes; 'preview' shows the count and first names, 'create' makes the list."""
+    built = _builder_form(lambda campaigns: BuildForm(campaigns=campaigns, places=_places()))
+    if built is None:
         return redirect(url_for("referrals.lists"))
-    form = BuildForm(campaigns=campaigns, places=_places())
-    campaign = next((c for c in campaigns if c.id == form.campaign_id.data), campaigns[0])
+    form, campaign = built
     form.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in operations.bank_choices(campaign)]
     context = {"form": form, "campaign": campaign, "preview": None, "check": None}
     if request.method == "POST" and form.validate():
@@ -135,14 +143,10 @@ def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | N
 @login_required
 def build_chain():
     """一链一策: the core enterprise and its up- and downstream merchants as one list."""
-    if not current_user.has_role(*BUILDER_ROLES):
-        abort(404)
-    campaigns = _campaigns()
-    if not campaigns:
-        flash(_("You take part in no drive yet."), "warning")
+    built = _builder_form(lambda campaigns: ChainForm(campaigns=campaigns))
+    if built is None:
         return redirect(url_for("referrals.lists"))
-    form = ChainForm(campaigns=campaigns)
-    campaign = next((c for c in campaigns if c.id == form.campaign_id.data), campaigns[0])
+    form, campaign = built
     banks = operations.bank_choices(campaign)
     form.bank_org_id.choices = [(o.id, o.name) for o in banks]
     if form.validate_on_submit():
