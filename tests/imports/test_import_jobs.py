@@ -9,16 +9,15 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 
 from sqlalchemy import func, select
 
-from crm import create_app
 from crm.extensions import db
 from crm.jobs import queue
 from crm.merchants.models import Merchant
 from tests import factories
 from tests.api.openapi_check import assert_matches
+from tests.apps import app_on
 from tests.imports.helpers import write_csv, write_xlsx
 from tests.imports.test_import_rules import code, row
 
@@ -88,19 +87,10 @@ def _csv_rows(count: int) -> list:
     return [row(n, county="沁县", town="", district="") for n in range(1, count + 1)]
 
 
-@contextmanager
 def _queued_app(url: str, tmp_path):
     """An app on a second database whose jobs go to a real queue (a SQLite file) for worker processes."""
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None,
-                        "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-                        "JOBS_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}", "JOB_STALE_SECONDS": 6})
-    with other.app_context():
-        db.create_all()
-        try:
-            yield other
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    return app_on(url, WTF_CSRF_ENABLED=False, UPLOAD_FOLDER=str(tmp_path / "uploads"),
+                  JOBS_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}", JOB_STALE_SECONDS=6)
 
 
 def _worker(app, tmp_path) -> subprocess.Popen:

@@ -5,12 +5,10 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from crm import create_app
 from crm.extensions import db
 from crm.reminders import scheduler
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
@@ -18,23 +16,10 @@ from crm.reminders.rules import RULES
 from crm.timeutil import freeze, local_today
 from crm.visits.models import FollowUp
 from tests import factories
+from tests.apps import app_on
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EVERY_DAY_ANY_HOUR = {name: {"hour": 0, "working_days_only": False} for name in RULES}
-
-
-@contextmanager
-def other_database(url: str, tmp_path):
-    """An app on a second database, with the schema and a drive whose reminders are due whenever the
-    test runs (the subprocesses run on the real clock)."""
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": None})
-    with other.app_context():
-        db.create_all()
-        try:
-            yield other
-        finally:
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _seed(webhook_url: str) -> None:
@@ -57,7 +42,7 @@ def _scheduler_process(url: str, instance: str, *args: str) -> subprocess.Popen:
 
 
 def test_two_scheduler_processes_at_once_create_and_send_nothing_twice(empty_database_url, tmp_path, webhook_target):
-    with other_database(empty_database_url, tmp_path):
+    with app_on(empty_database_url):
         _seed(webhook_target.url)
         processes = [_scheduler_process(empty_database_url, str(tmp_path)) for _ in range(2)]
         outputs = [p.communicate(timeout=240) for p in processes]
@@ -74,7 +59,7 @@ def test_two_scheduler_processes_at_once_create_and_send_nothing_twice(empty_dat
 
 
 def test_a_second_scheduler_stays_standby_while_the_leader_lives(empty_database_url, tmp_path, webhook_target):
-    with other_database(empty_database_url, tmp_path) as other:
+    with app_on(empty_database_url) as other:
         _seed(webhook_target.url)
         lock = scheduler.leader_lock(other)
         assert lock.acquire()
