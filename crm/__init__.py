@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from crm.config import check_production, load_config
 from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
+from crm.jsonprovider import OrjsonProvider
 from crm.jobs import queue as jobs
 from crm.proxies import TrustedProxies, parse_networks
 
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=os.path.join(ROOT, "templates"),
         static_folder=os.path.join(ROOT, "static"),
     )
+    app.json = OrjsonProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path))
     app.config.update(overrides or {})
