@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from crm.config import check_production, load_config
 from crm.extensions import babel, csrf, db, limiter, login_manager, migrate
-from crm.jsonprovider import OrjsonProvider
 from crm.jobs import queue as jobs
+from crm.jsonprovider import OrjsonProvider
 from crm.proxies import TrustedProxies, parse_networks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
