@@ -42,7 +42,10 @@ class SyncChange(db.Model):
     __tablename__ = "sync_changes"
     __table_args__ = (
         Index("uq_sync_changes_record", "resource", "row_id", unique=True),
-        Index("ix_sync_changes_resource_seq", "resource", "seq"),
+        # A page reads live records and tombstones apart, each in sequence order: with `deleted` in the
+        # index each is one range scan; on (resource, seq) alone the tombstones' query read every later
+        # live change of the list, on every page (half a second a page with three million logged visits).
+        Index("ix_sync_changes_resource_deleted_seq", "resource", "deleted", "seq"),
         # Without AUTOINCREMENT SQLite reuses the highest number once its row is deleted.
         {"sqlite_autoincrement": True},
     )
