@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from itertools import chain
 
 from flask import Response, jsonify, request, stream_with_context
 from flask_babel import gettext as _
@@ -284,8 +285,10 @@ def reading(listing: Listing, *extra) -> tuple[Select, Callable[[Select], Iterab
                                for row in _core(stmt))
 
 
-def _core(stmt: Select):
-    return db.session.connection().execute(stmt)
+def _core(stmt: Select) -> Iterable:
+    """The statement's rows, fetched a batch at a time (row by row, the driver's per-call cost doubled
+    that of the fetch); an export's statement streams them from a server-side cursor."""
+    return chain.from_iterable(db.session.connection().execute(stmt).partitions(EXPORT_BATCH))
 
 
 MerchantRef = namedtuple("MerchantRef", "id name credit_code")
