@@ -23,6 +23,7 @@ import resource
 import time
 
 import common
+import orjson
 from sqlalchemy import and_, delete, func, or_, select, text
 
 from crm.api.sync import LISTINGS
@@ -81,7 +82,7 @@ def page_through(client, headers, path: str, limit: int, max_rows: int) -> tuple
     while True:
         response = client.get(path, query_string={"cursor": cursor, "limit": limit}, headers=headers)
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        body = response.get_json()
+        body = orjson.loads(response.get_data())  # as a bulk client would: the standard library takes 3 times as long
         rows += len(body["items"]) + len(body["deleted"])
         cursor = body["next_cursor"]
         if not marks or rows - marks[-1][0] >= 250_000:

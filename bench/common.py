@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import fcntl
-import gc
 import json
 import math
 import statistics
@@ -27,7 +26,7 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from crm import create_app
+from crm import create_app, settle_collector
 from crm.extensions import db
 from crm.people.models import User
 
@@ -97,10 +96,10 @@ def _add_new_tables(url: str) -> None:
 
 
 def app_for(url: str, **overrides) -> Flask:
-    """The real app on that database (CSRF off, so scripts can post forms), its start-up objects kept
-    out of the garbage collector's passes as wsgi.py does."""
+    """The real app on that database (CSRF off, so scripts can post forms), the garbage collector set
+    as wsgi.py sets it."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, **overrides})
-    gc.freeze()
+    settle_collector()
     return app
 
 

@@ -223,7 +223,7 @@ def _flatten(item: dict, prefix: str = "") -> dict:
 
 def read_page(listing: Listing, user) -> dict:
     """One page: records the change log does not know yet (older than it, by id), then logged changes by
-    sequence, live and deleted merged. Each part walks an index (the primary key; the log's (resource,
+    sequence, live and deleted merged. Each part walks an index (the primary key; the log's (resource, deleted,
     seq)), so a page costs the same at the start of a 3-million-row list as at its end."""
     _refuse_unknown(listing.parameters())
     limit = _limit()
