@@ -278,11 +278,11 @@ def reading(listing: Listing, *extra) -> tuple[Select, Callable[[Select], Iterab
     count = len(columns)
     if "merchant" not in record._fields:
         stmt = select(*columns, *extra)
-        return stmt, lambda stmt: ((record._make(row[:count]), *row[count:]) for row in _core(stmt))
+        return stmt, lambda query: ((record._make(row[:count]), *row[count:]) for row in _core(query))
     stmt = select(*columns, Merchant.id, Merchant.name, Merchant.credit_code, *extra).join(
         Merchant, Merchant.id == listing.model.merchant_id)
-    return stmt, lambda stmt: ((record(*row[:count], MerchantRef._make(row[count:count + 3])), *row[count + 3:])
-                               for row in _core(stmt))
+    return stmt, lambda query: ((record(*row[:count], MerchantRef._make(row[count:count + 3])), *row[count + 3:])
+                                for row in _core(query))
 
 
 def _core(stmt: Select) -> Iterable:
