@@ -97,7 +97,7 @@ def build():
     if built is None:
         return redirect(url_for("referrals.lists"))
     form, campaign = built
-    form.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in operations.bank_choices(campaign)]
+    offer_banks(form, operations.bank_choices(campaign), blank=[(0, "—")])
     context = {"form": form, "campaign": campaign, "preview": None, "check": None}
     if request.method == "POST" and form.validate():
         try:
@@ -148,7 +148,7 @@ def build_chain():
         return redirect(url_for("referrals.lists"))
     form, campaign = built
     banks = operations.bank_choices(campaign)
-    form.bank_org_id.choices = [(o.id, o.name) for o in banks]
+    offer_banks(form, banks)
     if form.validate_on_submit():
         bank = next((o for o in banks if o.id == form.bank_org_id.data), None)
         try:
