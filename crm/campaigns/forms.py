@@ -24,8 +24,13 @@ from crm.campaigns.operations import CAP_KEYS, COUNT_RULES, RULE_FIELDS, rule_de
 from crm.extensions import db
 from crm.forms import MultiCheckboxField, all_of, narrowing_picker
 from crm.labels import choices
-from crm.people.queries import (organization_choices, organization_tree, organizations_of, user_choices,
-                                 user_choices_by_organization)
+from crm.people.queries import (
+    organization_choices,
+    organization_tree,
+    organizations_of,
+    user_choices,
+    user_choices_by_organization,
+)
 from crm.regions.queries import region_choices
 
 

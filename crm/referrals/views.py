@@ -25,7 +25,15 @@ from crm.imports.parsing import CellError
 from crm.people.models import Organization, User
 from crm.referrals import chains, operations
 from crm.referrals.export import export_list
-from crm.referrals.forms import AssignForm, BuildForm, ChainForm, ReassignForm, RuleAssignForm, StatusForm
+from crm.referrals.forms import (
+    AssignForm,
+    BuildForm,
+    ChainForm,
+    ReassignForm,
+    RuleAssignForm,
+    StatusForm,
+    offer_banks,
+)
 from crm.referrals.models import Referral, ReferralList
 from crm.referrals.queries import items_for
 from crm.regions.models import Region
