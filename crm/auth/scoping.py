@@ -10,6 +10,9 @@ Two shapes only: `*_condition(user)` WHERE clauses that compose into any query, 
 """
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import abort
@@ -29,6 +32,33 @@ from crm.timeutil import utcnow
 from crm.visits.models import Application, Visit
 
 VISIT_EDIT_WINDOW = timedelta(hours=24)
+_remembered: ContextVar[dict | None] = ContextVar("remembered_scopes", default=None)
+
+
+@contextmanager
+def remembering():
+    """Within it (a `with` block or a decorated view), each user's scope is looked up once: a page
+    that scopes several queries (a home: lists, their progress, overdue names) asks the database
+    for the user's places and pairs once, not per query. For pages that read: the scope must not
+    change inside."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _remembered_per_user(lookup):
+    @functools.wraps(lookup)
+    def remembered(user: User):
+        memo = _remembered.get()
+        if memo is None:
+            return lookup(user)
+        key = (lookup.__name__, user.id)
+        if key not in memo:
+            memo[key] = lookup(user)
+        return memo[key]
+    return remembered
 
 
 def is_admin(user: User) -> bool:
@@ -44,6 +74,7 @@ def led_campaign_ids(user: User) -> list[int]:
     return list(db.session.scalars(select(CampaignLead.campaign_id).where(CampaignLead.user_id == user.id)))
 
 
+@_remembered_per_user
 def own_pairs(user: User) -> list[LiaisonPair]:
     return list(
         db.session.scalars(
@@ -89,6 +120,7 @@ def _org_region_ids(org: Organization) -> list[int]:
     return list(ids)
 
 
+@_remembered_per_user
 def merchant_condition(user: User) -> ColumnElement:
     """A WHERE clause on Merchant that keeps what the user may see."""
     if is_admin(user):

@@ -70,8 +70,8 @@ def overdue_names(user: User, list_ids: list[int], limit: int = HOME_NAMES) -> l
     if not list_ids:
         return []
     return list(db.session.scalars(
-        select(Referral).options(joinedload(Referral.merchant), joinedload(Referral.assignee),
-                                 joinedload(Referral.referral_list))
+        select(Referral).options(joinedload(Referral.merchant), joinedload(Referral.referral_list),
+                                 joinedload(Referral.assignee).lazyload(User.role_rows))  # the name is shown
         .where(Referral.list_id.in_(list_ids), referral_condition(user), overdue_condition())
         .order_by(Referral.deadline_on, Referral.id).limit(limit)))
 
@@ -83,11 +83,9 @@ class PairMonth:
     merchants: int
 
 
-def pair_months(user: User, today: date | None = None) -> list[PairMonth]:
-    """This month's visits and merchants visited, per pair the user is part of."""
+def pair_months(pairs: list[LiaisonPair], today: date | None = None) -> list[PairMonth]:
+    """This month's visits and merchants visited, per pair."""
     today = today or local_today()
-    pairs = list(db.session.scalars(select(LiaisonPair).where(
-        LiaisonPair.active.is_(True), LiaisonPair.liaison_id == user.id).order_by(LiaisonPair.id)))
     if not pairs:
         return []
     since = to_utc_naive(datetime.combine(today.replace(day=1), time()))
@@ -112,7 +110,7 @@ def lists_to_assign(user: User) -> list[tuple[ReferralList, int]]:
                .group_by(Referral.list_id).subquery())
     return list(db.session.execute(
         select(ReferralList, waiting.c.waiting).join(waiting, waiting.c.list_id == ReferralList.id)
-        .order_by(ReferralList.handed_over_at, ReferralList.id)).tuples())
+        .order_by(ReferralList.handed_over_at, ReferralList.id)))
 
 
 def handed_over_since(user: User, since: date) -> list[tuple[ReferralList, int]]:
