@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from crm.auth.scoping import list_condition, merchant_condition, referral_condition
 from crm.campaigns.models import LiaisonPair
@@ -116,11 +116,11 @@ def lists_to_assign(user: User) -> list[tuple[ReferralList, int]]:
 def handed_over_since(user: User, since: date) -> list[tuple[ReferralList, int]]:
     """Lists handed to the user's branch since a day, with how many names each, newest first."""
     start = to_utc_naive(datetime.combine(since, time()))
-    lists = list(db.session.scalars(_branch_lists(user).where(ReferralList.handed_over_at >= start)
-                                    .order_by(ReferralList.handed_over_at.desc(), ReferralList.id.desc())))
-    counts = dict(db.session.execute(select(Referral.list_id, func.count()).where(
-        Referral.list_id.in_([r.id for r in lists])).group_by(Referral.list_id)).all()) if lists else {}
-    return [(r, counts.get(r.id, 0)) for r in lists]
+    names = (select(func.count()).where(Referral.list_id == ReferralList.id)
+             .correlate(ReferralList).scalar_subquery())
+    return list(db.session.execute(
+        _branch_lists(user).add_columns(names).where(ReferralList.handed_over_at >= start)
+        .order_by(ReferralList.handed_over_at.desc(), ReferralList.id.desc())))
 
 
 def week_start(day: date) -> date:
@@ -136,7 +136,7 @@ class ManagerLoad:
 
 
 def branch_managers(user: User) -> list[User]:
-    return list(db.session.scalars(select(User).join(UserRole).where(
+    return list(db.session.scalars(select(User).options(lazyload(User.role_rows)).join(UserRole).where(
         User.organization_id.in_(user.organization.subtree_ids()), UserRole.role == "account_manager",
         User.active.is_(True)).order_by(User.display_name, User.id)))
 
