@@ -106,3 +106,22 @@ def sign_in(browser, base: str, username: str, device: dict = DESKTOP):
 def offered(page, select: str) -> list[str]:
     """The options a picker offers now (those a narrowing picker left)."""
     return page.locator(f"{select} option:not([disabled])").all_inner_texts()
+
+
+# Each control that reaches into the padding of its card (past where the card's text ends), as
+# "tag.class pixels".
+_STICKING_OUT = """() => Array.from(document.querySelectorAll('.card select, .card button, .card input, .card .btn'))
+  .filter(el => el.offsetParent !== null && !el.closest('.table-wrap'))
+  .map(el => {
+    const card = el.closest('.card'), box = card.getBoundingClientRect(), style = getComputedStyle(card);
+    const own = el.getBoundingClientRect();
+    return [el, own.right - (box.right - parseFloat(style.paddingRight)),
+            (box.left + parseFloat(style.paddingLeft)) - own.left];
+  })
+  .filter(([el, right, left]) => right > 0.5 || left > 0.5)
+  .map(([el, right, left]) => el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(Math.max(right, left)))"""
+
+
+def sticking_out(page) -> list[str]:
+    """The controls that reach past the inner edge of their card (a table scrolls in its own frame)."""
+    return page.evaluate(_STICKING_OUT)

@@ -12,7 +12,7 @@ from crm.extensions import db as _db
 from crm.referrals import operations
 from crm.referrals.models import Referral, ReferralList
 from crm.visits.models import Visit
-from tests.browser import DESKTOP, check, offered, sign_in
+from tests.browser import DESKTOP, check, offered, sign_in, sticking_out
 from tests.referrals.helpers import make_list
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
@@ -24,6 +24,7 @@ def _photograph(page, screenshots, role):
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (role, size)
+        assert not sticking_out(page), (role, size, sticking_out(page))
         page.screenshot(path=os.path.join(screenshots, f"home-{role}-{size}.png"), full_page=True)
 
 

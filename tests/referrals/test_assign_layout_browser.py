@@ -6,7 +6,7 @@ import os
 
 from playwright.sync_api import expect
 
-from tests.browser import check, sign_in
+from tests.browser import check, sign_in, sticking_out
 from tests.referrals.helpers import make_list
 
 SIZES = {"phone": (390, 844), "desktop": (1366, 900), "wide": (1920, 1080)}
@@ -34,6 +34,7 @@ def test_the_bulk_assign_button_fits_beside_its_pickers_at_every_width(people, l
         if size != "phone":  # on one row with the pickers, its bottom level with theirs
             assert abs(box["y"] + box["height"] - (boxes[1]["y"] + boxes[1]["height"])) <= 2, (size, box, boxes)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), size
+        assert not sticking_out(page), (size, sticking_out(page))
         form.screenshot(path=os.path.join(screenshots, f"list-assign-{size}.png"))
     check(page, watch)
     context.close()
