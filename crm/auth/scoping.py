@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -193,6 +193,15 @@ def _branch(user: User) -> ColumnElement:
     return ReferralList.bank_org_id.in_(user.organization.subtree_ids()) & ReferralList.handed_over_at.is_not(None)
 
 
+def liaison_list_condition(user: User) -> ColumnElement:
+    """The lists a liaison works on: made by their office (or one under it), or naming merchants of
+    their area. Those naming their merchants are found once through the merchants, not list by list."""
+    item = aliased(Referral)  # so the condition also works in a query that joins the items
+    on_my_merchants = select(item.list_id).where(
+        item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+    return ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | ReferralList.id.in_(on_my_merchants)
+
+
 def list_condition(user: User) -> ColumnElement:
     """A WHERE clause on ReferralList keeping the lists the user may open."""
     if is_admin(user):
@@ -202,13 +211,11 @@ def list_condition(user: User) -> ColumnElement:
     if user.has_role("lead"):
         parts.append(ReferralList.campaign_id.in_(led_campaign_ids(user)))
     if user.has_role("liaison"):
-        on_my_merchants = exists().where(
-            item.list_id == ReferralList.id, item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
-        parts.append(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | on_my_merchants)
+        parts.append(liaison_list_condition(user))
     if user.has_role("branch_head"):
         parts.append(_branch(user))
     if user.has_role("account_manager"):
-        parts.append(exists().where(item.list_id == ReferralList.id, item.assignee_id == user.id))
+        parts.append(ReferralList.id.in_(select(item.list_id).where(item.assignee_id == user.id)))
     return or_(*parts) if parts else false()
 
 

@@ -9,10 +9,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from crm.auth.scoping import list_condition, merchant_condition, referral_condition
+from crm.auth.scoping import liaison_list_condition, referral_condition
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
-from crm.merchants.models import Merchant
 from crm.people.models import User, UserRole
 from crm.referrals.models import OPEN_STATUSES, Referral, ReferralList
 from crm.referrals.operations import FUNNEL, overdue_condition
@@ -54,14 +53,9 @@ def list_progress(user: User, lists: list[ReferralList]) -> list[ListProgress]:
 
 
 def latest_lists(user: User, limit: int = HOME_LISTS) -> list[ReferralList]:
-    """The liaison's latest lists: made by their office or naming merchants of their area. The lists
-    with such names are found first through the names (a hashed set, not a check per list), then
-    the scoping rule decides as everywhere."""
-    on_my_merchants = db.session.scalars(select(Referral.list_id).where(
-        Referral.merchant_id.in_(select(Merchant.id).where(merchant_condition(user)))).distinct()).all()
-    mine = ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | ReferralList.id.in_(on_my_merchants)
+    """The liaison's latest lists: made by their office or naming merchants of their area."""
     return list(db.session.scalars(
-        select(ReferralList).options(joinedload(ReferralList.bank_org)).where(mine, list_condition(user))
+        select(ReferralList).options(joinedload(ReferralList.bank_org)).where(liaison_list_condition(user))
         .order_by(ReferralList.created_at.desc(), ReferralList.id.desc()).limit(limit)))
 
 
