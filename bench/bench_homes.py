@@ -4,12 +4,16 @@ in by writing the session cookie, not through the form (which records a sign-in)
 from __future__ import annotations
 
 import argparse
+import os
+import time
 
 import common
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from crm.extensions import db
 from crm.people.models import User
+
+WARMUP = 5
 
 
 def client_for(app, username: str):
@@ -23,6 +27,23 @@ def client_for(app, username: str):
         session["_user_id"] = session_id
         session["_fresh"] = True
     return client
+
+
+def queries_per_request(app, client, path: str) -> int:
+    """How many statements one request sends the database (each is a round trip on a busy machine)."""
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
 
 
 def _dataset(scale: str) -> dict:
@@ -55,8 +76,11 @@ def main() -> None:
         client = client_for(app, username)
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-        stats = common.timings(lambda c=client, p=path: c.get(p), args.n)
-        rows.append({"what": f"GET {path} as {role}", **stats})
+        cpu = time.process_time()
+        stats = common.timings(lambda c=client, p=path: c.get(p), args.n, warmup=WARMUP)
+        rows.append({"what": f"GET {path} as {role}", **stats,
+                     "cpu_ms_per_request": round((time.process_time() - cpu) * 1000 / (args.n + WARMUP), 1),
+                     "queries": queries_per_request(app, client, path), "load": os.getloadavg()[0]})
     common.print_table(rows)
 
 

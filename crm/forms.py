@@ -1,7 +1,9 @@
 """Form pieces every area shares: check-box lists and optional look-ups."""
 from __future__ import annotations
 
-from wtforms import SelectMultipleField
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -20,6 +22,18 @@ def optional_id(value) -> int | None:
 
 
 BLANK = [("", "—")]
+
+
+def narrowing_picker(label, narrows: str) -> SelectField:
+    """A picker that only narrows the one named `narrows` to the options under the choice
+    (data-narrows, static/js/page.js); nothing reads its value."""
+    return SelectField(label, coerce=optional_id, validate_choice=False, validators=[Optional()],
+                       render_kw={"data-narrows": narrows})
+
+
+def all_of(choices) -> list:
+    """A narrowing picker's choices: "all" (nothing narrowed) first."""
+    return [("", str(_l("All")))] + list(choices)
 
 
 def shape_hints(shape, name: str) -> dict:

@@ -82,3 +82,46 @@ def wait_until(page, predicate: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {predicate}")
         time.sleep(0.1)
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 900}, "timezone_id": "Asia/Shanghai"}
+
+
+def sign_in(browser, base: str, username: str, device: dict = DESKTOP):
+    """(context, page, watch) of a new browser context signed in through the form."""
+    from tests.factories import PASSWORD
+
+    context = browser.new_context(**device)
+    watch = Watch(context)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/login")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state()
+    return context, page, watch
+
+
+def offered(page, select: str) -> list[str]:
+    """The options a picker offers now (those a narrowing picker left)."""
+    return page.locator(f"{select} option:not([disabled])").all_inner_texts()
+
+
+# Each control that reaches into the padding of its card (past where the card's text ends), as
+# "tag.class pixels".
+_STICKING_OUT = """() => Array.from(document.querySelectorAll('.card select, .card button, .card input, .card .btn'))
+  .filter(el => el.offsetParent !== null && !el.closest('.table-wrap'))
+  .map(el => {
+    const card = el.closest('.card'), box = card.getBoundingClientRect(), style = getComputedStyle(card);
+    const own = el.getBoundingClientRect();
+    return [el, own.right - (box.right - parseFloat(style.paddingRight)),
+            (box.left + parseFloat(style.paddingLeft)) - own.left];
+  })
+  .filter(([el, right, left]) => right > 0.5 || left > 0.5)
+  .map(([el, right, left]) => el.tagName.toLowerCase() + '.' + el.className + ' ' + Math.round(Math.max(right, left)))"""
+
+
+def sticking_out(page) -> list[str]:
+    """The controls that reach past the inner edge of their card (a table scrolls in its own frame)."""
+    return page.evaluate(_STICKING_OUT)

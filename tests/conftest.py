@@ -156,6 +156,18 @@ def world():
 
 
 @pytest.fixture
+def people(world):
+    """The world with the names people have, for pages read in Chinese (usernames stay Latin: they
+    are typed, not read)."""
+    names = {"admin": "管理员", "lead": "李主任", "head_a": "王行长", "head_b": "赵行长", "liaison_a1": "刘专员",
+             "liaison_a2": "陈专员", "liaison_b1": "杨专员", "am_a1": "张晓明", "am_a2": "周敏", "am_b1": "吴刚"}
+    for username, name in names.items():
+        world.users[username].display_name = name
+    _db.session.commit()
+    return world
+
+
+@pytest.fixture
 def login(client):
     """login(user) signs the test client in as that user (through the real sign-in form)."""
 

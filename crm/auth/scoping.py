@@ -10,10 +10,13 @@ Two shapes only: `*_condition(user)` WHERE clauses that compose into any query, 
 """
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import abort
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import false, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -29,6 +32,33 @@ from crm.timeutil import utcnow
 from crm.visits.models import Application, Visit
 
 VISIT_EDIT_WINDOW = timedelta(hours=24)
+_remembered: ContextVar[dict | None] = ContextVar("remembered_scopes", default=None)
+
+
+@contextmanager
+def remembering():
+    """Within it (a `with` block or a decorated view), each user's scope is looked up once: a page
+    that scopes several queries (a home: lists, their progress, overdue names) asks the database
+    for the user's places and pairs once, not per query. For pages that read: the scope must not
+    change inside."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def _remembered_per_user(lookup):
+    @functools.wraps(lookup)
+    def remembered(user: User):
+        memo = _remembered.get()
+        if memo is None:
+            return lookup(user)
+        key = (lookup.__name__, user.id)
+        if key not in memo:
+            memo[key] = lookup(user)
+        return memo[key]
+    return remembered
 
 
 def is_admin(user: User) -> bool:
@@ -44,6 +74,7 @@ def led_campaign_ids(user: User) -> list[int]:
     return list(db.session.scalars(select(CampaignLead.campaign_id).where(CampaignLead.user_id == user.id)))
 
 
+@_remembered_per_user
 def own_pairs(user: User) -> list[LiaisonPair]:
     return list(
         db.session.scalars(
@@ -89,6 +120,7 @@ def _org_region_ids(org: Organization) -> list[int]:
     return list(ids)
 
 
+@_remembered_per_user
 def merchant_condition(user: User) -> ColumnElement:
     """A WHERE clause on Merchant that keeps what the user may see."""
     if is_admin(user):
@@ -161,6 +193,15 @@ def _branch(user: User) -> ColumnElement:
     return ReferralList.bank_org_id.in_(user.organization.subtree_ids()) & ReferralList.handed_over_at.is_not(None)
 
 
+def liaison_list_condition(user: User) -> ColumnElement:
+    """The lists a liaison works on: made by their office (or one under it), or naming merchants of
+    their area. Those naming their merchants are found once through the merchants, not list by list."""
+    item = aliased(Referral)  # so the condition also works in a query that joins the items
+    on_my_merchants = select(item.list_id).where(
+        item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
+    return ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | ReferralList.id.in_(on_my_merchants)
+
+
 def list_condition(user: User) -> ColumnElement:
     """A WHERE clause on ReferralList keeping the lists the user may open."""
     if is_admin(user):
@@ -170,13 +211,11 @@ def list_condition(user: User) -> ColumnElement:
     if user.has_role("lead"):
         parts.append(ReferralList.campaign_id.in_(led_campaign_ids(user)))
     if user.has_role("liaison"):
-        on_my_merchants = exists().where(
-            item.list_id == ReferralList.id, item.merchant_id.in_(select(Merchant.id).where(merchant_condition(user))))
-        parts.append(ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | on_my_merchants)
+        parts.append(liaison_list_condition(user))
     if user.has_role("branch_head"):
         parts.append(_branch(user))
     if user.has_role("account_manager"):
-        parts.append(exists().where(item.list_id == ReferralList.id, item.assignee_id == user.id))
+        parts.append(ReferralList.id.in_(select(item.list_id).where(item.assignee_id == user.id)))
     return or_(*parts) if parts else false()
 
 

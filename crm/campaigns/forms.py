@@ -22,9 +22,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from crm.campaigns.models import Campaign
 from crm.campaigns.operations import CAP_KEYS, COUNT_RULES, RULE_FIELDS, rule_defaults
 from crm.extensions import db
-from crm.forms import MultiCheckboxField
+from crm.forms import MultiCheckboxField, all_of, narrowing_picker
 from crm.labels import choices
-from crm.people.queries import organization_choices, user_choices
+from crm.people.queries import (
+    organization_choices,
+    organization_tree,
+    organizations_of,
+    user_choices,
+    user_choices_by_organization,
+)
 from crm.regions.queries import region_choices
 
 
@@ -151,6 +157,7 @@ class CampaignForm(CampaignRulesForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     template = StringField(_l("Template"), validators=[Optional(), Length(max=40)])
     bureau_org_id = SelectField(_l("Partner bureau"), coerce=int, validators=[DataRequired()])
+    bank_id = narrowing_picker(_l("Bank"), "bank_org_id")
     bank_org_id = SelectField(_l("Partner bank"), coerce=int, validators=[DataRequired()])
     territory_id = SelectField(_l("Territory"), coerce=int, validators=[DataRequired()])
     starts_on = DateField(_l("Starts on"), validators=[DataRequired()])
@@ -158,7 +165,8 @@ class CampaignForm(CampaignRulesForm):
     lead_ids = MultiCheckboxField(_l("Programme leads"), coerce=int)
 
     sections = (
-        (_l("The drive"), DRIVE_FIELDS),
+        (_l("The drive"), ("name", "template", "bureau_org_id", "bank_id", "bank_org_id", "territory_id", "starts_on",
+                           "ends_on")),
         *CampaignRulesForm.sections,
         (_l("Programme leads"), ("lead_ids",)),
     )
@@ -166,7 +174,8 @@ class CampaignForm(CampaignRulesForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.bureau_org_id.choices = organization_choices("bureau")
-        self.bank_org_id.choices = organization_choices("bank")
+        above, banks = organization_tree(organizations_of("bank"))
+        self.bank_id.choices, self.bank_org_id.choices = all_of(above), banks
         self.territory_id.choices = region_choices(("city", "county"), from_level="city")
         self.lead_ids.choices = user_choices("lead")
 
@@ -184,11 +193,13 @@ class PairForm(FlaskForm):
     campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
     region_id = SelectField(_l("Town (or county)"), coerce=int, validators=[DataRequired()])
     liaison_id = SelectField(_l("Liaison"), coerce=int, validators=[DataRequired()])
+    bank_org_id = narrowing_picker(_l("Bank branch"), "account_manager_id")
     account_manager_id = SelectField(_l("Account manager"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     active = BooleanField(_l("Active"), default=True)
 
-    sections = ((None, ("campaign_id", "region_id", "liaison_id", "account_manager_id", "name", "active")),)
+    sections = ((None, ("campaign_id", "region_id", "liaison_id", "bank_org_id", "account_manager_id", "name",
+                        "active")),)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,7 +207,8 @@ class PairForm(FlaskForm):
         self.campaign_id.choices = [(row.id, row.name) for row in drives]
         self.region_id.choices = region_choices(("county", "town"))
         self.liaison_id.choices = user_choices("liaison")
-        self.account_manager_id.choices = user_choices("account_manager")
+        self.bank_org_id.choices = all_of(organization_choices("bank"))
+        self.account_manager_id.choices = user_choices_by_organization("account_manager")
 
     def values(self) -> dict:
         return {name: self[name].data for name in ("campaign_id", "region_id", "liaison_id", "account_manager_id")} | {

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
-from crm.auth.scoping import list_condition, merchant_condition, referral_condition
+from crm.auth.scoping import liaison_list_condition, referral_condition
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
-from crm.merchants.models import Merchant
 from crm.people.models import User, UserRole
 from crm.referrals.models import OPEN_STATUSES, Referral, ReferralList
 from crm.referrals.operations import FUNNEL, overdue_condition
@@ -54,14 +53,9 @@ def list_progress(user: User, lists: list[ReferralList]) -> list[ListProgress]:
 
 
 def latest_lists(user: User, limit: int = HOME_LISTS) -> list[ReferralList]:
-    """The liaison's latest lists: made by their office or naming merchants of their area. The lists
-    with such names are found first through the names (a hashed set, not a check per list), then
-    the scoping rule decides as everywhere."""
-    on_my_merchants = db.session.scalars(select(Referral.list_id).where(
-        Referral.merchant_id.in_(select(Merchant.id).where(merchant_condition(user)))).distinct()).all()
-    mine = ReferralList.bureau_org_id.in_(user.organization.subtree_ids()) | ReferralList.id.in_(on_my_merchants)
+    """The liaison's latest lists: made by their office or naming merchants of their area."""
     return list(db.session.scalars(
-        select(ReferralList).options(joinedload(ReferralList.bank_org)).where(mine, list_condition(user))
+        select(ReferralList).options(joinedload(ReferralList.bank_org)).where(liaison_list_condition(user))
         .order_by(ReferralList.created_at.desc(), ReferralList.id.desc()).limit(limit)))
 
 
@@ -70,8 +64,8 @@ def overdue_names(user: User, list_ids: list[int], limit: int = HOME_NAMES) -> l
     if not list_ids:
         return []
     return list(db.session.scalars(
-        select(Referral).options(joinedload(Referral.merchant), joinedload(Referral.assignee),
-                                 joinedload(Referral.referral_list))
+        select(Referral).options(joinedload(Referral.merchant), joinedload(Referral.referral_list),
+                                 joinedload(Referral.assignee).lazyload(User.role_rows))  # the name is shown
         .where(Referral.list_id.in_(list_ids), referral_condition(user), overdue_condition())
         .order_by(Referral.deadline_on, Referral.id).limit(limit)))
 
@@ -83,11 +77,9 @@ class PairMonth:
     merchants: int
 
 
-def pair_months(user: User, today: date | None = None) -> list[PairMonth]:
-    """This month's visits and merchants visited, per pair the user is part of."""
+def pair_months(pairs: list[LiaisonPair], today: date | None = None) -> list[PairMonth]:
+    """This month's visits and merchants visited, per pair."""
     today = today or local_today()
-    pairs = list(db.session.scalars(select(LiaisonPair).where(
-        LiaisonPair.active.is_(True), LiaisonPair.liaison_id == user.id).order_by(LiaisonPair.id)))
     if not pairs:
         return []
     since = to_utc_naive(datetime.combine(today.replace(day=1), time()))
@@ -112,17 +104,17 @@ def lists_to_assign(user: User) -> list[tuple[ReferralList, int]]:
                .group_by(Referral.list_id).subquery())
     return list(db.session.execute(
         select(ReferralList, waiting.c.waiting).join(waiting, waiting.c.list_id == ReferralList.id)
-        .order_by(ReferralList.handed_over_at, ReferralList.id)).tuples())
+        .order_by(ReferralList.handed_over_at, ReferralList.id)))
 
 
 def handed_over_since(user: User, since: date) -> list[tuple[ReferralList, int]]:
     """Lists handed to the user's branch since a day, with how many names each, newest first."""
     start = to_utc_naive(datetime.combine(since, time()))
-    lists = list(db.session.scalars(_branch_lists(user).where(ReferralList.handed_over_at >= start)
-                                    .order_by(ReferralList.handed_over_at.desc(), ReferralList.id.desc())))
-    counts = dict(db.session.execute(select(Referral.list_id, func.count()).where(
-        Referral.list_id.in_([r.id for r in lists])).group_by(Referral.list_id)).all()) if lists else {}
-    return [(r, counts.get(r.id, 0)) for r in lists]
+    names = (select(func.count()).where(Referral.list_id == ReferralList.id)
+             .correlate(ReferralList).scalar_subquery())
+    return list(db.session.execute(
+        _branch_lists(user).add_columns(names).where(ReferralList.handed_over_at >= start)
+        .order_by(ReferralList.handed_over_at.desc(), ReferralList.id.desc())))
 
 
 def week_start(day: date) -> date:
@@ -138,7 +130,7 @@ class ManagerLoad:
 
 
 def branch_managers(user: User) -> list[User]:
-    return list(db.session.scalars(select(User).join(UserRole).where(
+    return list(db.session.scalars(select(User).options(lazyload(User.role_rows)).join(UserRole).where(
         User.organization_id.in_(user.organization.subtree_ids()), UserRole.role == "account_manager",
         User.active.is_(True)).order_by(User.display_name, User.id)))
 

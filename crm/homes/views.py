@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
+from crm.auth.scoping import remembering
 from crm.homes import queries
 from crm.imports.queries import waiting_imports
 from crm.referrals.forms import RuleAssignForm
@@ -21,22 +22,25 @@ def blueprints():
 
 @bp.get("/liaison")
 @login_required
+@remembering()
 def liaison():
     if not current_user.has_role("liaison"):
         abort(404)
     today = local_today()
     lists = queries.list_progress(current_user, queries.latest_lists(current_user))
     shares = [s for s in location_shares(current_user) if s.pair.liaison_id == current_user.id]
+    days = joint_visit_days(current_user, today)
     return render_template(
         "homes/liaison.html", today=today, lists=lists, statuses=queries.FUNNEL_SHOWN,
         overdue=queries.overdue_names(current_user, [p.referral_list.id for p in lists]),
         imports=waiting_imports(current_user.id), shares=shares,
         flagged=flagged_visits(current_user, [s.pair.id for s in shares])[:FLAGGED_SHOWN],
-        days=joint_visit_days(current_user, today), months=queries.pair_months(current_user, today))
+        days=days, months=queries.pair_months([d.pair for d in days if d.pair.liaison_id == current_user.id], today))
 
 
 @bp.get("/branch")
 @login_required
+@remembering()
 def branch():
     if not current_user.has_role("branch_head"):
         abort(404)

@@ -7,9 +7,9 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from crm.auth.passwords import policy_problem
-from crm.forms import BLANK, MultiCheckboxField, optional_id
+from crm.forms import BLANK, MultiCheckboxField, all_of, narrowing_picker, optional_id
 from crm.labels import choices
-from crm.people.queries import organization_choices
+from crm.people.queries import organization_choices, organization_tree, organizations_of
 from crm.regions.queries import region_choices
 
 
@@ -41,6 +41,7 @@ class UserForm(FlaskForm):
         DataRequired(), Length(max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dots, dashes and underscores only."))])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    organization_above = narrowing_picker(_l("Part of"), "organization_id")
     organization_id = SelectField(_l("Organization"), coerce=int, validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"))
     phone = StringField(_l("Phone"), validators=[Optional(), Regexp(r"^[0-9+\- ]{5,20}$")])
@@ -49,13 +50,14 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active (may sign in)"), default=True)
     password = PasswordField(_l("Password"))
 
-    sections = ((None, ("username", "display_name", "organization_id", "phone", "email", "roles", "active",
+    sections = ((None, ("username", "display_name", "organization_above", "organization_id", "phone", "email", "roles", "active",
                         "password")),)
 
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.creating = creating
-        self.organization_id.choices = organization_choices()
+        above, organizations = organization_tree(organizations_of())
+        self.organization_above.choices, self.organization_id.choices = all_of(above), organizations
         self.roles.choices = choices("role")
         if not creating:
             self.password.label.text = _l("New password (leave empty to keep the current one)")

@@ -10,14 +10,55 @@ from crm.regions.queries import tree_paths
 
 def organization_choices(kind: str | None = None) -> list[tuple[int, str]]:
     """(id, "市局 / 县局 / 所") for every organization (of one kind), sorted by that path."""
-    orgs = db.session.scalars(select(Organization)).all()
+    orgs = organizations_of()
     paths = tree_paths(orgs)
     return sorted(((o.id, paths[o.id]) for o in orgs if kind in (None, o.kind)), key=lambda item: item[1])
 
 
 def user_choices(role: str) -> list[tuple[int, str]]:
-    """(id, "name (username)") of the active users who hold a role."""
-    users = db.session.scalars(
-        select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True)).order_by(User.display_name)
-    )
-    return [(u.id, f"{u.display_name} ({u.username})") for u in users]
+    """(id, "name · organization") of the active users who hold a role (a username is typed, not read)."""
+    return [(user_id, label) for user_id, label, _lineage in user_choices_by_organization(role)]
+
+
+# ---- pickers narrowed by an organization above (data-narrows, static/js/page.js) -------------------
+
+def _lineages(orgs) -> dict[int, str]:
+    """{id: "id parent_id …"} up the given rows: an option's data-parent, so that choosing the
+    organization itself or any above it keeps the option."""
+    by_id = {o.id: o for o in orgs}
+
+    def lineage(org) -> str:
+        ids = []
+        while org is not None:
+            ids.append(str(org.id))
+            org = by_id.get(org.parent_id)
+        return " ".join(ids)
+
+    return {o.id: lineage(o) for o in orgs}
+
+
+def organization_tree(orgs) -> tuple[list[tuple[int, str]], list[tuple[int, str, dict]]]:
+    """For a picker of these organizations and the one that narrows it: the organizations with others
+    under them (a bank above its branches, a branch above its outlets), and every organization with
+    its lineage as data-parent; both named by their path down from the top one given."""
+    paths, lineages = tree_paths(orgs), _lineages(orgs)
+    parents = {o.parent_id for o in orgs}
+    return (sorted(((o.id, paths[o.id]) for o in orgs if o.id in parents), key=lambda item: item[1]),
+            sorted(((o.id, paths[o.id], {"data-parent": lineages[o.id]}) for o in orgs), key=lambda item: item[1]))
+
+
+def organizations_of(kind: str | None = None) -> list[Organization]:
+    """Every organization of one kind (all when None)."""
+    query = select(Organization)
+    return list(db.session.scalars(query if kind is None else query.where(Organization.kind == kind)))
+
+
+def user_choices_by_organization(role: str) -> list[tuple[int, str, dict]]:
+    """user_choices() with the lineage of each user's organization as data-parent, for a picker of
+    users that a picker of organizations narrows (account managers by bank branch)."""
+    orgs = organizations_of()
+    names, lineages = {o.id: o.name for o in orgs}, _lineages(orgs)
+    users = db.session.scalars(select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+                               .order_by(User.display_name, User.id))
+    return [(u.id, f"{u.display_name} · {names[u.organization_id]}", {"data-parent": lineages[u.organization_id]})
+            for u in users]

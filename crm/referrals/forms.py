@@ -6,12 +6,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.forms import all_of, narrowing_picker
 from crm.labels import choices
+from crm.people.queries import organization_tree
 
 
 class BuildForm(FlaskForm):
     campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("List name"), validators=[Optional(), Length(max=120)])
+    bank_id = narrowing_picker(_l("Bank"), "bank_org_id")
     bank_org_id = SelectField(_l("Hand to"), coerce=int, validate_choice=False, validators=[Optional()])
     # data-narrows: choosing a county leaves only its towns, a town only its districts (static/js/page.js).
     county_id = SelectField(_l("County"), coerce=int, validate_choice=False, validators=[Optional()],
@@ -27,10 +30,9 @@ class BuildForm(FlaskForm):
     codes = TextAreaField(_l("Or paste credit codes"), validators=[Optional()])
     codes_file = FileField(_l("Or upload a file of credit codes (.xlsx or .csv)"))
 
-    def __init__(self, *args, campaigns=(), banks=(), places=(), **kwargs):
+    def __init__(self, *args, campaigns=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
-        self.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in banks]
         blank = [(0, str(_l("All")))]
         self.county_id.choices = blank + [(i, n) for i, n, level, _parent in places if level == "county"]
         self.town_id.choices = blank + [(i, n, {"data-parent": parent}) for i, n, level, parent in places
@@ -46,6 +48,7 @@ class ChainForm(FlaskForm):
 
     campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
     name = StringField(_l("List name"), validators=[DataRequired(), Length(max=120)])
+    bank_id = narrowing_picker(_l("Bank"), "bank_org_id")
     bank_org_id = SelectField(_l("Hand to"), coerce=int, validate_choice=False, validators=[DataRequired()])
     core_code = StringField(_l("Credit code of the core enterprise"), validators=[DataRequired()])
     upstream = TextAreaField(_l("Upstream merchants (credit codes)"), validators=[Optional()])
@@ -54,6 +57,13 @@ class ChainForm(FlaskForm):
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+
+
+def offer_banks(form: BuildForm | ChainForm, banks, blank=()) -> None:
+    """The bank organizations a list can be handed to, and the bank above them that narrows them."""
+    above, offered = organization_tree(banks)
+    form.bank_id.choices = all_of(above)
+    form.bank_org_id.choices = list(blank) + offered
 
 
 class AssignForm(FlaskForm):

@@ -25,7 +25,15 @@ from crm.imports.parsing import CellError
 from crm.people.models import Organization, User
 from crm.referrals import chains, operations
 from crm.referrals.export import export_list
-from crm.referrals.forms import AssignForm, BuildForm, ChainForm, ReassignForm, RuleAssignForm, StatusForm
+from crm.referrals.forms import (
+    AssignForm,
+    BuildForm,
+    ChainForm,
+    ReassignForm,
+    RuleAssignForm,
+    StatusForm,
+    offer_banks,
+)
 from crm.referrals.models import Referral, ReferralList
 from crm.referrals.queries import items_for
 from crm.regions.models import Region
@@ -97,7 +105,7 @@ def build():
     if built is None:
         return redirect(url_for("referrals.lists"))
     form, campaign = built
-    form.bank_org_id.choices = [(0, "—")] + [(o.id, o.name) for o in operations.bank_choices(campaign)]
+    offer_banks(form, operations.bank_choices(campaign), blank=[(0, "—")])
     context = {"form": form, "campaign": campaign, "preview": None, "check": None}
     if request.method == "POST" and form.validate():
         try:
@@ -148,7 +156,7 @@ def build_chain():
         return redirect(url_for("referrals.lists"))
     form, campaign = built
     banks = operations.bank_choices(campaign)
-    form.bank_org_id.choices = [(o.id, o.name) for o in banks]
+    offer_banks(form, banks)
     if form.validate_on_submit():
         bank = next((o for o in banks if o.id == form.bank_org_id.data), None)
         try:

@@ -3,7 +3,9 @@
    <form data-confirm="…">  asks before submitting;  <button data-print>  prints the page;
    <select data-autosubmit>  submits its form when changed;
    <select data-narrows="town_id">  leaves in the select named town_id only the options whose
-   data-parent is the chosen value (all of them when nothing is chosen), and so on down. No dependencies. */
+   data-parent is the chosen value (all of them when nothing is chosen), and so on down; an option
+   under several (a branch under its bank and its bank's bank) lists them all, space-separated.
+   No dependencies. */
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -27,8 +29,8 @@
         .map(function (o) { return o.value; });
     }
     Array.prototype.forEach.call(target.options, function (option) {
-      var parent = option.getAttribute("data-parent");
-      var keep = !allowed || parent === null || allowed.indexOf(parent) >= 0;
+      var parents = option.getAttribute("data-parent");
+      var keep = !allowed || parents === null || parents.split(" ").some(function (p) { return allowed.indexOf(p) >= 0; });
       option.hidden = !keep;
       option.disabled = !keep;
     });

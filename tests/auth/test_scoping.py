@@ -6,8 +6,12 @@ The world (tests/factories.py) is a two-county drive; a second drive in another 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, select
 
+from crm.auth.scoping import merchant_condition, remembering
 from crm.campaigns.models import CampaignLead
+from crm.extensions import db
+from crm.merchants.models import Merchant
 from tests import factories
 
 ALL = {"m_a1", "m_a2", "m_b1", "m_other"}
@@ -215,3 +219,20 @@ def test_public_form_submissions(role, scoped, as_role, app, db):
     assert client.get(f"/pairs/{pair.id}/submissions").status_code == (200 if role in sees_pair else 404)
     screens = {"admin", "liaison_a1"}
     assert client.post(f"/submissions/{submission.id}/reject").status_code == (302 if role in screens else 404)
+
+
+def test_a_remembered_scope_is_read_once_and_a_later_one_sees_a_new_pair(world):
+    am = world.users["am_a1"]
+
+    def visible() -> set[str]:
+        return set(db.session.scalars(select(Merchant.name).where(merchant_condition(am))))
+
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with remembering():
+        first = visible()
+        looked_up = len(statements)
+        assert visible() == first and len(statements) == looked_up + 1  # only the merchants' query again
+    factories.pair(world.campaign, world.towns[2], world.users["liaison_b1"], am)
+    db.session.commit()
+    assert visible() == first | {world.merchants["m_b1"].name}  # outside, the new pair counts at once

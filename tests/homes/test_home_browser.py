@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -13,50 +12,19 @@ from crm.extensions import db as _db
 from crm.referrals import operations
 from crm.referrals.models import Referral, ReferralList
 from crm.visits.models import Visit
-from tests.browser import Watch, check
-from tests.factories import PASSWORD
+from tests.browser import DESKTOP, check, offered, sign_in, sticking_out
 from tests.referrals.helpers import make_list
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2,
          "geolocation": {"latitude": 36.1953, "longitude": 113.1163, "accuracy": 15},
          "permissions": ["geolocation"], "timezone_id": "Asia/Shanghai"}
-DESKTOP = {"viewport": {"width": 1366, "height": 900}, "timezone_id": "Asia/Shanghai"}
 SIZES = {"phone": (390, 844), "desktop": (1366, 900), "wide": (1920, 1080)}
-NAMES = {"admin": "管理员", "lead": "李主任", "head_a": "王行长", "head_b": "赵行长", "liaison_a1": "刘专员",
-         "liaison_a2": "陈专员", "liaison_b1": "杨专员", "am_a1": "张晓明", "am_a2": "周敏", "am_b1": "吴刚"}
-
-
-@pytest.fixture
-def people(world):
-    """The world with the names people have (usernames stay Latin: they are typed, not read)."""
-    for username, name in NAMES.items():
-        world.users[username].display_name = name
-    _db.session.commit()
-    return world
-
-
-def _sign_in(browser, base, username, device):
-    context = browser.new_context(**device)
-    watch = Watch(context)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{base}/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
-    return context, page, watch
-
-
-def _offered(page, select: str) -> list[str]:
-    return page.locator(f"{select} option:not([disabled])").all_inner_texts()
-
-
 def _photograph(page, screenshots, role):
     """The home at phone and desktop size (and 1920 wide), with nothing wider than the screen."""
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (role, size)
+        assert not sticking_out(page), (role, size, sticking_out(page))
         page.screenshot(path=os.path.join(screenshots, f"home-{role}-{size}.png"), full_page=True)
 
 
@@ -65,7 +33,7 @@ def test_the_account_manager_visits_a_referral_from_today(people, live_server, b
     operations.auto_assign(referral_list, people.users["head_a"])
     _db.session.commit()
     list_id = referral_list.id
-    context, page, watch = _sign_in(browser, live_server, "am_a1", PHONE)
+    context, page, watch = sign_in(browser, live_server, "am_a1", PHONE)
     assert page.url == f"{live_server}/visits/"
     check(page, watch)
     page.locator('[data-list="referrals"] li', has_text="张三干洗店").get_by_role("link", name="走访").click()
@@ -84,22 +52,22 @@ def test_the_account_manager_visits_a_referral_from_today(people, live_server, b
 
 
 def test_the_liaison_builds_a_list_from_codes_and_hands_it_over(people, live_server, browser, screenshots):
-    context, page, watch = _sign_in(browser, live_server, "liaison_a1", DESKTOP)
+    context, page, watch = sign_in(browser, live_server, "liaison_a1", DESKTOP)
     assert page.url == f"{live_server}/home/liaison"
     check(page, watch)
     _photograph(page, screenshots, "liaison")
     page.set_viewport_size(DESKTOP["viewport"])
     page.get_by_role("link", name="新建送贷名单").click()
     page.select_option("#county_id", label="沁县")  # the pickers narrow: county → town → district
-    assert _offered(page, "#town_id") == ["全部", "沁县 / 定昌镇"]
-    assert _offered(page, "#district_id") == ["全部", "沁县 / 定昌镇 / 定昌市场"]
+    assert offered(page, "#town_id") == ["全部", "沁县 / 定昌镇"]
+    assert offered(page, "#district_id") == ["全部", "沁县 / 定昌镇 / 定昌市场"]
     page.select_option("#county_id", label="长子县")
     page.select_option("#town_id", label="长子县 / 鲍店镇")
-    assert _offered(page, "#district_id") == ["全部", "长子县 / 鲍店镇 / 鲍店市场"]
+    assert offered(page, "#district_id") == ["全部", "长子县 / 鲍店镇 / 鲍店市场"]
     page.select_option("#county_id", index=0)  # every county again; the town chosen still narrows
-    assert len(_offered(page, "#town_id")) == 4 and len(_offered(page, "#district_id")) == 2
+    assert len(offered(page, "#town_id")) == 4 and len(offered(page, "#district_id")) == 2
     page.select_option("#town_id", index=0)
-    assert len(_offered(page, "#district_id")) == 4
+    assert len(offered(page, "#district_id")) == 4
     codes = [people.merchants["m_a1"].credit_code, people.merchants["m_b1"].credit_code]
     page.fill("#codes", "\n".join(codes))
     page.click('button[name="action"][value="preview"]')
@@ -107,7 +75,7 @@ def test_the_liaison_builds_a_list_from_codes_and_hands_it_over(people, live_ser
     expect(page.locator("[data-rejected]")).to_contain_text(people.merchants["m_b1"].credit_code)
     check(page, watch)
     page.fill("#name", "丹朱镇十二月名单")
-    page.select_option("#bank_org_id", label=people.orgs["branch_a"].name)
+    page.select_option("#bank_org_id", label=f'{people.orgs["bank"].name} / {people.orgs["branch_a"].name}')
     page.click('button[name="action"][value="create"]')
     page.get_by_role("button", name=f"移交给 {people.orgs['branch_a'].name}").click()
     expect(page.locator(".flash")).to_contain_text("已移交")
@@ -121,7 +89,7 @@ def test_the_liaison_builds_a_list_from_codes_and_hands_it_over(people, live_ser
 def test_the_branch_head_assigns_a_list_evenly_from_the_home(people, live_server, browser, screenshots):
     referral_list = make_list(people, [people.merchants["m_a1"], people.merchants["m_a2"]])
     list_id, managers = referral_list.id, sorted([people.users["am_a1"].id, people.users["am_a2"].id])
-    context, page, watch = _sign_in(browser, live_server, "head_a", DESKTOP)
+    context, page, watch = sign_in(browser, live_server, "head_a", DESKTOP)
     assert page.url == f"{live_server}/home/branch"
     check(page, watch)
     _photograph(page, screenshots, "branch_head")
@@ -139,7 +107,7 @@ def test_the_branch_head_assigns_a_list_evenly_from_the_home(people, live_server
 
 
 def test_the_lead_opens_a_quarter_on_the_dashboard(people, live_server, browser, screenshots):
-    context, page, watch = _sign_in(browser, live_server, "lead", DESKTOP)
+    context, page, watch = sign_in(browser, live_server, "lead", DESKTOP)
     assert page.url.startswith(f"{live_server}/reports/")
     check(page, watch)
     _photograph(page, screenshots, "lead")
@@ -157,7 +125,7 @@ def test_the_admin_reads_who_was_given_a_name_in_the_audit_log(people, live_serv
     operations.auto_assign(referral_list, people.users["head_a"])
     _db.session.commit()
     name = referral_list.name
-    context, page, watch = _sign_in(browser, live_server, "admin", DESKTOP)
+    context, page, watch = sign_in(browser, live_server, "admin", DESKTOP)
     assert page.url == f"{live_server}/admin/"
     check(page, watch)
     _photograph(page, screenshots, "admin")

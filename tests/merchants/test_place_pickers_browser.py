@@ -2,39 +2,27 @@
 from __future__ import annotations
 
 from crm.extensions import db
-from tests.browser import Watch, check
-from tests.factories import PASSWORD
-
-
-def _offered(page, select: str) -> list[str]:
-    return page.locator(f"{select} option:not([disabled])").all_inner_texts()
+from tests.browser import check, offered, sign_in
 
 
 def test_choosing_a_county_leaves_only_its_towns_and_districts(world, live_server, browser):
     world.users["admin"].display_name = "管理员"  # the page shows people's names, not usernames
     db.session.commit()
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, timezone_id="Asia/Shanghai")
-    watch = Watch(context)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="username"]', "admin")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
+    context, page, watch = sign_in(browser, live_server, "admin")
     page.goto(f"{live_server}/merchants/new")
-    everywhere = _offered(page, "#region_id")
+    everywhere = offered(page, "#region_id")
     assert len(everywhere) == 6  # every town and district of the city until a county is chosen
     page.select_option("#county_id", label="沁县")
-    assert _offered(page, "#region_id") == ["沁县 / 定昌镇", "沁县 / 定昌镇 / 定昌市场"]
+    assert offered(page, "#region_id") == ["沁县 / 定昌镇", "沁县 / 定昌镇 / 定昌市场"]
     assert page.locator("#region_id").input_value() == page.locator(
         "#region_id option", has_text="沁县 / 定昌镇").first.get_attribute("value")  # a place still offered
     page.select_option("#county_id", index=0)
-    assert _offered(page, "#region_id") == everywhere
+    assert offered(page, "#region_id") == everywhere
     check(page, watch)
     # editing a merchant: its county is chosen and its places are the ones offered
     page.goto(f"{live_server}/merchants/{world.merchants['m_a1'].id}/edit")
     county = world.merchants["m_a1"].county.name
     assert page.locator("#county_id option:checked").inner_text() == county
-    assert all(place.startswith(f"{county} / ") for place in _offered(page, "#region_id"))
+    assert all(place.startswith(f"{county} / ") for place in offered(page, "#region_id"))
     check(page, watch)
     context.close()
