@@ -158,7 +158,3 @@ def template_rules(template: str) -> dict:
     values, sources = cited_rules(TEMPLATES[template])
     return {**values, "rule_sources": sources}
 
-
-def template_label(code: str | None) -> str:
-    """A drive template's name as people know it (双百工程), for its code."""
-    return TEMPLATES.get(code or "", {}).get("label") or code or "—"
