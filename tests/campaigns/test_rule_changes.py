@@ -149,7 +149,7 @@ def test_the_page_shows_the_differences_and_brings_the_drive_to_its_template(wor
     assert "旧条款" in _row(page, "plaque_criteria.max_overdue_12m")
     assert "本活动提供" in _row(page, "products.商贸贷") and "五、（二）1." in _row(page, "products.商贸贷")
     assert "SB" in _row(page, "plaque_criteria.number_prefix") and "本地设置" in _row(page, "plaque_criteria.number_prefix")
-    assert _readable(page, "SB", "CZ") == []
+    assert _readable(page, "SB", "CZ", world.users["lead"].display_name) == []
 
     assert client.post(f"/campaigns/{drive.id}/rules/template", data={}).status_code == 302
     db.session.expire_all()
