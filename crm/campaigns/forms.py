@@ -210,6 +210,12 @@ class PairForm(FlaskForm):
 UNSET_CRITERIA = {"veto_dishonest": True}
 
 
+# A product term's field on the form → its key under the product (crm.campaigns.rule_changes.PRODUCT_TERMS).
+TERM_FIELDS = {"max_amount": "max_amount", "term_months": "term_months", "rate_text": "rate_text",
+               "credit": "caps.credit", "guarantee": "caps.guarantee", "mortgage": "caps.mortgage",
+               "region_ids": "region_ids"}
+
+
 def _whole(label) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(min=0)])
 
@@ -227,16 +233,12 @@ class ProductTermsForm(Form):
     mortgage = _whole(_l("Cap with a mortgage (yuan)"))
     region_ids = MultiCheckboxField(_l("Only in these places"), coerce=int)
 
-    TERMS = {"max_amount": "max_amount", "term_months": "term_months", "rate_text": "rate_text",
-             "credit": "caps.credit", "guarantee": "caps.guarantee", "mortgage": "caps.mortgage",
-             "region_ids": "region_ids"}
-
     def rules(self) -> dict:
         key = f"products.{self.name.data}"
         if not self.offered.data:
             return {key: None}
         terms = {f"{key}.{term}": self[field].data or None if field in ("rate_text", "region_ids")
-                 else self[field].data for field, term in self.TERMS.items()}
+                 else self[field].data for field, term in TERM_FIELDS.items()}
         return {key: True, **terms}
 
 
@@ -285,7 +287,7 @@ class DriveRulesForm(FlaskForm):
             self[name].data = rules.get(f"plaque_criteria.{name}", UNSET_CRITERIA.get(name))
         for product in catalogue:
             key = f"products.{product.name}"
-            terms = {field: rules.get(f"{key}.{term}") for field, term in ProductTermsForm.TERMS.items()}
+            terms = {field: rules.get(f"{key}.{term}") for field, term in TERM_FIELDS.items()}
             self.products.append_entry({"name": product.name, "offered": bool(rules.get(key)), **terms})
 
     def _unset(self, key: str):

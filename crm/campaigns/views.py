@@ -21,7 +21,7 @@ from crm.campaigns.rulebook import SECTIONS, drive_programme, rule_name, rule_ro
 from crm.campaigns.templates import TEMPLATES, create_campaign_from_template, template_choices
 from crm.extensions import db
 from crm.people.models import Organization
-from crm.products.models import Product
+from crm.products.operations import drive_catalogue
 from crm.regions.models import Region
 
 bp = Blueprint("campaign_templates", __name__, url_prefix="/campaigns")
@@ -100,11 +100,9 @@ def _led_campaign(campaign_id: int) -> Campaign:
 def edit(campaign_id: int):
     """The drive's caps, plaque criteria and products; each value changed becomes the editor's local setting."""
     campaign = _led_campaign(campaign_id)
-    rules = drive_rules(campaign)
-    offered = [key.removeprefix("products.") for key in rules if key.count(".") == 1 and key.startswith("products.")]
-    catalogue = db.session.scalars(select(Product).where(Product.active.is_(True) | Product.name.in_(offered))
-                                   .order_by(Product.bank_name, Product.id)).all()
-    form = DriveRulesForm(rules=rules, catalogue=catalogue, places=[campaign.territory, *campaign_counties(campaign)])
+    catalogue = drive_catalogue(campaign)
+    form = DriveRulesForm(rules=drive_rules(campaign), catalogue=catalogue,
+                          places=[campaign.territory, *campaign_counties(campaign)])
     if form.validate_on_submit():
         try:
             edit_rules(campaign, form.changes(), current_user)

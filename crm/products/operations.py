@@ -242,6 +242,13 @@ def store_drive_products(campaign: Campaign, rules: dict[str, object]) -> None:
         db.session.add(link)
 
 
+def drive_catalogue(campaign: Campaign) -> list[Product]:
+    """The products a drive may offer: the catalogue's on offer, and any the drive offers still; by bank."""
+    offered = select(CampaignProduct.product_id).where(CampaignProduct.campaign_id == campaign.id)
+    return list(db.session.scalars(select(Product).where(Product.active.is_(True) | Product.id.in_(offered))
+                                   .order_by(Product.bank_name, Product.id)))
+
+
 def catalogue_product(name: str) -> Product:
     """The catalogue's product of that name (the first added, should two banks use one name)."""
     product = db.session.scalar(select(Product).where(Product.name == name).order_by(Product.id).limit(1))
