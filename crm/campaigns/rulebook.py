@@ -79,6 +79,14 @@ CAP_TERMS = ("credit", "guarantee", "mortgage")
 LISTS = {"focus_trades": "trade", "kinds": "merchant_kind", "tiers": "tier", "veto_statuses": "registry_status"}
 
 
+# Rules whose value is text a person typed (a plaque prefix "SB"), shown as typed.
+TYPED_RULES = ("number_prefix", "rate_text")
+
+
+def typed(key: str) -> bool:
+    return key.split(".")[-1] in TYPED_RULES
+
+
 @dataclass(frozen=True)
 class RuleRow:
     section: str

@@ -17,7 +17,15 @@ from crm.campaigns.forms import DriveRulesForm
 from crm.campaigns.models import Campaign
 from crm.campaigns.queries import campaign_counties, chosen_campaign
 from crm.campaigns.rule_changes import drive_rules, edit_rules, sync_template, template_differences
-from crm.campaigns.rulebook import SECTIONS, drive_programme, rule_name, rule_rows, rule_value, source_text
+from crm.campaigns.rulebook import (
+    SECTIONS,
+    drive_programme,
+    rule_name,
+    rule_rows,
+    rule_value,
+    source_text,
+    typed,
+)
 from crm.campaigns.templates import TEMPLATES, create_campaign_from_template, template_choices
 from crm.extensions import db
 from crm.people.models import Organization
@@ -84,6 +92,7 @@ def rules(campaign_id: int):
     sections = [(title, [row for row in rows if row.section == key]) for key, title in SECTIONS.items()]
     return render_template("campaigns/rules.html", campaign=campaign, programme=drive_programme(campaign),
                            sections=[(title, rows) for title, rows in sections if rows], source_text=source_text,
+                           typed=typed,
                            can_edit=can_lead_campaign(campaign, current_user),
                            from_template=campaign.template in TEMPLATES)
 
@@ -137,4 +146,4 @@ def sync(campaign_id: int):
         return redirect(url_for("campaign_templates.rules", campaign_id=campaign.id))
     return render_template("campaigns/sync.html", campaign=campaign, form=form, programme=drive_programme(campaign),
                            differences=template_differences(campaign), rule_name=rule_name, rule_value=rule_value,
-                           source_text=source_text)
+                           source_text=source_text, typed=typed)
