@@ -70,8 +70,10 @@ def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int
         start_over = f"delete {url.removeprefix('sqlite:///')}" if url.startswith("sqlite:///") else "use an empty database"
         click.echo(f"The database already has users: the demo is not rebuilt but {'served' if serve else 'left'} "
                    f"as it is (to start over, {start_over}).")
-        click.echo(f"{bring_demo_drive_to_template()} of the demo drive's rules brought to its template's current "
-                   f"rules (local settings kept).")
+        changed = bring_demo_drive_to_template()
+        if changed:
+            click.echo(f"{changed} of the demo drive's rules brought to its template's current rules "
+                       f"(local settings kept).")
         password_note = "the password given when it was built"
     usernames = db.session.scalars(select(User.username).order_by(User.id)).all()
     if serve:
