@@ -46,10 +46,11 @@ def upgrade_database() -> None:
 def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int):
     """Create the schema and build a realistic 双百工程 drive (Changzhi, 12 counties).
 
-    On a database that already has users nothing is rebuilt: the drive is served as it is.
+    On a database that already has users nothing is rebuilt: the drive is served as it is, its rules brought to
+    the template's current ones (a lead's local settings kept).
     """
     from crm.auth.passwords import policy_problem
-    from crm.demo.build import build_demo, random_password
+    from crm.demo.build import bring_demo_drive_to_template, build_demo, random_password
     from crm.extensions import db
     from crm.people.models import User
 
@@ -68,7 +69,11 @@ def demo(seed: int, password: str | None, merchants: int, serve: bool, port: int
         url = current_app.config["SQLALCHEMY_DATABASE_URI"]
         start_over = f"delete {url.removeprefix('sqlite:///')}" if url.startswith("sqlite:///") else "use an empty database"
         click.echo(f"The database already has users: the demo is not rebuilt but {'served' if serve else 'left'} "
-                   f"unchanged (to start over, {start_over}).")
+                   f"as it is (to start over, {start_over}).")
+        changed = bring_demo_drive_to_template()
+        if changed:
+            click.echo(f"{changed} of the demo drive's rules brought to its template's current rules "
+                       f"(local settings kept).")
         password_note = "the password given when it was built"
     usernames = db.session.scalars(select(User.username).order_by(User.id)).all()
     if serve:

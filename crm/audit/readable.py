@@ -85,7 +85,19 @@ def _named(model, value) -> str:
     return f"{merchant.name if merchant else ''} {day.isoformat() if day else ''}".strip()
 
 
+def _drive_rule(object_type: str | None, key: str) -> bool:
+    """A drive's rule field, or one rule under its dotted key ("plaque_criteria.min_loan_months")."""
+    from crm.campaigns.rule_changes import RULE_FIELDS
+
+    return object_type == "campaigns" and (key in RULE_FIELDS or
+                                           (key.split(".")[0] in (*RULE_FIELDS, "products") and "." in key))
+
+
 def field_label(object_type: str | None, key: str) -> str:
+    if _drive_rule(object_type, key):
+        from crm.campaigns.rulebook import field_name, rule_name
+
+        return rule_name(key) if "." in key else field_name(key)
     if key in FIELD_LABELS:
         return str(FIELD_LABELS[key])
     if key in LABELS["merchant_field"]:
@@ -95,6 +107,10 @@ def field_label(object_type: str | None, key: str) -> str:
 
 def display_value(object_type: str | None, key: str, value) -> str:
     """One stored value as the page shows it."""
+    if _drive_rule(object_type, key):
+        from crm.campaigns.rulebook import field_text, rule_value
+
+        return rule_value(key, value) if "." in key else field_text(key, value)
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -115,7 +131,7 @@ def display_value(object_type: str | None, key: str, value) -> str:
     if key == "source":
         return str(SOURCES.get(value, value))
     if key == "template":
-        from crm.campaigns.operations import template_label
+        from crm.campaigns.templates import template_label
 
         return template_label(value)
     if isinstance(value, str) and len(value) == 19 and value[10] == "T":

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -213,3 +214,107 @@ class PairForm(FlaskForm):
     def values(self) -> dict:
         return {name: self[name].data for name in ("campaign_id", "region_id", "liaison_id", "account_manager_id")} | {
             "name": (self.name.data or "").strip(), "active": bool(self.active.data)}
+
+
+# ---- the drive's caps, plaque criteria and products ----------------------------------------------
+
+# What a drive that says nothing about a criterion means: plaques veto dishonest merchants unless told not to.
+UNSET_CRITERIA = {"veto_dishonest": True}
+
+
+# A product term's field on the form → its key under the product (crm.campaigns.rule_changes.PRODUCT_TERMS).
+TERM_FIELDS = {"max_amount": "max_amount", "term_months": "term_months", "rate_text": "rate_text",
+               "credit": "caps.credit", "guarantee": "caps.guarantee", "mortgage": "caps.mortgage",
+               "region_ids": "region_ids"}
+
+
+def _whole(label) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0)])
+
+
+class ProductTermsForm(Form):
+    """One catalogue product: whether the drive offers it, and the drive's own terms (empty: the catalogue's)."""
+
+    name = HiddenField()
+    offered = BooleanField(_l("Offered by this drive"))
+    max_amount = _whole(_l("Maximum amount (yuan)"))
+    term_months = IntegerField(_l("Term (months)"), validators=[Optional(), NumberRange(min=1, max=600)])
+    rate_text = StringField(_l("Rate"), validators=[Optional(), Length(max=200)])
+    credit = _whole(_l("Cap on credit (yuan)"))
+    guarantee = _whole(_l("Cap with a guarantee (yuan)"))
+    mortgage = _whole(_l("Cap with a mortgage (yuan)"))
+    region_ids = MultiCheckboxField(_l("Only in these places"), coerce=int)
+
+    def rules(self) -> dict:
+        key = f"products.{self.name.data}"
+        if not self.offered.data:
+            return {key: None}
+        terms = {f"{key}.{term}": self[field].data or None if field in ("rate_text", "region_ids")
+                 else self[field].data for field, term in TERM_FIELDS.items()}
+        return {key: True, **terms}
+
+
+class DriveRulesForm(FlaskForm):
+    """The drive's pre-credit caps, plaque criteria and products, as a lead edits them: an empty field
+    removes the rule (for a product's term: the catalogue's applies)."""
+
+    survival = _whole(_l("Cap for survival-tier merchants (yuan)"))
+    growth = _whole(_l("Cap for growth-tier merchants (yuan)"))
+    development = _whole(_l("Cap for development-tier merchants (yuan)"))
+    distinguished = _whole(_l("Cap for 名特优新 merchants (yuan)"))
+    revenue_share_percent = DecimalField(_l("Credit at most this share of the business's revenue (%)"), places=2,
+                                         validators=[Optional(), NumberRange(min=0.01, max=100)])
+    tiers = MultiCheckboxField(_l("Plaque: tiers"))
+    min_months_trading = _whole(_l("Plaque: trading at least (months)"))
+    veto_statuses = MultiCheckboxField(_l("Plaque: vetoed registry statuses"))
+    veto_dishonest = BooleanField(_l("Plaque: vetoed when on the dishonest-persons list"))
+    min_loan_months = _whole(_l("Plaque: months of loan use at the bank, at least"))
+    no_bad_loans = BooleanField(_l("Plaque: no bad loan at the bank"))
+    max_overdue_12m = _whole(_l("Plaque: overdue repayments in the last 12 months, at most"))
+    min_credit_line = _whole(_l("Plaque: credit line at the bank, at least (yuan)"))
+    veto_false_reporting = BooleanField(_l("Plaque: vetoed when false data were reported"))
+    number_prefix = StringField(_l("Plaque number prefix"), validators=[Optional(), Length(max=10)])
+    products = FieldList(FormField(ProductTermsForm))
+
+    CAPS = (*CAP_KEYS,)
+    CRITERIA = ("tiers", "min_months_trading", "veto_statuses", "veto_dishonest", "min_loan_months", "no_bad_loans",
+                "max_overdue_12m", "min_credit_line", "veto_false_reporting", "number_prefix")
+
+    def __init__(self, *args, rules: dict, catalogue, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tiers.choices = choices("tier")
+        self.veto_statuses.choices = choices("registry_status")
+        self.current = rules
+        if not self.is_submitted():
+            self._fill(rules, catalogue)
+        for entry in self.products.entries:
+            entry.form.region_ids.choices = [(region.id, region.name) for region in places]
+
+    def _fill(self, rules: dict, catalogue) -> None:
+        for name in self.CAPS:
+            self[name].data = rules.get(f"tier_caps.{name}")
+        share = rules.get("tier_caps.revenue_share_cap")
+        self.revenue_share_percent.data = None if share is None else Decimal(str(share)) * 100
+        for name in self.CRITERIA:
+            self[name].data = rules.get(f"plaque_criteria.{name}", UNSET_CRITERIA.get(name))
+        for product in catalogue:
+            key = f"products.{product.name}"
+            terms = {field: rules.get(f"{key}.{term}") for field, term in TERM_FIELDS.items()}
+            self.products.append_entry({"name": product.name, "offered": bool(rules.get(key)), **terms})
+
+    def _unset(self, key: str):
+        leaf = key.split(".")[-1]
+        return UNSET_CRITERIA.get(leaf, False if self[leaf].type == "BooleanField" else None) \
+            if key.startswith("plaque_criteria.") else None
+
+    def changes(self) -> dict:
+        """The rules given that differ from the drive's (dotted key → value, None to remove)."""
+        share = self.revenue_share_percent.data
+        given = {f"tier_caps.{name}": self[name].data for name in self.CAPS}
+        given["tier_caps.revenue_share_cap"] = None if share is None else float(share / 100)
+        for name in self.CRITERIA:
+            value = self[name].data
+            given[f"plaque_criteria.{name}"] = value if isinstance(value, bool) or value not in ("", []) else None
+        for entry in self.products.entries:
+            given.update(entry.form.rules())
+        return {key: value for key, value in given.items() if value != self.current.get(key, self._unset(key))}

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
 from crm.campaigns.rules import EDITED_RULES, check_quotas, sources_after_edit
-from crm.campaigns.templates import TEMPLATES
+from crm.campaigns.templates import TEMPLATES, template_flat
 from crm.campaigns.templates import template_rules as cited_rules
 from crm.events.models import EVENT_KINDS
 from crm.extensions import db
@@ -104,11 +104,14 @@ def create_campaign(values: dict, actor=None) -> Campaign:
 
 def update_campaign(campaign: Campaign, values: dict, actor=None) -> dict:
     """Change any subset of the drive's fields (a lead sends only the rules); each rule changed becomes a
-    local setting of the actor's, the others keep their source."""
+    local setting of the actor's (or takes its template's clause back when set to the template's value), the
+    others keep their source."""
     _check_campaign(campaign, values)
     after = {name: values[name] for name in RULE_FIELDS if name in values}
     before = {name: getattr(campaign, name) for name in after}
-    sources = sources_after_edit(campaign.rule_sources, before, after, actor, local_today())
+    template = TEMPLATES.get(campaign.template or "")
+    sources = sources_after_edit(campaign.rule_sources, before, after, actor, local_today(),
+                                 template_flat(template) if template else None)
     changes = audit.apply_changes(campaign, values, CAMPAIGN_FIELDS, summary=campaign.name, actor=actor)
     campaign.rule_sources = sources
     return changes
@@ -158,7 +161,3 @@ def template_rules(template: str) -> dict:
     values, sources = cited_rules(TEMPLATES[template])
     return {**values, "rule_sources": sources}
 
-
-def template_label(code: str | None) -> str:
-    """A drive template's name as people know it (双百工程), for its code."""
-    return TEMPLATES.get(code or "", {}).get("label") or code or "—"

@@ -17,6 +17,7 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.rules import (
     EDITED_RULES,
     NESTED_RULES,
+    Quota,
     RuleSource,
     campaign_quotas,
     flat_rules,
@@ -27,6 +28,8 @@ from crm.extensions import db
 from crm.formatting import wan
 from crm.labels import label
 from crm.products.models import CampaignProduct, Product
+from crm.products.operations import drive_product_rules
+from crm.regions.models import Region
 
 SECTIONS = {
     "visits": _l("Coverage, visits and deadlines"),
@@ -63,10 +66,25 @@ NAMES = {
     "veto_dishonest": _l("Vetoed: on the dishonest-persons list (honest trading)"),
     "number_prefix": _l("Plaque number prefix"),
 }
+# The terms a drive may set for a product of its own (crm.campaigns.rule_changes.PRODUCT_TERMS).
+TERM_NAMES = {
+    "max_amount": _l("Maximum amount (10k yuan)"), "term_months": _l("Term (months)"), "rate_text": _l("Rate"),
+    "caps.credit": _l("Cap on credit (10k yuan)"), "caps.guarantee": _l("Cap with a guarantee (10k yuan)"),
+    "caps.mortgage": _l("Cap with a mortgage (10k yuan)"), "region_ids": _l("Only in these places"),
+}
 NATIONALITIES = {"mainland": _l("Mainland resident (not Hong Kong, Macao, Taiwan or foreign)"),
                  "citizen": _l("Chinese citizen")}
 MONEY = ("min_revenue", "min_credit_line")
+CAP_TERMS = ("credit", "guarantee", "mortgage")
 LISTS = {"focus_trades": "trade", "kinds": "merchant_kind", "tiers": "tier", "veto_statuses": "registry_status"}
+
+
+# Rules whose value is text a person typed (a plaque prefix "SB"), shown as typed.
+TYPED_RULES = ("number_prefix", "rate_text")
+
+
+def typed(key: str) -> bool:
+    return key.split(".")[-1] in TYPED_RULES
 
 
 @dataclass(frozen=True)
@@ -78,9 +96,15 @@ class RuleRow:
     source: RuleSource
 
 
-def _name(key: str) -> str:
+def rule_name(key: str) -> str:
+    """A rule's name as people read it, for its dotted key."""
     parts = key.split(".")
     leaf = parts[-1]
+    if parts[0] == "quotas":
+        return label("event_kind", parts[1])
+    if parts[0] == "products":
+        term = ".".join(parts[2:])
+        return parts[1] if not term else _("%(product)s: %(term)s", product=parts[1], term=TERM_NAMES[term])
     if parts[0] == "tier_caps" and leaf != "revenue_share_cap":
         return _("Cap for %(who)s (10k yuan)", who=NAMES[leaf] if leaf == "distinguished" else label("tier", leaf))
     if "tier_rules" in parts and len(parts) == 4:
@@ -88,21 +112,48 @@ def _name(key: str) -> str:
     return str(NAMES.get(leaf, _("Other rule")))
 
 
-def _value(key: str, value) -> str:
-    leaf = key.split(".")[-1]
+def _region_names(region_ids) -> str:
+    names = db.session.scalars(select(Region.name).where(Region.id.in_(region_ids)).order_by(Region.code))
+    return "、".join(names) or "—"
+
+
+def rule_value(key: str, value) -> str:
+    """A rule's value as people read it ("—" for a rule the drive does not have)."""
+    parts = key.split(".")
+    leaf = parts[-1]
+    if value is None:
+        return "—"
+    if parts[0] == "quotas":
+        return quota_text(Quota.from_data(value))
+    if parts[0] == "products" and len(parts) == 2:
+        return _("Offered by the drive")
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if leaf in LISTS:
         return "、".join(label(LISTS[leaf], code) for code in value or ()) or "—"
+    if leaf == "region_ids":
+        return _region_names(value)
     if leaf == "nationality":
         return str(NATIONALITIES.get(value, value))
     if key == "district_coverage_ratio" or leaf == "revenue_share_cap":
         return f"{format_decimal(Decimal(str(value)) * 100, format='#,##0.##')}%"
-    if key.startswith("tier_caps."):
+    if key.startswith("tier_caps.") or (parts[0] == "products" and leaf in ("max_amount", *CAP_TERMS)):
         return wan(value)
     if leaf in MONEY:
         return format_decimal(Decimal(str(value)), format="#,##0")
-    return "—" if value is None else str(value)
+    return str(value)
+
+
+def field_name(field: str) -> str:
+    """The name of one of a drive's rule fields as a whole ("Plaque criteria")."""
+    return str(SECTIONS.get(field) or NAMES[field])
+
+
+def field_text(field: str, value) -> str:
+    """One of a drive's rule fields as a whole (all its plaque criteria, say), rule by rule."""
+    rules = flat_rules({field: value})
+    return "；".join(rule_value(key, leaf) if key == field else f"{rule_name(key)} {rule_value(key, leaf)}"
+                    for key, leaf in rules.items()) or "—"
 
 
 def quota_text(quota) -> str:
@@ -124,20 +175,34 @@ def source_text(source: RuleSource) -> str:
     return _("Default: no document gives this; a local setting until the drive's lead sets it")
 
 
+def _product_rows(campaign: Campaign) -> list[RuleRow]:
+    """Each product the drive offers, with its amount (the drive's own where it sets one), then each of the
+    drive's own terms for it."""
+    offered = drive_product_rules(campaign)
+    products = db.session.scalars(select(Product).join(CampaignProduct, CampaignProduct.product_id == Product.id)
+                                  .where(CampaignProduct.campaign_id == campaign.id).order_by(Product.id))
+    rows = []
+    for product in products:
+        key = f"products.{product.name}"
+        amount = offered.get(f"{key}.max_amount", product.max_amount)
+        rows.append(RuleRow("products", key, product.name,
+                            _("%(bank)s · up to %(amount)s (10k yuan)", bank=product.bank_name, amount=wan(amount)),
+                            rule_source(campaign, key)))
+        rows += [RuleRow("products", term, rule_name(term), rule_value(term, value), rule_source(campaign, term))
+                 for term, value in offered.items() if term.startswith(f"{key}.")]
+    return rows
+
+
 def rule_rows(campaign: Campaign) -> list[RuleRow]:
     """Every rule of the drive with its value and source, section by section."""
-    rows = [RuleRow("visits", key, str(NAMES[key]), _value(key, getattr(campaign, key)), rule_source(campaign, key))
-            for key in EDITED_RULES if key != "tier_caps"]
+    rows = [RuleRow("visits", key, str(NAMES[key]), rule_value(key, getattr(campaign, key)),
+                    rule_source(campaign, key)) for key in EDITED_RULES if key != "tier_caps"]
     rows += [RuleRow("quotas", q.key, label("event_kind", q.event), quota_text(q), rule_source(campaign, q.key))
              for q in campaign_quotas(campaign)]
     nested = flat_rules({name: getattr(campaign, name) for name in NESTED_RULES})
-    rows += [RuleRow(key.split(".")[0], key, _name(key), _value(key, value), rule_source(campaign, key))
+    rows += [RuleRow(key.split(".")[0], key, rule_name(key), rule_value(key, value), rule_source(campaign, key))
              for key, value in nested.items()]
-    products = db.session.scalars(select(Product).join(CampaignProduct, CampaignProduct.product_id == Product.id)
-                                  .where(CampaignProduct.campaign_id == campaign.id).order_by(Product.id))
-    rows += [RuleRow("products", f"products.{p.name}", p.name,
-                     _("%(bank)s · up to %(amount)s (10k yuan)", bank=p.bank_name, amount=wan(p.max_amount)),
-                     rule_source(campaign, f"products.{p.name}")) for p in products]
+    rows += _product_rows(campaign)
     order = list(SECTIONS)
     return sorted(rows, key=lambda row: order.index(row.section))
 

@@ -167,15 +167,43 @@ def flat_rules(rules: dict) -> dict[str, object]:
     return flat
 
 
-def sources_after_edit(sources: dict, before: dict, after: dict, actor, day: date) -> dict:
-    """The drive's sources once `before` became `after`: each changed or new rule is a local setting of
-    the actor's; a rule that is gone loses its source; the others keep theirs."""
-    old, new = flat_rules(before), flat_rules(after)
+def nested_rules(flat: dict[str, object]) -> dict:
+    """The drive's rule fields from dotted keys (flat_rules' inverse): nested rules as dicts, quotas as a list;
+    keys of other kinds ("products.…") are left out."""
+    fields: dict = {name: {} for name in NESTED_RULES} | {"quotas": []}
+    for key, value in flat.items():
+        root, *path = key.split(".")
+        if root == "quotas":
+            fields["quotas"].append(value)
+        elif root in NESTED_RULES:
+            target = fields[root]
+            for name in path[:-1]:
+                target = target.setdefault(name, {})
+            target[path[-1]] = value
+        elif root != "products":
+            fields[root] = value
+    return fields
+
+
+def sources_after_edit(sources: dict, before: dict, after: dict, actor, day: date, cited: dict | None = None) -> dict:
+    """The drive's sources once the rule fields `before` became `after` (see sources_after_change)."""
     prefixes = tuple(f"{name}." for name in after) + tuple(after)
-    kept = {k: v for k, v in (sources or {}).items() if not k.startswith(prefixes) or k in new}
+    return sources_after_change(sources, flat_rules(before), flat_rules(after), lambda key: key.startswith(prefixes),
+                                actor, day, cited)
+
+
+def sources_after_change(sources: dict, old: dict, new: dict, touched, actor, day: date,
+                         cited: dict | None = None) -> dict:
+    """The drive's sources once the flat rules `old` became `new` (`touched(key)` says whether a rule was
+    among those given): each changed or new rule is a local setting of the actor's, unless it now equals the
+    value its template cites (`cited`: key → Cited), which takes the clause back; a rule gone loses its source."""
+    kept = {k: v for k, v in (sources or {}).items() if not touched(k) or k in new}
     for key, value in new.items():
-        if key not in old or old[key] != value:
-            kept[key] = local_source(actor, day)
+        if key in old and old[key] == value:
+            continue
+        template = (cited or {}).get(key)
+        kept[key] = template.source if template and template.source and template.value == value \
+            else local_source(actor, day)
     return kept
 
 

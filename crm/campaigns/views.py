@@ -1,5 +1,6 @@
-"""Pages of a drive's rules: start a drive from a programme's template (leads and admins), and read
-every rule of a drive with its document and clause, or who set it locally (anyone who sees the drive)."""
+"""Pages of a drive's rules: start a drive from a programme's template (leads and admins), read every rule
+of a drive with its document and clause, or who set it locally (anyone who sees the drive), edit its caps,
+plaque criteria and products, and bring it to its template's current rules (the drive's leads and admins)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -8,14 +9,27 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from crm.campaigns.queries import chosen_campaign
-from crm.campaigns.rulebook import SECTIONS, drive_programme, rule_rows, source_text
-from crm.campaigns.templates import create_campaign_from_template, template_choices
+from crm.auth.scoping import can_lead_campaign
+from crm.campaigns.forms import DriveRulesForm
+from crm.campaigns.models import Campaign
+from crm.campaigns.queries import campaign_counties, chosen_campaign
+from crm.campaigns.rule_changes import drive_rules, edit_rules, sync_template, template_differences
+from crm.campaigns.rulebook import (
+    SECTIONS,
+    drive_programme,
+    rule_name,
+    rule_rows,
+    rule_value,
+    source_text,
+    typed,
+)
+from crm.campaigns.templates import TEMPLATES, create_campaign_from_template, template_choices
 from crm.extensions import db
 from crm.people.models import Organization
+from crm.products.operations import drive_catalogue
 from crm.regions.models import Region
 
 bp = Blueprint("campaign_templates", __name__, url_prefix="/campaigns")
@@ -77,4 +91,59 @@ def rules(campaign_id: int):
     rows = rule_rows(campaign)
     sections = [(title, [row for row in rows if row.section == key]) for key, title in SECTIONS.items()]
     return render_template("campaigns/rules.html", campaign=campaign, programme=drive_programme(campaign),
-                           sections=[(title, rows) for title, rows in sections if rows], source_text=source_text)
+                           sections=[(title, rows) for title, rows in sections if rows], source_text=source_text,
+                           typed=typed,
+                           can_edit=can_lead_campaign(campaign, current_user),
+                           from_template=campaign.template in TEMPLATES)
+
+
+def _led_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not can_lead_campaign(campaign, current_user):
+        abort(404)
+    return campaign
+
+
+@bp.route("/<int:campaign_id>/rules/edit", methods=["GET", "POST"])
+@login_required
+def edit(campaign_id: int):
+    """The drive's caps, plaque criteria and products; each value changed becomes the editor's local setting."""
+    campaign = _led_campaign(campaign_id)
+    catalogue = drive_catalogue(campaign)
+    form = DriveRulesForm(rules=drive_rules(campaign), catalogue=catalogue,
+                          places=[campaign.territory, *campaign_counties(campaign)])
+    if form.validate_on_submit():
+        try:
+            edit_rules(campaign, form.changes(), current_user)
+        except ValueError as problem:
+            db.session.rollback()
+            flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(_("The drive's rules are saved; each value changed is your local setting."), "success")
+            return redirect(url_for("campaign_templates.rules", campaign_id=campaign.id))
+    return render_template("campaigns/rules_edit.html", campaign=campaign, form=form,
+                           products={product.name: product for product in catalogue})
+
+
+class SyncForm(FlaskForm):
+    include_local = BooleanField(_l("Also replace the local settings"))
+    submit = SubmitField(_l("Bring the drive to the template's rules"))
+
+
+@bp.route("/<int:campaign_id>/rules/template", methods=["GET", "POST"])
+@login_required
+def sync(campaign_id: int):
+    """Each rule where the drive differs from its template's current rules; then apply them."""
+    campaign = _led_campaign(campaign_id)
+    if campaign.template not in TEMPLATES:
+        abort(404)
+    form = SyncForm()
+    if form.validate_on_submit():
+        applied = sync_template(campaign, current_user, include_local=form.include_local.data)
+        db.session.commit()
+        flash(_("%(count)s rules brought to the template's.", count=len(applied)), "success")
+        return redirect(url_for("campaign_templates.rules", campaign_id=campaign.id))
+    return render_template("campaigns/sync.html", campaign=campaign, form=form, programme=drive_programme(campaign),
+                           differences=template_differences(campaign), rule_name=rule_name, rule_value=rule_value,
+                           source_text=source_text, typed=typed)

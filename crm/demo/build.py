@@ -26,10 +26,13 @@ from sqlalchemy import func, select
 
 from crm.auth.passwords import hash_password
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
+from crm.campaigns.rule_changes import sync_template
 from crm.dates import add_months
+from crm.demo.common import CAMPAIGN_NAME
 from crm.demo.history import HistorySection
 from crm.demo.meetings import EventsSection
 from crm.demo.plans import PlansSection
+from crm.demo.rules import TEMPLATE
 from crm.demo.world import WorldSection
 from crm.demo.writers import OrmWriter
 from crm.events.models import Event
@@ -43,6 +46,18 @@ from crm.regions.models import Region
 from crm.reports import ledger
 from crm.timeutil import local_now, local_today, to_utc_naive, utcnow
 from crm.visits.models import Application, FollowUp, Need, Visit
+
+
+def bring_demo_drive_to_template() -> int:
+    """On a database the demo built earlier, its drive brought to the template's current rules (a lead's
+    local settings kept): the demo shows the programme as its document now reads. The rules changed."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.name == CAMPAIGN_NAME, Campaign.template == TEMPLATE)
+                                 .order_by(Campaign.id).limit(1))
+    if campaign is None:
+        return 0
+    changed = len(sync_template(campaign))
+    db.session.commit()
+    return changed
 
 
 def build_demo(seed: int = 1, password: str | None = None, merchants: int = 5000) -> dict:

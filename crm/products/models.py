@@ -32,5 +32,8 @@ class CampaignProduct(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    # The drive's own terms where they differ from the catalogue's (a lead's local setting):
+    # {"max_amount", "term_months", "rate_text", "caps": {"credit", "guarantee", "mortgage"}, "region_ids"}.
+    terms: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     product = relationship("Product")

@@ -200,10 +200,80 @@ def campaign_products(campaign: Campaign) -> list[Product]:
     return list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)))
 
 
-def product_cap(product: Product) -> Decimal | None:
-    """The product's cap without security (credit), else its maximum amount."""
-    credit = (product.rules or {}).get("caps", {}).get("credit")
-    return Decimal(str(credit)) if credit is not None else product.max_amount
+def drive_terms(campaign: Campaign) -> dict[int, dict]:
+    """Product id → the drive's own terms for it (CampaignProduct.terms), for the products it sets any."""
+    rows = db.session.execute(select(CampaignProduct.product_id, CampaignProduct.terms)
+                              .where(CampaignProduct.campaign_id == campaign.id))
+    return {product_id: terms for product_id, terms in rows if terms}
+
+
+def drive_product_rules(campaign: Campaign) -> dict[str, object]:
+    """The drive's products as rules: "products.<name>": True for each product it offers, and
+    "products.<name>.<term>" for each of its own terms ("products.极速贷.caps.credit")."""
+    rows = db.session.execute(select(Product.name, CampaignProduct.terms).join(CampaignProduct.product)
+                              .where(CampaignProduct.campaign_id == campaign.id).order_by(Product.id))
+    rules: dict[str, object] = {}
+    for name, terms in rows:
+        rules[f"products.{name}"] = True
+        for term, value in (terms or {}).items():
+            leaves = value.items() if isinstance(value, dict) else [(None, value)]
+            rules.update({".".join(filter(None, ("products", name, term, leaf))): v for leaf, v in leaves})
+    return rules
+
+
+def store_drive_products(campaign: Campaign, rules: dict[str, object]) -> None:
+    """Offer exactly the products named in `rules` (drive_product_rules' shape), each with the terms given."""
+    offered: dict[str, dict] = {}
+    for key, value in rules.items():
+        name, *term = key.removeprefix("products.").split(".")
+        terms = offered.setdefault(name, {})
+        if len(term) == 2:
+            terms.setdefault(term[0], {})[term[1]] = value
+        elif term:
+            terms[term[0]] = value
+    links = {link.product.name: link for link in db.session.scalars(
+        select(CampaignProduct).where(CampaignProduct.campaign_id == campaign.id))}
+    for name, link in links.items():
+        if name not in offered:
+            db.session.delete(link)
+    for name, terms in offered.items():
+        link = links.get(name) or CampaignProduct(campaign_id=campaign.id, product=catalogue_product(name))
+        link.terms = terms
+        db.session.add(link)
+
+
+def drive_catalogue(campaign: Campaign) -> list[Product]:
+    """The products a drive may offer: the catalogue's on offer, and any the drive offers still; by bank."""
+    offered = select(CampaignProduct.product_id).where(CampaignProduct.campaign_id == campaign.id)
+    return list(db.session.scalars(select(Product).where(Product.active.is_(True) | Product.id.in_(offered))
+                                   .order_by(Product.bank_name, Product.id)))
+
+
+def catalogue_product(name: str) -> Product:
+    """The catalogue's product of that name (the first added, should two banks use one name)."""
+    product = db.session.scalar(select(Product).where(Product.name == name).order_by(Product.id).limit(1))
+    if product is None:
+        raise ValueError(_("There is no product %(name)s in the catalogue.", name=name))
+    return product
+
+
+def product_rules(product: Product, terms: dict | None = None) -> dict:
+    """The product's eligibility rules with the drive's own caps and area in place of the catalogue's."""
+    rules, terms = dict(product.rules or {}), terms or {}
+    if "caps" in terms:
+        rules["caps"] = {**rules.get("caps", {}), **terms["caps"]}
+    if "region_ids" in terms:
+        rules["region_ids"] = terms["region_ids"]
+    return rules
+
+
+def product_cap(product: Product, terms: dict | None = None) -> Decimal | None:
+    """The product's cap without security (credit), else its maximum amount (the drive's where it sets them)."""
+    credit = product_rules(product, terms).get("caps", {}).get("credit")
+    if credit is not None:
+        return Decimal(str(credit))
+    amount = (terms or {}).get("max_amount", product.max_amount)
+    return None if amount is None else Decimal(str(amount))
 
 
 def match(merchant: Merchant, campaign: Campaign, on_date: date) -> MatchResult:
@@ -213,12 +283,13 @@ def match(merchant: Merchant, campaign: Campaign, on_date: date) -> MatchResult:
     result.base_reasons = base_fails
     result.suggested_cap = None if base_fails else suggested_cap(merchant, campaign, on_date)
     share_limit = _revenue_share(campaign, merchant)
+    terms = drive_terms(campaign)
     for product in campaign_products(campaign):
-        fails, unknown = check_rules(merchant, product.rules or {}, on_date)
+        fails, unknown = check_rules(merchant, product_rules(product, terms.get(product.id)), on_date)
         if fails:
             result.does_not_fit.append((product, fails))
         else:
-            result.fits.append((product, _capped(product_cap(product), share_limit)))
+            result.fits.append((product, _capped(product_cap(product, terms.get(product.id)), share_limit)))
             if unknown:
                 result.unknown[product.id] = unknown
     return result

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crm import audit
 from crm.campaigns.models import Campaign, CampaignLead
-from crm.campaigns.rules import NESTED_RULES
+from crm.campaigns.rules import nested_rules
 from crm.campaigns.templates import (
     boc_huishang,
     ccb_yujian,
@@ -41,23 +41,22 @@ def template_label(key: str | None) -> str | None:
     return TEMPLATES[key].label if key in TEMPLATES else key
 
 
+def template_flat(template: Template) -> dict[str, Cited]:
+    """Each rule of a template under its dotted key (crm.campaigns.rules), with its source: the rules, the
+    quotas (as data), each product it offers (True) and the settings no document gives (no source)."""
+    return {
+        **template.rules,
+        **{key: Cited(value, {}) for key, value in template.settings.items()},
+        **{cited.value.key: Cited(cited.value.as_data(), cited.source) for cited in template.quotas},
+        **{f"products.{cited.value}": Cited(True, cited.source) for cited in template.products},
+    }
+
+
 def template_rules(template: Template) -> tuple[dict, dict]:
     """(column values, sources) of a template: dotted keys nested into the drive's rule fields."""
-    values: dict = {name: {} for name in NESTED_RULES}
-    sources: dict = {}
-    settings = {key: Cited(value, {}) for key, value in template.settings.items()}
-    for key, cited in {**template.rules, **settings}.items():
-        *path, leaf = key.split(".")
-        target = values
-        for name in path:
-            target = target.setdefault(name, {})
-        target[leaf] = cited.value
-        if cited.source:
-            sources[key] = cited.source
-    values["quotas"] = [cited.value.as_data() for cited in template.quotas]
-    sources.update({cited.value.key: cited.source for cited in template.quotas})
-    sources.update({f"products.{cited.value}": cited.source for cited in template.products})
-    return values, sources
+    flat = template_flat(template)
+    values = nested_rules({key: cited.value for key, cited in flat.items()})
+    return values, {key: cited.source for key, cited in flat.items() if cited.source}
 
 
 def create_campaign_from_template(key: str, name: str, bureau_org, bank_org, territory, starts_on: date,
