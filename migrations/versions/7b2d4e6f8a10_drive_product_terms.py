@@ -1,7 +1,7 @@
 """A drive's own terms for a product it offers (caps, amount, term, rate, area), apart from the catalogue's.
 
 Revision ID: 7b2d4e6f8a10
-Revises: 5c0f3e9a1d27
+Revises: 9d4e2b7c1a05
 Create Date: 2026-12-02 04:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b2d4e6f8a10'
-down_revision = '5c0f3e9a1d27'
+down_revision = '9d4e2b7c1a05'
 branch_labels = None
 depends_on = None
 
