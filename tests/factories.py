@@ -78,6 +78,7 @@ def campaign(territory, bureau, bank, **kw) -> Campaign:
     values = {"name": "双百工程", "bureau_org": bureau, "bank_org": bank, "territory": territory,
               "starts_on": today - timedelta(days=120), "ends_on": today + timedelta(days=120),
               "focus_trades": ["wholesale_retail", "lodging_catering", "transport_logistics"],
+              "district_household_threshold": 100, "district_coverage_ratio": Decimal("0.2"),
               "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000},
               "quotas": [dict(q) for q in QUOTAS]}
     values.update(kw)

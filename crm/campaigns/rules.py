@@ -5,7 +5,8 @@ from a document (Campaign.rule_sources[key] = {"doc", "title", "clause", "quote"
 ({"local": true, "by", "user_id", "on"}: a lead or administrator set it), or, with no entry, the
 software's default that no document gives. Keys are dotted paths into the drive's rules:
 "district_household_threshold", "tier_caps.survival", "base_conditions.tier_rules.growth.min_revenue",
-"plaque_criteria.max_overdue_12m", "quotas.matchmaking.county.quarter", "products.极速贷".
+"plaque_criteria.max_overdue_12m", "targets.customer_growth", "quotas.matchmaking.county.quarter",
+"products.极速贷".
 
 A quota is {"event", "count", "cadence", "scope"} (and "weekday", 1 = Monday, when the document names
 the day): at least `count` events of that kind per cadence period, counted for each unit of the scope.
@@ -25,8 +26,10 @@ WEEKDAYS = tuple(range(1, 8))
 # Rules a lead edits on the drive's settings form, besides the quotas.
 EDITED_RULES = ("district_household_threshold", "district_coverage_ratio", "referral_contact_days",
                 "follow_up_interval_days", "need_due_days", "visit_distance_m", "focus_trades", "tier_caps")
+# 双百工程's district coverage rule (001 四、（一）): a drive has both or neither.
+COVERAGE_RULES = ("district_household_threshold", "district_coverage_ratio")
 # Rules kept as nested data: each leaf is a rule with its own source.
-NESTED_RULES = ("tier_caps", "base_conditions", "plaque_criteria")
+NESTED_RULES = ("tier_caps", "base_conditions", "plaque_criteria", "targets")
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,10 @@ def flat_rules(rules: dict) -> dict[str, object]:
 
 def sources_after_edit(sources: dict, before: dict, after: dict, actor, day: date) -> dict:
     """The drive's sources once `before` became `after`: each changed or new rule is a local setting of
-    the actor's; a rule that is gone loses its source; the others keep theirs."""
-    old, new = flat_rules(before), flat_rules(after)
+    the actor's; a rule that is gone (or emptied, as a coverage rule cleared) loses its source; the others
+    keep theirs."""
+    old = flat_rules(before)
+    new = {key: value for key, value in flat_rules(after).items() if value is not None}
     prefixes = tuple(f"{name}." for name in after) + tuple(after)
     kept = {k: v for k, v in (sources or {}).items() if not k.startswith(prefixes) or k in new}
     for key, value in new.items():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crm import audit
 from crm.campaigns.models import Campaign, CampaignLead
-from crm.campaigns.rules import NESTED_RULES
+from crm.campaigns.rules import COVERAGE_RULES, NESTED_RULES
 from crm.campaigns.templates import (
     boc_huishang,
     ccb_yujian,
@@ -42,8 +42,9 @@ def template_label(key: str | None) -> str | None:
 
 
 def template_rules(template: Template) -> tuple[dict, dict]:
-    """(column values, sources) of a template: dotted keys nested into the drive's rule fields."""
-    values: dict = {name: {} for name in NESTED_RULES}
+    """(column values, sources) of a template: dotted keys nested into the drive's rule fields. A programme
+    whose document gives no coverage rule has none: not the software's default."""
+    values: dict = {**{name: {} for name in NESTED_RULES}, **dict.fromkeys(COVERAGE_RULES)}
     sources: dict = {}
     settings = {key: Cited(value, {}) for key, value in template.settings.items()}
     for key, cited in {**template.rules, **settings}.items():
