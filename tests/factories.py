@@ -87,6 +87,16 @@ def campaign(territory, bureau, bank, **kw) -> Campaign:
     return c
 
 
+def template_drive(world, template: str) -> Campaign:
+    """A 2026 drive over the city made from a programme's template by the lead, who leads it."""
+    from crm.campaigns.templates import create_campaign_from_template
+
+    drive = create_campaign_from_template(template, f"{template} 长治", world.orgs["bureau"], world.orgs["bank"],
+                                          world.city, date(2026, 1, 1), date(2026, 12, 31), actor=world.users["lead"])
+    db.session.commit()
+    return drive
+
+
 def pair(campaign, town, liaison, account_manager) -> LiaisonPair:
     p = LiaisonPair(campaign=campaign, region=town, county=town.parent, liaison=liaison,
                     account_manager=account_manager, name=f"{town.parent.name}·{town.name}",

@@ -13,7 +13,16 @@ from crm.campaigns.targets import drive_targets
 from crm.extensions import db
 from crm.reports import charts, export, operations
 from crm.reports import notice as notices
-from crm.reports.figures import FIGURES, RANK_BY, VERDICTS, VIEWS, change_class, display, display_change, heading
+from crm.reports.figures import (
+    FIGURES,
+    RANK_BY,
+    VERDICTS,
+    VIEWS,
+    change_class,
+    display,
+    display_change,
+    heading,
+)
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
 from crm.web import int_arg

@@ -7,18 +7,19 @@ pass, fail, or unknown when the bank has not reported them, each with the clause
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from crm.bankfacts import operations as facts
 from crm.bankfacts.models import BankFact
-from crm.campaigns.templates import create_campaign_from_template
 from crm.extensions import db
 from crm.intake.operations import screen
 from crm.products.operations import base_check, match
 from crm.timeutil import local_today
+from tests.bankfacts.test_bankfacts import post_import
+from tests.factories import template_drive
 from tests.imports.helpers import write_xlsx
 
 CLAUSE = "服务方案 三、准入条件（三）"
@@ -31,10 +32,7 @@ def _report(world, merchant, **values):
 
 @pytest.fixture
 def boc(world):
-    drive = create_campaign_from_template("boc_huishang", "惠商贷 长治", world.orgs["bureau"], world.orgs["bank"],
-                                          world.city, date(2026, 1, 1), date(2026, 12, 31), actor=world.users["lead"])
-    db.session.commit()
-    return drive
+    return template_drive(world, "boc_huishang")
 
 
 def test_the_branch_records_both_facts_and_a_run_longer_than_the_total_is_refused(world, login):
@@ -62,10 +60,7 @@ def test_import_reads_the_headers_a_bank_export_uses(world, login, tmp_path):
             [ma2.credit_code, day.isoformat(), 5, 3],  # a run longer than the total: rejected
             [ma2.credit_code, day.isoformat(), "两期", 3]]  # not a number: rejected
     path = write_xlsx(tmp_path / "中行导出.xlsx", rows, header=header)
-    client = login(world.users["head_a"])
-    with open(path, "rb") as handle:
-        response = client.post("/bank-facts/import", data={"file": (handle, "中行导出.xlsx")},
-                               content_type="multipart/form-data")
+    response = post_import(login(world.users["head_a"]), path, "中行导出.xlsx")
     page = response.get_data(as_text=True)
     assert "已记录 1 行，拒绝 2 行" in page and "连续逾期的最长期数不能多于累计逾期期数" in page
     assert "连续逾期期数" in page  # the rejected cell is named in the reason

@@ -86,7 +86,8 @@ def test_pages_and_api_show_counts_without_a_verdict(visited, login, api):
 def test_a_lead_clears_the_rule_or_sets_both_numbers(world, login):
     campaign = world.campaign
     client = login(world.users["lead"])
-    half = client.post(f"/admin/campaigns/{campaign.id}/edit", data=_rules_form(campaign, coverage_percent=""))
+    half = client.post(f"/admin/campaigns/{campaign.id}/edit", data=_rules_form(
+        campaign, coverage_percent="", **{"caps-0-tier": "", "caps-0-amount": ""}))
     assert half.status_code == 200 and "flash-error" in half.get_data(as_text=True)
     db.session.refresh(campaign)
     assert campaign.district_household_threshold == 100

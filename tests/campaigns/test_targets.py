@@ -5,24 +5,19 @@ target, not measured from records, and never with a figure."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 
-from crm.campaigns.templates import create_campaign_from_template
-from crm.extensions import db
+from tests.factories import template_drive
 
 CLAUSE = "二、工作目标"
 
 
 @pytest.fixture
 def jinshang(world):
-    drive = create_campaign_from_template("jinshang", "晋商普惠 长治", world.orgs["bureau"], world.orgs["bank"],
-                                          world.city, date(2026, 1, 1), date(2026, 12, 31), actor=world.users["lead"])
-    db.session.commit()
-    return drive
+    return template_drive(world, "jinshang")
 
 
 def test_the_target_is_shown_with_its_clause_and_not_measured(world, jinshang, login):
