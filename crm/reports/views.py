@@ -104,12 +104,13 @@ def _tiles(board) -> list[dict]:
         return [{"name": d.name, "key": d.id, "fraction": d.merchants_visited / d.households if d.households else None,
                  "meets": d.meets_rule, "detail": f"{d.merchants_visited}/{d.households or '—'}"}
                 for d in board.result.districts]
+    if board.view != "places" or not has_rule(board.result.campaign):
+        return []
     return [{"name": row["name"], "key": row["key"],
              "fraction": row["districts_meeting_rule"] / row["districts"] if row["districts"] else None,
              "meets": bool(row["districts"]) and row["districts_meeting_rule"] == row["districts"],
              "detail": f"{row['districts_meeting_rule']}/{row['districts']}"}
-            for row in board.result.rows if row["key"] is not None and board.view == "places"
-            and has_rule(board.result.campaign)]
+            for row in board.result.rows if row["key"] is not None]
 
 
 @bp.get("/notice.xlsx")
