@@ -12,8 +12,6 @@ Revises: 5c0f3e9a1d27
 Create Date: 2026-12-02 04:20:00
 
 """
-from decimal import Decimal
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,17 +27,32 @@ WITHOUT_COVERAGE = ("boc_huishang", "shanxi_bank", "jinshang", "ccb_yujian", "ta
 campaigns = sa.table("campaigns", sa.column("id", sa.Integer), sa.column("template", sa.String),
                      sa.column("district_household_threshold", sa.Integer),
                      sa.column("district_coverage_ratio", sa.Numeric), sa.column("rule_sources", sa.JSON))
+TYPES = {"district_household_threshold": sa.Integer(), "district_coverage_ratio": sa.Numeric(precision=5, scale=4)}
+# What downgrading puts in a drive without a coverage rule: the software's old default.
+OLD_DEFAULTS = {"district_household_threshold": "100", "district_coverage_ratio": "0.2"}
+
+
+def _renew(name: str, nullable: bool) -> None:
+    """Add a column of campaigns again with the other nullability, its values kept (a drive without a value
+    gets the old default). Plain ALTER TABLEs: on SQLite a batch copy of campaigns would have to drop the
+    table that so many others refer to, which foreign keys refuse."""
+    kept = f"{name}_kept"
+    op.add_column('campaigns', sa.Column(kept, TYPES[name], nullable=True))
+    op.execute(f"UPDATE campaigns SET {kept} = {name}")
+    op.drop_column('campaigns', name)
+    default = None if nullable else OLD_DEFAULTS[name]
+    op.add_column('campaigns', sa.Column(name, TYPES[name], nullable=nullable, server_default=default))
+    op.execute(f"UPDATE campaigns SET {name} = {kept}" if nullable
+               else f"UPDATE campaigns SET {name} = COALESCE({kept}, {default})")
+    op.drop_column('campaigns', kept)
 
 
 def upgrade():
-    with op.batch_alter_table('bank_facts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('overdue_run_24m', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('overdue_periods_24m', sa.Integer(), nullable=True))
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.alter_column('district_household_threshold', existing_type=sa.Integer(), nullable=True)
-        batch_op.alter_column('district_coverage_ratio', existing_type=sa.Numeric(precision=5, scale=4),
-                              nullable=True)
-        batch_op.add_column(sa.Column('targets', sa.JSON(), server_default='{}', nullable=False))
+    op.add_column('bank_facts', sa.Column('overdue_run_24m', sa.Integer(), nullable=True))
+    op.add_column('bank_facts', sa.Column('overdue_periods_24m', sa.Integer(), nullable=True))
+    op.add_column('campaigns', sa.Column('targets', sa.JSON(), server_default='{}', nullable=False))
+    for name in COVERAGE:
+        _renew(name, nullable=True)
     bind = op.get_bind()
     rows = bind.execute(sa.select(campaigns.c.id, campaigns.c.rule_sources)
                         .where(campaigns.c.template.in_(WITHOUT_COVERAGE))).all()
@@ -50,14 +63,8 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
-    bind.execute(campaigns.update().where(campaigns.c.district_household_threshold.is_(None))
-                 .values(district_household_threshold=100, district_coverage_ratio=Decimal("0.2")))
-    with op.batch_alter_table('campaigns', schema=None) as batch_op:
-        batch_op.drop_column('targets')
-        batch_op.alter_column('district_coverage_ratio', existing_type=sa.Numeric(precision=5, scale=4),
-                              nullable=False)
-        batch_op.alter_column('district_household_threshold', existing_type=sa.Integer(), nullable=False)
-    with op.batch_alter_table('bank_facts', schema=None) as batch_op:
-        batch_op.drop_column('overdue_periods_24m')
-        batch_op.drop_column('overdue_run_24m')
+    for name in COVERAGE:
+        _renew(name, nullable=False)
+    op.drop_column('campaigns', 'targets')
+    op.drop_column('bank_facts', 'overdue_periods_24m')
+    op.drop_column('bank_facts', 'overdue_run_24m')
