@@ -89,6 +89,8 @@ LABELS: dict[str, dict[str, object]] = {
         "registry_status": _l("Registry status"),
         "dishonest": _l("Dishonest-persons list"),
         "max_overdue_12m": _l("Times overdue in the last 12 months"),
+        "overdue_run_24m": _l("Overdue periods in a row in the last 24 months"),
+        "overdue_periods_24m": _l("Overdue periods in all in the last 24 months"),
         "months_trading": _l("Months trading"),
         "credit_line": _l("Credit line"),
         "loan_months": _l("Months of loan use"),

@@ -251,7 +251,8 @@ def register_web(app: Flask) -> None:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(label=labels.label, labels=labels.choices, get_locale=get_locale,
-                                coverage_rule=coverage.rule_text, readable_changes=readable_changes,
+                                coverage_rule=coverage.rule_text, has_coverage_rule=coverage.has_rule,
+                                readable_changes=readable_changes,
                                 readable_summary=readable_summary)
 
     @app.context_processor

@@ -78,12 +78,23 @@ def campaign(territory, bureau, bank, **kw) -> Campaign:
     values = {"name": "双百工程", "bureau_org": bureau, "bank_org": bank, "territory": territory,
               "starts_on": today - timedelta(days=120), "ends_on": today + timedelta(days=120),
               "focus_trades": ["wholesale_retail", "lodging_catering", "transport_logistics"],
+              "district_household_threshold": 100, "district_coverage_ratio": Decimal("0.2"),
               "tier_caps": {"survival": 100000, "growth": 200000, "development": 300000},
               "quotas": [dict(q) for q in QUOTAS]}
     values.update(kw)
     c = Campaign(**values)
     db.session.add(c)
     return c
+
+
+def template_drive(world, template: str) -> Campaign:
+    """A 2026 drive over the city made from a programme's template by the lead, who leads it."""
+    from crm.campaigns.templates import create_campaign_from_template
+
+    drive = create_campaign_from_template(template, f"{template} 长治", world.orgs["bureau"], world.orgs["bank"],
+                                          world.city, date(2026, 1, 1), date(2026, 12, 31), actor=world.users["lead"])
+    db.session.commit()
+    return drive
 
 
 def pair(campaign, town, liaison, account_manager) -> LiaisonPair:

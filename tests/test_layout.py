@@ -11,8 +11,9 @@ FLOOR_PACKAGES = {"api", "jobs", "translations"}  # jobs: the background-job que
 PUBLIC_MODULES = {"models", "operations", "queries", "forms"}
 # Domain rules that are an area's public word on the matter, called from anywhere.
 PUBLIC_RULES = {
-    "auth.scoping", "auth.passwords", "campaigns.coverage", "campaigns.rules", "campaigns.rulebook", "campaigns.rule_changes",
-    "campaigns.templates", "merchants.credit_code", "products.catalogue",
+    "auth.scoping", "auth.passwords", "bankfacts.criteria", "campaigns.coverage", "campaigns.rules",
+    "campaigns.rulebook", "campaigns.rule_changes", "campaigns.targets", "campaigns.templates",
+    "merchants.credit_code", "products.catalogue",
     "imports.parsing", "imports.xlsx", "reports.ledger", "reports.facts", "reminders.webhooks",
 }
 

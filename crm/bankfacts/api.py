@@ -20,7 +20,8 @@ from crm.merchants.models import Merchant
 FACT_INPUT = shapes.Shape(
     as_of=shapes.day(required=True), source=shapes.text(200, required=True),
     loan_months=shapes.integer(0, ops.MAX_LOAN_MONTHS), bad_loans=shapes.boolean(),
-    overdue_12m=shapes.integer(0, ops.MAX_OVERDUE), credit_line=shapes.number(low=0, high=10**11),
+    overdue_12m=shapes.integer(0, ops.MAX_OVERDUE), overdue_run_24m=shapes.integer(0, ops.MAX_OVERDUE),
+    overdue_periods_24m=shapes.integer(0, ops.MAX_OVERDUE), credit_line=shapes.number(low=0, high=10**11),
     false_reporting=shapes.boolean(),
 )
 FACT_NEW = schema("BankFactNew", FACT_INPUT.schema())
@@ -28,6 +29,7 @@ FACT = schema("BankFact", obj({
     "id": {"type": "integer"}, "merchant_id": {"type": "integer"}, "bank_org_id": {"type": "integer"},
     "as_of": {"type": "string", "format": "date"}, "source": {"type": "string"},
     "loan_months": nullable("integer"), "bad_loans": nullable("boolean"), "overdue_12m": nullable("integer"),
+    "overdue_run_24m": nullable("integer"), "overdue_periods_24m": nullable("integer"),
     "credit_line": nullable("number"), "false_reporting": nullable("boolean"),
     "recorded_at": {"type": "string", "format": "date-time"},
 }))
@@ -37,6 +39,7 @@ FACT_LIST = schema("BankFacts", obj({"items": array(FACT)}))
 def fact_json(f: BankFact) -> dict:
     return {"id": f.id, "merchant_id": f.merchant_id, "bank_org_id": f.bank_org_id, "as_of": f.as_of.isoformat(),
             "source": f.source, "loan_months": f.loan_months, "bad_loans": f.bad_loans, "overdue_12m": f.overdue_12m,
+            "overdue_run_24m": f.overdue_run_24m, "overdue_periods_24m": f.overdue_periods_24m,
             "credit_line": float(f.credit_line) if f.credit_line is not None else None,
             "false_reporting": f.false_reporting, "recorded_at": f.recorded_at.isoformat() + "Z"}
 

@@ -1,4 +1,5 @@
-"""The bank's loan facts about a merchant (002 附件2: 累计用款期限, 不良贷款记录, 逾期次数, 授信额度, 虚假报送数据),
+"""The bank's loan facts about a merchant (002 建设银行 附件2: 累计用款期限, 不良贷款记录, 逾期次数, 授信额度,
+虚假报送数据; 002 中国银行 准入条件（三）: 近两年连续逾期期数 and 累计逾期期数),
 as a branch records them or imports them from its own export. Each report carries its date and source;
 a fact left empty in a report is simply not known from that report.
 """
@@ -13,7 +14,8 @@ from crm.extensions import db
 from crm.timeutil import utcnow
 
 # The facts a report can carry, in the order forms, imports and checks show them.
-FACTS = ("loan_months", "bad_loans", "overdue_12m", "credit_line", "false_reporting")
+FACTS = ("loan_months", "bad_loans", "overdue_12m", "overdue_run_24m", "overdue_periods_24m", "credit_line",
+         "false_reporting")
 
 
 class BankFact(db.Model):
@@ -28,6 +30,10 @@ class BankFact(db.Model):
     loan_months: Mapped[int | None] = mapped_column()  # 累计用款期限, months
     bad_loans: Mapped[bool | None] = mapped_column(Boolean)  # 有不良贷款记录
     overdue_12m: Mapped[int | None] = mapped_column()  # 最近 12 个月累计逾期次数
+    # Repayment periods overdue in the last 24 months (近两年, the borrower or spouse): the longest run of
+    # consecutive ones (连续逾期期数) and all of them (累计逾期期数).
+    overdue_run_24m: Mapped[int | None] = mapped_column()
+    overdue_periods_24m: Mapped[int | None] = mapped_column()
     credit_line: Mapped[int | None] = mapped_column(Numeric(14, 2))  # 授信额度, yuan
     false_reporting: Mapped[bool | None] = mapped_column(Boolean)  # 虚假报送数据
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

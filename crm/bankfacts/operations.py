@@ -27,6 +27,8 @@ from crm.timeutil import local_today
 MAX_LOAN_MONTHS = 600
 MAX_OVERDUE = 999
 IMPORT_MAX_ROWS = 20000
+# The facts that are whole numbers.
+COUNTS = ("loan_months", "overdue_12m", "overdue_run_24m", "overdue_periods_24m")
 
 # Header text of the bank's export (spaces and a unit in brackets ignored) → field.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -36,6 +38,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "bad_loans": ("不良贷款记录", "不良贷款", "有无不良贷款", "bad_loans"),
     "overdue_12m": ("逾期次数", "近12个月逾期次数", "最近12个月累计逾期次数", "最近12个月内累计逾期次数",
                     "overdue_12m"),
+    "overdue_run_24m": ("连续逾期期数", "最长连续逾期期数", "最大连续逾期期数", "近24个月连续逾期期数",
+                        "近24个月最大连续逾期期数", "近两年连续逾期期数", "近两年最大连续逾期期数", "overdue_run_24m"),
+    "overdue_periods_24m": ("累计逾期期数", "逾期期数", "近24个月累计逾期期数", "近24个月逾期期数", "近两年累计逾期期数",
+                            "近两年逾期期数", "overdue_periods_24m"),
     "credit_line": ("授信额度", "credit_line"),
     "false_reporting": ("虚假报送数据", "虚假报送", "false_reporting"),
 }
@@ -62,12 +68,15 @@ def check_values(values: dict, as_of: date | None) -> str | None:
         return _("The date of the bank's data cannot be in the future.")
     if all(values.get(name) is None for name in FACTS):
         return _("Give at least one of the loan facts.")
-    for name, highest in (("loan_months", MAX_LOAN_MONTHS), ("overdue_12m", MAX_OVERDUE)):
-        value = values.get(name)
+    for name in COUNTS:
+        value, highest = values.get(name), MAX_LOAN_MONTHS if name == "loan_months" else MAX_OVERDUE
         if value is not None and not (isinstance(value, int) and 0 <= value <= highest):
             return _("%(value)s is not a whole number between 0 and %(max)s.", value=value, max=highest)
     if values.get("credit_line") is not None and values["credit_line"] < 0:
         return _("The credit line cannot be negative.")
+    run, periods = values.get("overdue_run_24m"), values.get("overdue_periods_24m")
+    if run is not None and periods is not None and run > periods:
+        return _("The longest run of overdue periods cannot be more than the overdue periods in all.")
     return None
 
 
@@ -153,9 +162,10 @@ def _row_values(cells: list, columns: dict[str, tuple[int, int]]) -> tuple[date 
         return cells[column] if column is not None and column < len(cells) else None
 
     labels = {"as_of": _("data date"), "loan_months": _("months of loan use"), "bad_loans": _("bad loans"),
-              "overdue_12m": _("overdue count"), "credit_line": _("credit line"),
+              "overdue_12m": _("overdue count"), "overdue_run_24m": _("overdue periods in a row"),
+              "overdue_periods_24m": _("overdue periods in all"), "credit_line": _("credit line"),
               "false_reporting": _("false reporting")}
-    parsers = {"as_of": parse_date, "loan_months": _count, "bad_loans": _flag, "overdue_12m": _count,
+    parsers = {"as_of": parse_date, **dict.fromkeys(COUNTS, _count), "bad_loans": _flag,
                "credit_line": lambda v: parse_amount(v, columns.get("credit_line", (0, 1))[1]),
                "false_reporting": _flag}
     values = {}

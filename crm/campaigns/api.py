@@ -12,8 +12,9 @@ from crm.campaigns.rules import CADENCES, SCOPES, campaign_quotas
 RULES = schema(
     "CampaignRules",
     obj({
-        "district_household_threshold": {"type": "integer"},
-        "district_coverage_ratio": {"type": "number"},
+        # Both null: the drive has no coverage rule (only 双百工程's document gives one).
+        "district_household_threshold": nullable("integer"),
+        "district_coverage_ratio": nullable("number"),
         "quotas": array(obj({
             "event": {"type": "string"}, "count": {"type": "integer"},
             "cadence": {"type": "string", "enum": list(CADENCES)}, "scope": {"type": "string", "enum": list(SCOPES)},
@@ -49,7 +50,8 @@ CAMPAIGN = schema(
 def campaign_rules(campaign: Campaign) -> dict:
     return {
         "district_household_threshold": campaign.district_household_threshold,
-        "district_coverage_ratio": float(campaign.district_coverage_ratio),
+        "district_coverage_ratio": (float(campaign.district_coverage_ratio)
+                                    if campaign.district_coverage_ratio is not None else None),
         "quotas": [{**q.as_data(), "weekday": q.weekday} for q in campaign_quotas(campaign)],
         "referral_contact_days": campaign.referral_contact_days,
         "follow_up_interval_days": campaign.follow_up_interval_days,

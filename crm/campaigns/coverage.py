@@ -3,6 +3,10 @@
 A district meets the rule when it reaches the drive's household threshold (100) OR its ratio
 (20%). `district_meets_rule` and `visits_needed` are the one definition used by the pages, the
 API and the reports; the queries below feed them.
+
+The rule is 双百工程's (001 四、（一）). A drive without it (the other programmes give none: both
+thresholds empty, see `has_rule`) still counts the merchants visited in each district, but gives no
+verdict: meets_rule and visits_needed are None.
 """
 from __future__ import annotations
 
@@ -51,8 +55,15 @@ def visits_needed(visited: int, households: int | None, threshold: int, ratio) -
     return max(0, min(targets) - visited)
 
 
+def has_rule(campaign: Campaign) -> bool:
+    """Whether the drive has a coverage rule at all (the threshold and the ratio are set together)."""
+    return campaign.district_household_threshold is not None
+
+
 def rule_text(campaign: Campaign) -> str:
     """The drive's rule in words, the same on every page: "100 households or 20% of them"."""
+    if not has_rule(campaign):
+        return _("no coverage rule")
     percent = (Decimal(campaign.district_coverage_ratio) * 100).normalize()
     return _("%(households)s households or %(percent)s%% of them",
              households=campaign.district_household_threshold, percent=f"{percent:f}")
@@ -76,8 +87,8 @@ class DistrictCoverage:
     households: int | None
     merchants_visited: int
     coverage: Decimal | None
-    meets_rule: bool
-    visits_needed: int
+    meets_rule: bool | None  # None: the drive has no coverage rule
+    visits_needed: int | None
     county: str = ""  # names of the places, for the pages that show them
     town: str = ""
     district_kind: str | None = None
@@ -86,9 +97,10 @@ class DistrictCoverage:
     def measure(cls, campaign: Campaign, district_id: int, name: str, county_id: int, town_id: int,
                 households: int | None, visited: int, **names) -> DistrictCoverage:
         threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
+        ruled = has_rule(campaign)
         return cls(district_id, name, county_id, town_id, households, visited, coverage(visited, households),
-                   district_meets_rule(visited, households, threshold, ratio),
-                   visits_needed(visited, households, threshold, ratio), **names)
+                   district_meets_rule(visited, households, threshold, ratio) if ruled else None,
+                   visits_needed(visited, households, threshold, ratio) if ruled else None, **names)
 
 
 def district_rows(campaign: Campaign, user, county_id: int | None = None,

@@ -82,9 +82,11 @@ def _cap_label(key: str) -> str:
 class CampaignRulesForm(FlaskForm):
     """The rules as data: what a lead tunes while the drive runs."""
 
-    district_household_threshold = _count(_l("District visits: at least this many households"))
+    # Both empty: the drive has no coverage rule (only 双百工程's document gives one).
+    district_household_threshold = IntegerField(_l("District visits: at least this many households"),
+                                                validators=[Optional(), NumberRange(min=0)])
     coverage_percent = DecimalField(_l("… or at least this share of its households (%)"), places=1,
-                                    validators=[InputRequired(), NumberRange(min=0, max=100)])
+                                    validators=[Optional(), NumberRange(min=0, max=100)])
     referral_contact_days = _count(_l("Contact a referred merchant within (days)"), days=True)
     follow_up_interval_days = _count(_l("Follow-up interval (days)"), days=True)
     need_due_days = _count(_l("A need is due within (days)"), days=True)
@@ -112,7 +114,8 @@ class CampaignRulesForm(FlaskForm):
         rules = {name: getattr(campaign, name) for name in RULE_FIELDS} if campaign else rule_defaults()
         for name in COUNT_RULES:
             self[name].data = rules[name]
-        self.coverage_percent.data = Decimal(rules["district_coverage_ratio"]) * 100
+        ratio = rules["district_coverage_ratio"]
+        self.coverage_percent.data = None if ratio is None else Decimal(ratio) * 100
         for key, amount in (rules.get("tier_caps") or {}).items():
             self.caps.append_entry({"tier": key, "amount": amount})
         while len(self.caps.entries) < len(CAP_KEYS):
@@ -141,7 +144,8 @@ class CampaignRulesForm(FlaskForm):
         rules = {name: self[name].data for name in COUNT_RULES}
         return {
             **rules,
-            "district_coverage_ratio": (Decimal(self.coverage_percent.data) / 100).quantize(Decimal("0.0001")),
+            "district_coverage_ratio": None if self.coverage_percent.data is None
+            else (Decimal(self.coverage_percent.data) / 100).quantize(Decimal("0.0001")),
             "focus_trades": list(self.focus_trades.data or []),
             "tier_caps": {**self._kept_caps,
                           **{e.form.tier.data: e.form.amount.data for e in self.caps.entries if e.form.tier.data}},

@@ -34,8 +34,11 @@ class Campaign(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     # The rules of the drive; each one's document and clause, or who set it locally, in rule_sources.
-    district_household_threshold: Mapped[int] = mapped_column(default=100)
-    district_coverage_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.2"))
+    # 商圈覆盖 (001): a district meets it at this many merchants visited or this share of its households;
+    # both empty: the drive has no coverage rule (crm.campaigns.coverage.has_rule). No default: only
+    # 双百工程's document gives the rule, and a drive set up by hand has it when its lead sets it.
+    district_household_threshold: Mapped[int | None] = mapped_column()
+    district_coverage_ratio: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     # Event quotas: [{"event", "count", "cadence", "scope"}] (crm.campaigns.rules.Quota).
     quotas: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # Periods no document gives: the software's defaults until a lead sets them (see rule_sources).
@@ -50,6 +53,8 @@ class Campaign(db.Model):
     # Base conditions and plaque criteria, e.g. {"min_age": 18, "max_age": 65, "min_months_trading": 12}.
     base_conditions: Mapped[dict] = mapped_column(JSON, default=dict)
     plaque_criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The programme's targets (目标), e.g. {"customer_growth": 0.3}: crm.campaigns.targets.
+    targets: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # Reminder rules switched and tuned per drive: {"follow_up_due": {"enabled": true, ...}}.
     reminder_settings: Mapped[dict] = mapped_column(JSON, default=dict)
     # {rule key: {"doc", "title", "clause", "quote"} | {"local": true, "by", "user_id", "on"}}

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm import audit
 from crm.campaigns.models import TIERS, TRADES, Campaign, LiaisonPair
-from crm.campaigns.rules import EDITED_RULES, check_quotas, sources_after_edit
+from crm.campaigns.rules import COVERAGE_RULES, EDITED_RULES, check_quotas, sources_after_edit
 from crm.campaigns.templates import TEMPLATES, template_flat
 from crm.campaigns.templates import template_rules as cited_rules
 from crm.events.models import EVENT_KINDS
@@ -52,13 +52,23 @@ def _users_with_role(user_ids, role: str) -> None:
                                name=user.display_name if user else user_id))
 
 
+def _check_coverage(threshold, ratio) -> None:
+    """Both, or neither: a drive without a coverage rule (the programmes other than 双百工程) gives no verdict."""
+    if threshold is None and ratio is None:
+        return
+    if threshold is None or ratio is None:
+        raise ValueError(_("Give both numbers of the coverage rule (households and share), or neither for no rule."))
+    if not Decimal(0) <= Decimal(ratio) <= Decimal(1):
+        raise ValueError(_("The coverage ratio must be between 0 and 100 percent."))
+
+
 def _check_rules(merged: dict) -> None:
+    _check_coverage(*(merged[name] for name in COVERAGE_RULES))
     for name in COUNT_RULES:
+        if name in COVERAGE_RULES and merged[name] is None:
+            continue
         if merged[name] is None or merged[name] < (1 if name in DAY_RULES else 0):
             raise ValueError(_("Every rule needs a whole number: zero or more, and at least one day for periods."))
-    ratio = merged["district_coverage_ratio"]
-    if ratio is None or not Decimal(0) <= Decimal(ratio) <= Decimal(1):
-        raise ValueError(_("The coverage ratio must be between 0 and 100 percent."))
     if set(merged["focus_trades"] or ()) - set(TRADES):
         raise ValueError(_("Unknown trade among the focus trades."))
     for key, cap in (merged["tier_caps"] or {}).items():
@@ -86,10 +96,10 @@ def _check_campaign(campaign: Campaign, values: dict) -> None:
 
 
 def rule_defaults() -> dict:
-    """The rules a new drive starts with: the model's defaults, which no document gives."""
+    """The rules a new drive starts with: the model's defaults, which no document gives, and no coverage rule."""
     columns = {c.key: c.default.arg for c in Campaign.__table__.columns if c.key in RULE_FIELDS and c.default
                and not callable(c.default.arg)}
-    return {**columns, "focus_trades": [], "tier_caps": {}, "quotas": []}
+    return {**columns, **dict.fromkeys(COVERAGE_RULES), "focus_trades": [], "tier_caps": {}, "quotas": []}
 
 
 def create_campaign(values: dict, actor=None) -> Campaign:

@@ -23,6 +23,7 @@ from crm.campaigns.rules import (
     flat_rules,
     rule_source,
 )
+from crm.campaigns.targets import target_name, target_value
 from crm.campaigns.templates import template_label
 from crm.extensions import db
 from crm.formatting import wan
@@ -37,6 +38,7 @@ SECTIONS = {
     "base_conditions": _l("Pre-credit conditions"),
     "tier_caps": _l("Pre-credit caps"),
     "plaque_criteria": _l("Plaque criteria"),
+    "targets": _l("Targets"),
     "products": _l("Products"),
 }
 NAMES = {
@@ -60,6 +62,10 @@ NAMES = {
     "min_loan_months": _l("Months of loan use at the bank, at least"),
     "no_bad_loans": _l("No bad loan at the bank"),
     "max_overdue_12m": _l("Overdue repayments in the last 12 months, at most"),
+    "no_overdue_run_24m": _l("Excluded: this many overdue periods in a row in the last two years (borrower or "
+                             "spouse)"),
+    "no_overdue_periods_24m": _l("Excluded: this many overdue periods or more in all in the last two years "
+                                 "(borrower or spouse)"),
     "min_credit_line": _l("Credit line at the bank, at least (yuan)"),
     "veto_false_reporting": _l("Vetoed: false data reported"),
     "veto_statuses": _l("Vetoed: registry status"),
@@ -105,6 +111,8 @@ def rule_name(key: str) -> str:
     if parts[0] == "products":
         term = ".".join(parts[2:])
         return parts[1] if not term else _("%(product)s: %(term)s", product=parts[1], term=TERM_NAMES[term])
+    if parts[0] == "targets":
+        return target_name(leaf)
     if parts[0] == "tier_caps" and leaf != "revenue_share_cap":
         return _("Cap for %(who)s (10k yuan)", who=NAMES[leaf] if leaf == "distinguished" else label("tier", leaf))
     if "tier_rules" in parts and len(parts) == 4:
@@ -127,6 +135,8 @@ def rule_value(key: str, value) -> str:
         return quota_text(Quota.from_data(value))
     if parts[0] == "products" and len(parts) == 2:
         return _("Offered by the drive")
+    if parts[0] == "targets":
+        return _("%(target)s (not measured from records)", target=target_value(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if leaf in LISTS:
@@ -195,8 +205,10 @@ def _product_rows(campaign: Campaign) -> list[RuleRow]:
 
 def rule_rows(campaign: Campaign) -> list[RuleRow]:
     """Every rule of the drive with its value and source, section by section."""
+    # A rule the drive does not have (no coverage rule: both thresholds empty) is not listed.
     rows = [RuleRow("visits", key, str(NAMES[key]), rule_value(key, getattr(campaign, key)),
-                    rule_source(campaign, key)) for key in EDITED_RULES if key != "tier_caps"]
+                    rule_source(campaign, key)) for key in EDITED_RULES if key != "tier_caps"
+            and getattr(campaign, key) is not None]
     rows += [RuleRow("quotas", q.key, label("event_kind", q.event), quota_text(q), rule_source(campaign, q.key))
              for q in campaign_quotas(campaign)]
     nested = flat_rules({name: getattr(campaign, name) for name in NESTED_RULES})

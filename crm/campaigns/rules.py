@@ -5,7 +5,8 @@ from a document (Campaign.rule_sources[key] = {"doc", "title", "clause", "quote"
 ({"local": true, "by", "user_id", "on"}: a lead or administrator set it), or, with no entry, the
 software's default that no document gives. Keys are dotted paths into the drive's rules:
 "district_household_threshold", "tier_caps.survival", "base_conditions.tier_rules.growth.min_revenue",
-"plaque_criteria.max_overdue_12m", "quotas.matchmaking.county.quarter", "products.极速贷".
+"plaque_criteria.max_overdue_12m", "targets.customer_growth", "quotas.matchmaking.county.quarter",
+"products.极速贷".
 
 A quota is {"event", "count", "cadence", "scope"} (and "weekday", 1 = Monday, when the document names
 the day): at least `count` events of that kind per cadence period, counted for each unit of the scope.
@@ -25,8 +26,10 @@ WEEKDAYS = tuple(range(1, 8))
 # Rules a lead edits on the drive's settings form, besides the quotas.
 EDITED_RULES = ("district_household_threshold", "district_coverage_ratio", "referral_contact_days",
                 "follow_up_interval_days", "need_due_days", "visit_distance_m", "focus_trades", "tier_caps")
+# 双百工程's district coverage rule (001 四、（一）): a drive has both or neither.
+COVERAGE_RULES = ("district_household_threshold", "district_coverage_ratio")
 # Rules kept as nested data: each leaf is a rule with its own source.
-NESTED_RULES = ("tier_caps", "base_conditions", "plaque_criteria")
+NESTED_RULES = ("tier_caps", "base_conditions", "plaque_criteria", "targets")
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,12 @@ def nested_rules(flat: dict[str, object]) -> dict:
 
 
 def sources_after_edit(sources: dict, before: dict, after: dict, actor, day: date, cited: dict | None = None) -> dict:
-    """The drive's sources once the rule fields `before` became `after` (see sources_after_change)."""
+    """The drive's sources once the rule fields `before` became `after` (see sources_after_change); a rule
+    emptied (as a coverage rule cleared) is gone and loses its source."""
     prefixes = tuple(f"{name}." for name in after) + tuple(after)
-    return sources_after_change(sources, flat_rules(before), flat_rules(after), lambda key: key.startswith(prefixes),
-                                actor, day, cited)
+    new = {key: value for key, value in flat_rules(after).items() if value is not None}
+    return sources_after_change(sources, flat_rules(before), new, lambda key: key.startswith(prefixes), actor, day,
+                                cited)
 
 
 def sources_after_change(sources: dict, old: dict, new: dict, touched, actor, day: date,

@@ -16,13 +16,14 @@ DISTRICT = schema("DistrictCoverage", obj({
     "households": nullable("integer"),
     "merchants_visited": {"type": "integer"},
     "coverage": nullable("number"),
-    "meets_rule": {"type": "boolean"},
-    "visits_needed": {"type": "integer"},
+    # Both null when the drive has no coverage rule: the counts stand without a verdict.
+    "meets_rule": nullable("boolean"),
+    "visits_needed": nullable("integer"),
 }))
 
 
 @route("/campaigns/<int:campaign_id>/districts", ["GET"],
-       summary="Coverage of each business district: merchants visited against the 100-or-20% rule",
+       summary="Coverage of each business district: merchants visited against the drive's coverage rule, if any",
        parameters=[region_parameter("county", "county")],
        responses={200: obj({"items": array(DISTRICT)}), 404: None, 422: None})
 def list_districts(campaign_id: int):

@@ -25,16 +25,18 @@ def index():
     county_id = int_arg("county")
     only_short = request.args.get("short") == "1"
     rows = coverage.district_rows(campaign, current_user, county_id=county_id)
-    totals = {"districts": len(rows), "meeting": sum(r.meets_rule for r in rows),
+    ruled = coverage.has_rule(campaign)
+    totals = {"districts": len(rows), "meeting": sum(r.meets_rule for r in rows) if ruled else None,
               "visited": sum(r.merchants_visited for r in rows),
-              "needed": sum(r.visits_needed for r in rows)}
+              "needed": sum(r.visits_needed for r in rows) if ruled else None}
+    only_short = only_short and ruled
     if only_short:
         rows = [r for r in rows if not r.meets_rule]
     # A province has thousands of districts: without a county chosen, show one line per county.
     by_county = county_summary(rows) if county_id is None and len(rows) > MAX_ROWS else None
     return render_template("districts/index.html", campaign=campaign, rows=rows, totals=totals,
                            counties=campaign_counties(campaign), county_id=county_id, only_short=only_short,
-                           by_county=by_county)
+                           by_county=by_county, ruled=ruled)
 
 
 def county_summary(rows: list[coverage.DistrictCoverage]) -> list[dict]:
@@ -43,9 +45,9 @@ def county_summary(rows: list[coverage.DistrictCoverage]) -> list[dict]:
         line = summary.setdefault(r.county_id, {"id": r.county_id, "name": r.county, "districts": 0, "meeting": 0,
                                                 "visited": 0, "needed": 0})
         line["districts"] += 1
-        line["meeting"] += r.meets_rule
+        line["meeting"] += bool(r.meets_rule)
         line["visited"] += r.merchants_visited
-        line["needed"] += r.visits_needed
+        line["needed"] += r.visits_needed or 0
     return list(summary.values())
 
 

@@ -3,26 +3,23 @@ and flagging a plaque for review when its merchant turns revoked, abnormal or di
 
 Campaign.plaque_criteria keys (each optional):
   registry facts — tiers, veto_statuses, veto_dishonest, min_months_trading;
-  the bank's loan facts (crm.bankfacts, reported by the drive's bank, never guessed) — min_loan_months
-  (累计用款期限), no_bad_loans (无不良贷款记录), max_overdue_12m (最近 12 个月累计逾期次数), min_credit_line
-  (授信额度), veto_false_reporting (虚假报送数据);
-  number_prefix; sources: {criterion key: {"doc", "title", "clause", "quote"}}, the clause each comes from.
+  the bank's loan facts — the criteria of crm.bankfacts.criteria (min_loan_months, no_bad_loans, …);
+  number_prefix. Each criterion's clause is the drive's rule source "plaque_criteria.<key>".
 
-A check is {"criterion", "rule", "result": pass | fail | unknown, "passed", "detail", "source"}: a bank fact
-nobody reported is "unknown", and a merchant with an unknown criterion cannot be approved.
+A check is as crm.bankfacts.criteria makes it: a bank fact nobody reported is "unknown", and a merchant with
+an unknown criterion cannot be approved.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crm import audit
-from crm.bankfacts.operations import Known, latest
+from crm.bankfacts.criteria import Checks, bank_checks
+from crm.bankfacts.operations import latest
 from crm.campaigns.models import Campaign
-from crm.campaigns.rules import rule_source
 from crm.extensions import db
 from crm.labels import label
 from crm.merchants.models import Merchant
@@ -39,44 +36,7 @@ class PlaqueError(ValueError):
     """A plaque change that the rules refuse; the message is for the user."""
 
 
-def criterion_source(campaign: Campaign, key: str) -> dict | None:
-    """The document and clause a criterion comes from ({"doc", "title", "clause", "quote"}), or None when
-    no document gives it (a local setting or the software's default)."""
-    source = rule_source(campaign, f"plaque_criteria.{key}")
-    if source.kind != "document":
-        return None
-    return {"doc": source.doc, "title": source.title, "clause": source.clause, "quote": source.quote}
-
-
-def _yuan(value) -> str:
-    return format_decimal(value, "#,##0")
-
-
-def _reported(fact: Known) -> str:
-    return _("reported %(day)s, %(source)s", day=fact.as_of.isoformat(), source=fact.source)
-
-
-class _Checks:
-    def __init__(self, campaign: Campaign):
-        self.campaign, self.items = campaign, []
-
-    def add(self, criterion: str, key: str, result: str, detail: str) -> None:
-        self.items.append({"criterion": criterion, "rule": f"plaque_criteria.{key}", "result": result,
-                           "passed": result == "pass", "detail": detail,
-                           "source": criterion_source(self.campaign, key)})
-
-    def test(self, criterion: str, key: str, passed: bool, detail: str) -> None:
-        self.add(criterion, key, "pass" if passed else "fail", detail)
-
-    def bank(self, criterion: str, key: str, fact: Known | None, passes, describe) -> None:
-        """A criterion on a bank fact: unknown when the bank has reported no value."""
-        if fact is None:
-            self.add(criterion, key, "unknown", _("not reported by the drive's bank"))
-        else:
-            self.test(criterion, key, passes(fact.value), f"{describe(fact.value)} ({_reported(fact)})")
-
-
-def _registry_checks(checks: _Checks, merchant: Merchant, rules: dict, today: date) -> None:
+def _registry_checks(checks: Checks, merchant: Merchant, rules: dict, today: date) -> None:
     if rules.get("tiers"):
         allowed = ", ".join(label("tier", t) for t in rules["tiers"])
         checks.test("tier", "tiers", merchant.tier in rules["tiers"],
@@ -97,33 +57,12 @@ def _registry_checks(checks: _Checks, merchant: Merchant, rules: dict, today: da
                         _("trading %(months)s months, needs %(need)s", months=months, need=need))
 
 
-def _bank_checks(checks: _Checks, facts: dict[str, Known], rules: dict) -> None:
-    if rules.get("min_loan_months"):
-        need = rules["min_loan_months"]
-        checks.bank("loan_months", "min_loan_months", facts.get("loan_months"), lambda v: v >= need,
-                    lambda v: _("%(months)s months of loan use, needs %(need)s", months=v, need=need))
-    if rules.get("no_bad_loans"):
-        checks.bank("bad_loans", "no_bad_loans", facts.get("bad_loans"), lambda v: not v,
-                    lambda v: _("a bad loan on record") if v else _("no bad loan on record"))
-    if rules.get("max_overdue_12m") is not None:
-        most = rules["max_overdue_12m"]
-        checks.bank("max_overdue_12m", "max_overdue_12m", facts.get("overdue_12m"), lambda v: v <= most,
-                    lambda v: _("%(n)s overdue in the last 12 months; at most %(max)s", n=v, max=most))
-    if rules.get("min_credit_line"):
-        need = rules["min_credit_line"]
-        checks.bank("credit_line", "min_credit_line", facts.get("credit_line"), lambda v: v >= need,
-                    lambda v: _("credit line %(line)s yuan; needs %(need)s", line=_yuan(v), need=_yuan(need)))
-    if rules.get("veto_false_reporting"):
-        checks.bank("false_reporting", "veto_false_reporting", facts.get("false_reporting"), lambda v: not v,
-                    lambda v: _("reported false data") if v else _("no false reporting on record"))
-
-
 def check_criteria(merchant: Merchant, campaign: Campaign, today: date | None = None) -> list[dict]:
     """Each of the drive's plaque criteria and vetoes: pass, fail or unknown, why, and the clause."""
     rules = campaign.plaque_criteria or {}
-    checks = _Checks(campaign)
+    checks = Checks(campaign, "plaque_criteria")
     _registry_checks(checks, merchant, rules, today or local_today())
-    _bank_checks(checks, latest(merchant, campaign.bank_org), rules)
+    bank_checks(checks, latest(merchant, campaign.bank_org), rules)
     return checks.items
 
 

@@ -4,7 +4,8 @@ suggested pre-credit cap from the drive's per-tier caps.
 Product.rules keys: min_age, max_age, min_months_trading (min_months_trading_with_experience: fewer
 months suffice with prior experience in the trade), nationality ("mainland" | "citizen"), tiers, trades, kinds, min_revenue,
 region_ids, caps {credit, guarantee, mortgage}. Campaign.base_conditions may hold the same
-age / months / revenue keys plus "tier_rules" {tier: {min_months_trading, min_revenue}};
+age / months / revenue keys plus "tier_rules" {tier: {min_months_trading, min_revenue}}, and criteria on
+the bank's loan facts (crm.bankfacts.criteria);
 Campaign.tier_caps holds {tier: cap, "distinguished": cap, "revenue_share_cap": 0.2}.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from crm import audit
+from crm.bankfacts.criteria import BANK_CRITERIA, Checks, bank_checks
+from crm.bankfacts.operations import latest
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.labels import label
@@ -37,6 +40,7 @@ class MatchResult:
     suggested_cap: Decimal | None = None
     base_reasons: list[str] = field(default_factory=list)  # why the drive's pre-credit does not apply
     unknown: dict[int, list[str]] = field(default_factory=dict)  # product id → facts to check on a visit
+    bank_checks: list[dict] = field(default_factory=list)  # the drive's pre-credit conditions on bank facts
 
 
 def months_between(start: date, end: date) -> int:
@@ -160,9 +164,24 @@ def _capped(amount, limit: Decimal | None) -> Decimal | None:
     return amount if limit is None else min(amount, limit)
 
 
+def bank_conditions(merchant: Merchant, campaign: Campaign) -> list[dict]:
+    """The drive's pre-credit conditions on the bank's loan facts (BOC's overdue periods), each checked
+    against what the drive's bank reported: pass, fail or unknown, with its clause."""
+    conditions = campaign.base_conditions or {}
+    if not set(conditions) & set(BANK_CRITERIA):
+        return []
+    checks = Checks(campaign, "base_conditions")
+    bank_checks(checks, latest(merchant, campaign.bank_org), conditions)
+    return checks.items
+
+
 def base_check(merchant: Merchant, campaign: Campaign, on_date: date) -> tuple[list[str], list[str]]:
     """The drive's base conditions and its tier's own requirements: (fails, unknown)."""
-    conditions = dict(campaign.base_conditions or {})
+    return _base_check(merchant, campaign, on_date, bank_conditions(merchant, campaign))
+
+
+def _base_check(merchant: Merchant, campaign: Campaign, on_date: date, bank: list[dict]) -> tuple[list, list]:
+    conditions = {k: v for k, v in (campaign.base_conditions or {}).items() if k not in BANK_CRITERIA}
     tier_rules = conditions.pop("tier_rules", {}) or {}
     fails, unknown = check_rules(merchant, conditions, on_date)
     if merchant.registry_status != "operating":
@@ -173,6 +192,10 @@ def base_check(merchant: Merchant, campaign: Campaign, on_date: date) -> tuple[l
         more_fails, more_unknown = check_rules(merchant, tier_rules[merchant.tier], on_date)
         fails += more_fails
         unknown += more_unknown
+    for check in bank:
+        if check["result"] != "pass":
+            reason = f"{label('plaque_criterion', check['criterion'])}: {check['detail']}"
+            (fails if check["result"] == "fail" else unknown).append(reason)
     return fails, unknown
 
 
@@ -278,8 +301,8 @@ def product_cap(product: Product, terms: dict | None = None) -> Decimal | None:
 
 def match(merchant: Merchant, campaign: Campaign, on_date: date) -> MatchResult:
     """Which of the drive's products fit the merchant on that date, which do not and why."""
-    result = MatchResult()
-    base_fails, _base_unknown = base_check(merchant, campaign, on_date)
+    result = MatchResult(bank_checks=bank_conditions(merchant, campaign))
+    base_fails, _base_unknown = _base_check(merchant, campaign, on_date, result.bank_checks)
     result.base_reasons = base_fails
     result.suggested_cap = None if base_fails else suggested_cap(merchant, campaign, on_date)
     share_limit = _revenue_share(campaign, merchant)

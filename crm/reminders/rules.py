@@ -21,7 +21,7 @@ from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, u
 from sqlalchemy.orm import aliased
 from werkzeug.routing import BuildError
 
-from crm.campaigns.coverage import district_meets_rule, visited_by_district
+from crm.campaigns.coverage import district_meets_rule, has_rule, visited_by_district
 from crm.campaigns.models import Campaign, CampaignLead, LiaisonPair
 from crm.campaigns.rules import event_quota, period_code, period_end, period_start
 from crm.dates import month_bounds
@@ -445,7 +445,10 @@ def matchmaking_quota(moment: Moment, campaign: Campaign) -> list[ReminderDraft]
 
 
 def districts_below_rule(campaign: Campaign, district_ids: list[int] | None = None) -> list[dict]:
-    """The drive's districts (or those of them named) below the coverage rule, with town and county."""
+    """The drive's districts (or those of them named) below the coverage rule, with town and county; none
+    when the drive has no coverage rule."""
+    if not has_rule(campaign):
+        return []
     town = aliased(Region)
     stmt = (
         select(Region.id, Region.name, Region.households, town.id.label("town_id"), town.parent_id.label("county_id"))
@@ -474,7 +477,7 @@ def coverage_shortfall(moment: Moment, campaign: Campaign) -> list[ReminderDraft
 
     Districts whose people all have their reminder are not counted again, so a repeated sweep is cheap.
     """
-    if not _in_final_days(moment, campaign):
+    if not has_rule(campaign) or not _in_final_days(moment, campaign):
         return []
     period = f"end:{campaign.ends_on.isoformat()}"
     town = aliased(Region)

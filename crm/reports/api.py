@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from crm.api.core import ApiError, array, nullable, obj, query, route, schema
 from crm.auth.scoping import visible_campaign
-from crm.reports.figures import AMOUNT, API_VIEWS, FIGURES, RATIOS, TERRITORIAL
+from crm.reports.figures import AMOUNT, API_VIEWS, FIGURES, RATIOS, TERRITORIAL, VERDICTS
 from crm.reports.operations import report_root
 from crm.reports.periods import PeriodError, parse_period
 from crm.reports.rollup import compute
@@ -16,7 +16,8 @@ from crm.reports.rollup import compute
 
 def _figure_schema(figure, in_row: bool) -> dict:
     kind = "number" if figure.kind == AMOUNT or figure.key in RATIOS else "integer"
-    body = nullable(kind) if figure.key in RATIOS or (in_row and figure.key in TERRITORIAL) else {"type": kind}
+    empty = figure.key in RATIOS or figure.key in VERDICTS or (in_row and figure.key in TERRITORIAL)
+    body = nullable(kind) if empty else {"type": kind}
     return {**body, "description": str(figure.definition)}
 
 

@@ -9,7 +9,10 @@ from flask_babel import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from crm.campaigns.coverage import has_rule
 from crm.campaigns.models import Campaign
+from crm.campaigns.rulebook import source_text
+from crm.campaigns.targets import drive_targets
 from crm.formatting import WAN, local_dt, wan
 from crm.intake.queries import channel_counts
 from crm.referrals.queries import chain_grants
@@ -172,7 +175,7 @@ def _quota_sheet(book: Workbook, notice: notices.Notice) -> None:
                     _("County covered"), _("Coverage"), _("All quotas")], frozen_columns=1)
     _rows(sheet, [[q.name, q.joint_days_held, q.joint_days_due, _met(q.joint_days_met), q.meetings_held,
                    "—" if q.meetings_due is None else q.meetings_due, _met(q.meetings_met), q.districts_walked,
-                   q.districts_meeting_rule, _("Yes") if q.covered else _("No"), _met(q.coverage_met),
+                   "—" if q.districts_meeting_rule is None else q.districts_meeting_rule, _("Yes") if q.covered else _("No"), _met(q.coverage_met),
                    _met(not q.missed())] for q in notice.quotas])
     _widths(sheet, {1: 24}, 12)
 
@@ -196,9 +199,13 @@ def _definitions_sheet(book: Workbook, notice: notices.Notice) -> None:
              [_("Matchmaking meetings"), _("Met when the county held at least one per quarter of the period; a "
                                            "month is not assessed.")],
              [_("Coverage"), _("Met when the county is covered in the period and every district walked there "
-                               "(a merchant visited since the drive's start) meets the rule.")],
+                               "(a merchant visited since the drive's start) meets the rule.")
+              if has_rule(notice.campaign) else _("Not assessed: the drive has no coverage rule.")],
              [_("Laggards"), _("Counties missing a quota, pairs short of their joint visit days, towns without a "
                                "visit in the period.")]]
+    rows += [[target.name, _("Target %(value)s, %(measured)s. %(source)s", value=target.value,
+                             measured=target.measured, source=source_text(target.source))]
+             for target in drive_targets(notice.campaign)]
     _rows(sheet, rows)
     for line in range(HEADER_ROW + 1, HEADER_ROW + 1 + len(rows)):
         sheet.cell(line, 2).alignment = Alignment(wrap_text=True, vertical="top")

@@ -42,7 +42,8 @@ FIGURES: tuple[Figure, ...] = (
         "Business districts, markets and villages in the row. Not applicable to a trade or a tier.")),
     Figure("districts_meeting_rule", _l("Districts meeting the rule"), COUNT, _l(
         "Districts where the distinct merchants visited from the drive's start to the period's end reach the "
-        "drive's household threshold or its ratio of the district's households (双百工程: 100 households or 20%).")),
+        "drive's household threshold or its ratio of the district's households (双百工程: 100 households or 20%). "
+        "Empty when the drive has no coverage rule (only 双百工程's document gives one).")),
     Figure("counties", _l("Counties"), COUNT, _l(
         "County-level units the row lies in: all of the drive's counties in the totals and in a trade or "
         "tier row, one in a county, town, district or pair row.")),
@@ -121,6 +122,8 @@ BY_KEY: dict[str, Figure] = {f.key: f for f in FIGURES}
 DERIVED: dict[str, tuple[str, str]] = {"utilization_rate": ("drawn_amount", "granted_amount")}
 # Figures that are a ratio or an average: not summed, null without a denominator.
 RATIOS = tuple(f.key for f in FIGURES if f.kind in (RATE, AVERAGE))
+# Verdicts of a rule a drive may not have: empty without it.
+VERDICTS = ("districts_meeting_rule",)
 # Figures of the territory and of its events: they do not apply to a trade or a tier.
 TERRITORIAL = ("households", "districts", "districts_meeting_rule", "joint_visit_days_held",
                "joint_visit_days_due", "matchmaking_meetings")

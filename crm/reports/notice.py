@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from crm.campaigns.coverage import has_rule
 from crm.campaigns.models import Campaign
 from crm.dates import quarter_code
 from crm.extensions import db
@@ -38,7 +39,7 @@ class Quota:
     meetings_held: int
     meetings_due: int | None  # one per quarter; a month is not assessed (the quota is quarterly)
     districts_walked: int  # districts with a merchant visited from the drive's start to the period's end
-    districts_meeting_rule: int  # of those, the ones meeting the coverage rule
+    districts_meeting_rule: int | None  # of those, the ones meeting the coverage rule (None: the drive has none)
     covered: bool  # a visit or a held event in the county in the period (百县覆盖)
 
     @property
@@ -50,7 +51,9 @@ class Quota:
         return None if self.meetings_due is None else self.meetings_held >= self.meetings_due
 
     @property
-    def coverage_met(self) -> bool:
+    def coverage_met(self) -> bool | None:
+        if self.districts_meeting_rule is None:
+            return None
         return self.covered and self.districts_walked > 0 and self.districts_meeting_rule == self.districts_walked
 
     def missed(self) -> list[str]:
@@ -128,10 +131,10 @@ def quotas(result: Result) -> list[Quota]:
     for district in result.districts:
         if district.merchants_visited:
             walked.setdefault(district.county_id, []).append(district.meets_rule)
-    due = meetings_due(result.period)
+    due, ruled = meetings_due(result.period), has_rule(result.campaign)
     return [Quota(row["key"], str(row["name"]), row["joint_visit_days_held"], row["joint_visit_days_due"],
-                  row["matchmaking_meetings"], due, len(walked.get(row["key"], [])), sum(walked.get(row["key"], [])),
-                  bool(row["counties_covered"]))
+                  row["matchmaking_meetings"], due, len(walked.get(row["key"], [])),
+                  sum(walked.get(row["key"], [])) if ruled else None, bool(row["counties_covered"]))
             for row in result.rows if row["key"] is not None]
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from crm.campaigns.coverage import DistrictCoverage
+from crm.campaigns.coverage import DistrictCoverage, has_rule
 from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.campaigns.rules import event_quota
 from crm.labels import label
@@ -97,7 +97,7 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
     geo = geo or geography(within or campaign.territory)
     pairs = [p for p in queries.active_pairs(campaign.id) if _pair_in(p, geo)]
     facts = _Facts(campaign, period, geo, pairs)
-    builders = [_Builder(by, geo, pairs) for by in bys]
+    builders = [_Builder(by, geo, pairs, has_rule(campaign)) for by in bys]
     names = tuple(sorted({_COLUMN_OF[by] for by in bys} - {None}))
     districts = facts.districts(by_district="district" in bys)
     for loc, values, covered in [*facts.merchants(names), *districts, *facts.events(), *facts.due()]:
@@ -171,7 +171,7 @@ class _Facts:
             acc = sums[(county, town, district_id if by_district else None)]
             acc[0] += households or 0
             acc[1] += 1
-            acc[2] += district.meets_rule
+            acc[2] += bool(district.meets_rule)
         return [({"county": county, "town": town, "district": district},
                  {"households": households, "districts": n, "districts_meeting_rule": meeting}, False)
                 for (county, town, district), (households, n, meeting) in sums.items()]
@@ -210,8 +210,8 @@ class _Facts:
 class _Builder:
     """Adds the facts up into one view's rows and the totals."""
 
-    def __init__(self, by: str, geo: Geography, pairs: list):
-        self.by, self.geo, self.pairs = by, geo, pairs
+    def __init__(self, by: str, geo: Geography, pairs: list, coverage_rule: bool):
+        self.by, self.geo, self.pairs, self.coverage_rule = by, geo, pairs, coverage_rule
         self.total = Acc()
         self.accs: dict = defaultdict(Acc)
         self.pairs_by_region: dict[int, list[int]] = defaultdict(list)
@@ -289,6 +289,8 @@ class _Builder:
         # PostgreSQL sums counts as numeric: counts leave as whole numbers.
         values.update({key: int(values[key]) for key in COUNTS})
         values.update(derive(values))
+        if not self.coverage_rule:  # a drive without a coverage rule: districts counted, no verdict
+            values["districts_meeting_rule"] = None
         if by_row and self.by in ("trade", "tier"):
             values.update(dict.fromkeys(TERRITORIAL))
         return values

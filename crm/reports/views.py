@@ -7,10 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm import audit
+from crm.campaigns.coverage import has_rule
+from crm.campaigns.rulebook import source_text
+from crm.campaigns.targets import drive_targets
 from crm.extensions import db
 from crm.reports import charts, export, operations
 from crm.reports import notice as notices
-from crm.reports.figures import FIGURES, RANK_BY, VIEWS, change_class, display, display_change, heading
+from crm.reports.figures import (
+    FIGURES,
+    RANK_BY,
+    VERDICTS,
+    VIEWS,
+    change_class,
+    display,
+    display_change,
+    heading,
+)
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
 from crm.web import int_arg
@@ -67,7 +79,8 @@ def dashboard():
         trend_visits=charts.columns([(m["month"], m["visits"]) for m in board.trend]),
         trend_granted=charts.columns([(m["month"], m["granted_amount"]) for m in board.trend]),
         funnel=charts.funnel_bars(board.funnel), tiles=_tiles(board), figures=FIGURES, views=VIEWS,
-        stat_figures=_figures_for(region.level),
+        targets=drive_targets(campaign), source_text=source_text,
+        stat_figures=_figures_for(region.level, has_rule(campaign)),
         rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
@@ -78,22 +91,26 @@ def dashboard():
 ABOVE_LEVEL = {"town": ("counties", "counties_covered"), "district": ("counties", "counties_covered")}
 
 
-def _figures_for(level: str) -> list:
-    """The figure tiles that fit the level shown."""
-    return [f for f in FIGURES if f.key not in ABOVE_LEVEL.get(level, ())]
+def _figures_for(level: str, coverage_rule: bool) -> list:
+    """The figure tiles that fit the level shown (and the drive: no verdict of a coverage rule it lacks)."""
+    left_out = (*ABOVE_LEVEL.get(level, ()), *(() if coverage_rule else VERDICTS))
+    return [f for f in FIGURES if f.key not in left_out]
 
 
 def _tiles(board) -> list[dict]:
-    """The coverage map: districts by their coverage in a town; elsewhere places by districts meeting the rule."""
+    """The coverage map: districts by their coverage in a town; elsewhere places by districts meeting the rule
+    (none for a drive without a coverage rule)."""
     if board.region.level in ("town", "district"):
         return [{"name": d.name, "key": d.id, "fraction": d.merchants_visited / d.households if d.households else None,
                  "meets": d.meets_rule, "detail": f"{d.merchants_visited}/{d.households or '—'}"}
                 for d in board.result.districts]
+    if board.view != "places" or not has_rule(board.result.campaign):
+        return []
     return [{"name": row["name"], "key": row["key"],
              "fraction": row["districts_meeting_rule"] / row["districts"] if row["districts"] else None,
              "meets": bool(row["districts"]) and row["districts_meeting_rule"] == row["districts"],
              "detail": f"{row['districts_meeting_rule']}/{row['districts']}"}
-            for row in board.result.rows if row["key"] is not None and board.view == "places"]
+            for row in board.result.rows if row["key"] is not None]
 
 
 @bp.get("/notice.xlsx")

@@ -182,7 +182,8 @@ def _drive_values(world, **kw):
 def test_a_new_drive_starts_with_the_default_rules(world, db):
     drive = campaigns.create_campaign(_drive_values(world), actor=world.users["admin"])
     db.session.commit()
-    assert drive.district_household_threshold == 100 and drive.district_coverage_ratio == Decimal("0.2")
+    # The coverage rule is 双百工程's (001 四、（一）): a drive set up by hand has none until its lead sets one.
+    assert drive.district_household_threshold is None and drive.district_coverage_ratio is None
     assert drive.quotas == [] and drive.rule_sources == {}  # nothing set yet: every rule a default
     assert _events(db, drive, "create")[0].changes["name"] == [None, "第二期"]
 
@@ -191,7 +192,8 @@ def test_a_new_drive_starts_with_the_default_rules(world, db):
     {"ends_on": today() - timedelta(days=1)},
     {"bureau_org_id": "bank"},
     {"territory_id": "town"},
-    {"district_coverage_ratio": Decimal("1.5")},
+    {"district_household_threshold": 100, "district_coverage_ratio": Decimal("1.5")},
+    {"district_household_threshold": 100},  # a coverage rule needs both numbers, or neither
     {"need_due_days": 0},
     {"quotas": [{"event": "joint_visit_day", "count": 0, "cadence": "month", "scope": "pair"}]},
     {"quotas": [{"event": "joint_visit_day", "count": 1, "cadence": "fortnight", "scope": "pair"}]},

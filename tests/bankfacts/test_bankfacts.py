@@ -19,6 +19,11 @@ def count() -> int:
     return db.session.scalar(select(func.count(BankFact.id)))
 
 
+def post_import(client, path, name: str):
+    with open(path, "rb") as handle:
+        return client.post("/bank-facts/import", data={"file": (handle, name)}, content_type="multipart/form-data")
+
+
 def test_branch_head_records_a_report(world, login):
     m = world.merchants["m_a1"]
     client = login(world.users["head_a"])
@@ -78,10 +83,7 @@ def test_import_good_and_bad_rows(world, login, tmp_path):
         [ma1.credit_code, day.isoformat(), 30, "无", 2.5, 60, "否"],  # half an overdue
     ]
     path = write_xlsx(tmp_path / "建行导出.xlsx", rows, header=HEADER)
-    client = login(world.users["head_a"])
-    with open(path, "rb") as handle:
-        response = client.post("/bank-facts/import", data={"file": (handle, "建行导出.xlsx")},
-                               content_type="multipart/form-data")
+    response = post_import(login(world.users["head_a"]), path, "建行导出.xlsx")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "已记录 2 行，拒绝 9 行" in page
@@ -99,10 +101,7 @@ def test_import_good_and_bad_rows(world, login, tmp_path):
 
 def test_import_refuses_a_file_without_the_code_column(world, login, tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", [["a", date(2026, 1, 1)]], header=["名称", "日期"])
-    client = login(world.users["head_a"])
-    with open(path, "rb") as handle:
-        response = client.post("/bank-facts/import", data={"file": (handle, "x.xlsx")},
-                               content_type="multipart/form-data")
+    response = post_import(login(world.users["head_a"]), path, "x.xlsx")
     assert response.status_code == 422 and "统一社会信用代码" in response.get_data(as_text=True)
     assert count() == 0
 

@@ -38,6 +38,9 @@ BOC = [  # seeds/002 晋市监发〔2024〕80号, 服务方案
     ("base_conditions.min_months_trading", 12, "三、准入条件（一）"),  # 经营实体成立一年及以上
     ("base_conditions.tiers", ["survival", "growth", "development"], "三、准入条件（二）"),
     ("base_conditions.kinds", ["individual"], "二、贷款对象"),
+    # 原则上借款人或配偶近两年无连续3期或累计6期及以上逾期记录: the document's "no N", checked on bank facts
+    ("base_conditions.no_overdue_run_24m", 3, "三、准入条件（三）"),
+    ("base_conditions.no_overdue_periods_24m", 6, "三、准入条件（三）"),
     (f"{Q}.level_visit.level_pair.year", 3, "八、（二）"),  # 各层级有效拜访频率不少于3次/年
     ("products.惠商贷", None, "四、（一）2."),
     ("products.商E贷", None, "四、（一）1."),
@@ -60,6 +63,7 @@ JINSHANG = [  # seeds/002 晋市监发〔2024〕82号
     ("base_conditions.min_age", 18, "附件1"),
     ("base_conditions.max_age", 65, "附件1"),
     (f"{Q}.level_visit.level_pair.year", 3, "四、（一）"),  # 各层级当年有效拜访频次不少于3次
+    ("targets.customer_growth", 0.3, "二、工作目标"),  # 力争在2024年实现个人普惠客户数较上一年提升30%
     ("products.晋商e贷·码上贷", None, "附件3"),
 ]
 CCB = [  # seeds/002 晋市监发〔2024〕86号, 附件1 预授信标准 and 附件2 示范标杆商户
@@ -153,6 +157,13 @@ def test_what_the_shuangbai_drive_does_not_have(drives):
     for key in ("referral_contact_days", "follow_up_interval_days", "need_due_days", "plaque_criteria.number_prefix"):
         assert rule_source(sb, key).kind == "default"
     assert {q["event"] for q in drives["ccb_yujian"].quotas} == set()  # CCB's notice has no level-visit rule
+
+
+def test_only_shuangbai_has_the_coverage_rule(drives):
+    """100 households or 20% is 001's (四、（一）); the other programmes' drives have no coverage rule at all."""
+    for key, drive in drives.items():
+        coverage = (drive.district_household_threshold, drive.district_coverage_ratio)
+        assert coverage == ((100, Decimal("0.2")) if key == "shuangbai" else (None, None)), key
 
 
 def test_product_rules_as_the_documents_state_them(drives):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crm import audit
 from crm.campaigns.models import Campaign, CampaignLead
-from crm.campaigns.rules import nested_rules
+from crm.campaigns.rules import COVERAGE_RULES, nested_rules
 from crm.campaigns.templates import (
     boc_huishang,
     ccb_yujian,
@@ -53,9 +53,10 @@ def template_flat(template: Template) -> dict[str, Cited]:
 
 
 def template_rules(template: Template) -> tuple[dict, dict]:
-    """(column values, sources) of a template: dotted keys nested into the drive's rule fields."""
+    """(column values, sources) of a template: dotted keys nested into the drive's rule fields. A programme
+    whose document gives no coverage rule has none: not the software's default."""
     flat = template_flat(template)
-    values = nested_rules({key: cited.value for key, cited in flat.items()})
+    values = dict.fromkeys(COVERAGE_RULES) | nested_rules({key: cited.value for key, cited in flat.items()})
     return values, {key: cited.source for key, cited in flat.items() if cited.source}
 
 

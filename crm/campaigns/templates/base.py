@@ -25,7 +25,8 @@ class Document:
 class Template:
     """One programme: its rules under dotted keys ("tier_caps.survival"), its quotas and products, each cited.
 
-    Rules the document does not give are left out: the drive shows them as defaults, not as the programme's.
+    Rules the document does not give are left out: the drive shows them as defaults, not as the programme's;
+    but a programme without 双百工程's coverage rule has no coverage rule at all.
     """
 
     key: str

@@ -6,6 +6,11 @@ from crm.campaigns.templates.base import Document, Template
 
 DOC = Document("002", "晋市监发〔2024〕80号《“三型四类”普惠授信行动方案》（中国银行山西省分行）")
 _CAPS = "服务方案 四、（一）2.（3）贷款额度"
+# The bank reports the overdue periods (crm.bankfacts); the exception for small, short, non-malicious arrears
+# is the bank's judgement case by case, so the check shows the figures and leaves it to the bank.
+_OVERDUE = "服务方案 三、准入条件（三）"
+_OVERDUE_QUOTE = ("原则上借款人或配偶近两年无连续3期或累计6期及以上逾期记录。〔单笔逾期金额小于人民币500元（含）、"
+                  "每次逾期不超过10天等非恶意拖欠的可视具体情况除外〕")
 
 TEMPLATE = Template(
     key="boc_huishang",
@@ -24,6 +29,8 @@ TEMPLATE = Template(
         "base_conditions.tiers": DOC.cite(
             ["survival", "growth", "development"], "服务方案 三、准入条件（二）",
             "经营实体在“全省个体工商户名录库”中被标记为“三型”的个体工商户"),
+        "base_conditions.no_overdue_run_24m": DOC.cite(3, _OVERDUE, _OVERDUE_QUOTE),
+        "base_conditions.no_overdue_periods_24m": DOC.cite(6, _OVERDUE, _OVERDUE_QUOTE),
         "base_conditions.kinds": DOC.cite(
             ["individual"], "服务方案 二、贷款对象", "本方案服务对象为…个体工商户分型分类名录库中…优质个体工商户客群的经营者"),
     },

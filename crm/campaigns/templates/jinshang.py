@@ -18,6 +18,10 @@ TEMPLATE = Template(
             18, _BASE + "（二）", "申请人要求年龄在 18 周岁（含 18 周岁）至 65 周岁（含 65 周岁）之间"),
         "base_conditions.max_age": DOC.cite(
             65, _BASE + "（二）", "申请人要求年龄在 18 周岁（含 18 周岁）至 65 周岁（含 65 周岁）之间"),
+        # The bank's own count of individual inclusive-finance customers, this year against last: a target
+        # of the bank as a whole, which the drive's records cannot measure (crm.campaigns.targets).
+        "targets.customer_growth": DOC.cite(
+            0.3, "二、工作目标", "力争在2024年实现个人普惠客户数较上一年提升30%，惠及更多个人普惠客户"),
     },
     quotas=(
         DOC.cite(Quota("level_visit", 3, "year", "level_pair"), "四、（一）加强组织协调",
