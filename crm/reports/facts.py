@@ -48,7 +48,8 @@ def _none(name: str, value):
 def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, group_by: tuple[str, ...],
          facts: tuple[str, ...] = ROLLUP_FACTS) -> list[tuple]:
     """(*facts, *group_by) of the period summed over the ledger's rows of a grain in the slice
-    (`within`: a county, town or district of the drive; the whole drive when None or its territory)."""
+    (`within`: a county, town or district of the drive; the whole drive when None or its territory).
+    "month" among group_by: each calendar month of the period apart (its first day)."""
     whole = within is None or within.id == campaign.territory_id
     depth = max([DEPTHS["county"], *(index + 1 for index, name in enumerate(PLACE) if name in group_by)])
     if not whole:
@@ -56,14 +57,23 @@ def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, 
     first, last = period.start.replace(day=1), period.end.replace(day=1)
     columns = [_column(fact, period) for fact in facts]
     stocks = any(stock for _column_, stock in columns)
-    groups = [getattr(DayFact, name) for name in group_by]
+    groups = [DayFact.day if name == "month" else getattr(DayFact, name) for name in group_by]
+    month_at = group_by.index("month") if "month" in group_by else None
 
     def grouped(totals, *where) -> dict[tuple, list]:
         stmt = (select(*totals, *groups).where(DayFact.campaign_id == campaign.id, DayFact.grain == grain, *where)
                 .group_by(*groups))
         if not whole:
             stmt = stmt.where(_PLACE_COLUMN[within.level] == within.id)
-        return {tuple(row[len(totals):]): list(row[:len(totals)]) for row in db.session.execute(stmt)}
+        found: dict[tuple, list] = {}
+        for row in db.session.execute(stmt):
+            key = tuple(row[len(totals):])
+            if month_at is not None:  # a day row counts in its month
+                key = (*key[:month_at], key[month_at].replace(day=1), *key[month_at + 1:])
+            acc = found.setdefault(key, [0] * len(totals))
+            for index, value in enumerate(row[:len(totals)]):
+                acc[index] += value or 0
+        return found
 
     # The months of the period (and, for stocks, every month before them) …
     found = grouped([func.sum(column if stock else case((DayFact.day >= first, column), else_=0))
@@ -96,15 +106,11 @@ def counts_by_key(campaign: Campaign, period: Period, within: Region | None, gra
     return {key: int(value) for value, key in sums(campaign, period, within, grain, ("key",), (fact,)) if value}
 
 
-def monthly(campaign: Campaign, months: list[tuple], within: Region | None) -> dict[str, tuple[int, float]]:
-    """{month code: (visits, amount granted)} of each (first day, last day) of the months given."""
-    found = {}
-    for first, last in months:
-        code = first.strftime("%Y-%m")
-        rows = sums(campaign, Period(code, first, last), within, "place", (), ("visits", "granted_amount"))
-        visits, granted = rows[0] if rows else (0, 0)
-        found[code] = (int(visits or 0), float(granted or 0))
-    return found
+def monthly(campaign: Campaign, period: Period, within: Region | None) -> dict[str, tuple[int, float]]:
+    """{month code: (visits, amount granted)} of each calendar month of the period."""
+    found = {month: (int(visits), float(granted)) for visits, granted, month in
+             sums(campaign, period, within, "place", ("month",), ("visits", "granted_amount"))}
+    return {first.strftime("%Y-%m"): found.get(first, (0, 0.0)) for first, _last in period.months()}
 
 
 def visited_by_district(campaign: Campaign) -> dict[int, int]:

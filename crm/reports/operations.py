@@ -123,7 +123,8 @@ def dashboard(campaign: Campaign, period: Period, region: Region, view: str, res
 
 def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) -> list[dict]:
     """Visits and amount granted in each month of the drive (the last 12) up to the period's end."""
-    by_month = facts.monthly(campaign, Period("all", campaign.starts_on, period.end).months()[-months:], region)
+    first, _last = Period("all", campaign.starts_on, period.end).months()[-months:][0]
+    by_month = facts.monthly(campaign, Period("all", first, period.end), region)
     return [{"month": code, "visits": visits, "granted_amount": granted} for code, (visits, granted) in by_month.items()]
 
 
