@@ -88,14 +88,11 @@ def add(connection: Connection, rows: dict[tuple, dict]) -> None:
 
 # ---- in step with every flush ---------------------------------------------------------------------
 
-def _merchant_ids(record) -> set[int]:
-    """The merchants a record's change touches: its merchant now, and the one before if it moved (set
-    through the relationship, a merchant's id reaches merchant_id only at the flush)."""
-    state = inspect(record).attrs
-    ids = {record.merchant_id, *state.merchant_id.history.deleted}
-    if "merchant" in state.keys():
-        ids |= {merchant.id for part in state.merchant.history for merchant in part if merchant is not None}
-    return ids - {None}
+def _merchant_id(record) -> int | None:
+    """The record's merchant as known before the flush: a merchant set through the relationship has
+    its id in merchant_id only after it (none yet for one registered in the same flush)."""
+    merchant = record.__dict__.get("merchant")
+    return merchant.id if record.merchant_id is None and merchant is not None else record.merchant_id
 
 
 @dataclass
@@ -122,7 +119,7 @@ def _touched(session: Session) -> tuple[dict[str, _Changed], set[int], set[str]]
                 found.live.append(record)
             if old:
                 found.old_ids.add(record.id)
-            ids |= _merchant_ids(record)
+            ids.add(_merchant_id(record))
         elif isinstance(record, Merchant) and record.id is not None and any(
                 inspect(record).attrs[name].history.has_changes() for name in _PLACE):
             ids.add(record.id)
@@ -131,7 +128,7 @@ def _touched(session: Session) -> tuple[dict[str, _Changed], set[int], set[str]]
             ids |= set(session.connection().scalars(select(Referral.merchant_id)
                                                     .where(Referral.list_id == record.id)))
             whole.add("referrals")
-    return records, ids, whole
+    return records, ids - {None}, whole
 
 
 def _entries(connection: Connection, ids: set[int], sources: Iterable[str]) -> dict[tuple, dict]:
@@ -157,30 +154,39 @@ class _Whole:
 
 class _Records:
     """A flush weighed record by record: each changed record's own flows leave its old days and join its
-    new ones; the distinct counts of its merchant are recomputed from the merchant's records of that
-    source as they were (read before the flush, under the merchant's lock) and as they are after it."""
+    new ones; the distinct counts of its merchants are recomputed from the merchants' records of that
+    source as they were (read before the flush, under the merchants' locks) and as they are after it."""
 
-    def __init__(self, connection: Connection, records: dict[str, _Changed], ids: set[int]):
+    def __init__(self, connection: Connection, records: dict[str, _Changed], ids: set[int],
+                 old: dict[str, contributions.Rows]):
+        self.records, self.old = records, old
         self.places = contributions.places(connection, ids, lock=True)
-        self.records = records
-        self.before = {source: contributions.records(
-            connection, source, merchant_ids=ids if source in contributions.DISTINCT_SOURCES else (),
-            record_ids=changed.old_ids) for source, changed in records.items()}
+        self.before = {source: {**rows, **(contributions.records(connection, source, merchant_ids=ids)
+                                           if source in contributions.DISTINCT_SOURCES else {})}
+                       for source, rows in old.items()}
+
+    def _merchants_found_now(self, connection: Connection, source: str, after: contributions.Rows) -> None:
+        """Merchants first seen after the flush (registered in it, or set through the relationship): their
+        other records were there before it, as they are now."""
+        found = {row[0] for row in after.values()} - set(self.places)
+        if found:
+            self.places.update(contributions.places(connection, found, lock=True))
+            if source in contributions.DISTINCT_SOURCES:
+                now = contributions.records(connection, source, merchant_ids=found)
+                self.before[source].update((i, row) for i, row in now.items() if i not in after)
 
     def change(self, connection: Connection) -> dict[tuple, dict]:
         old, new = {}, {}
         for source, changed in self.records.items():
             after = contributions.records(connection, source, record_ids={r.id for r in changed.live})
-            # A merchant registered with its first visit has an id only now, and no records before.
-            self.places.update(contributions.places(connection, {row[0] for row in after.values()} - set(self.places)))
+            self._merchants_found_now(connection, source, after)
             before = self.before[source]
-            gone = [before[i] for i in changed.old_ids if i in before]
-            contributions.flow_entries(self.places, source, gone, old)
+            contributions.flow_entries(self.places, source, self.old[source].values(), old)
             contributions.flow_entries(self.places, source, after.values(), new)
             if source in contributions.DISTINCT_SOURCES:
-                kept = {i: row for i, row in before.items() if i not in changed.old_ids}
+                kept = [row for i, row in before.items() if i not in changed.old_ids]
                 contributions.first_entries(self.places, source, before.values(), old)
-                contributions.first_entries(self.places, source, [*kept.values(), *after.values()], new)
+                contributions.first_entries(self.places, source, [*kept, *after.values()], new)
         return difference(rows_of(new), rows_of(old))
 
 
@@ -191,8 +197,12 @@ def _before_flush(session: Session, _context, _instances) -> None:
         session.info.pop(_STASH, None)
         return
     connection = session.connection()
+    # The records as they are before the flush: where they were counted, and for which merchants.
+    old = {source: contributions.records(connection, source, record_ids=changed.old_ids)
+           for source, changed in records.items()}
+    ids |= {row[0] for rows in old.values() for row in rows.values()}
     session.info[_STASH] = (_Whole(connection, records, ids, whole) if whole
-                            else _Records(connection, records, ids))
+                            else _Records(connection, records, ids, old))
 
 
 @event.listens_for(Session, "after_flush")
