@@ -83,7 +83,7 @@ def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, 
     # … less their days before the period's start (flows) and after its end (flows and stocks).
     days = (DayFact.span == DAY, DayFact.depth == DEPTHS["district"])
     outside = []
-    if period.start > first:
+    if period.start > first and not all(stock for _column_, stock in columns):
         outside.append(([None if stock else func.sum(column) for column, stock in columns],
                         (*days, DayFact.day >= first, DayFact.day < period.start)))
     if period.end < month_end(period.end):
