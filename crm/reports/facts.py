@@ -65,11 +65,13 @@ def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, 
                 .group_by(*groups))
         if not whole:
             stmt = stmt.where(_PLACE_COLUMN[within.level] == within.id)
+        rows = db.session.execute(stmt).all()
+        if month_at is None:
+            return {tuple(row[len(totals):]): list(row[:len(totals)]) for row in rows}
         found: dict[tuple, list] = {}
-        for row in db.session.execute(stmt):
+        for row in rows:  # a day row counts in its month
             key = tuple(row[len(totals):])
-            if month_at is not None:  # a day row counts in its month
-                key = (*key[:month_at], key[month_at].replace(day=1), *key[month_at + 1:])
+            key = (*key[:month_at], key[month_at].replace(day=1), *key[month_at + 1:])
             acc = found.setdefault(key, [0] * len(totals))
             for index, value in enumerate(row[:len(totals)]):
                 acc[index] += value or 0
