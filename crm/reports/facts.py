@@ -2,7 +2,8 @@
 
 A period is a sum over its calendar months' rows, less the day rows of those months that lie outside
 it (before a drive that starts mid-month, after today or after the drive's end) — few rows, so any
-period reads about as fast as a whole month. A stock (open needs, overdue referrals, merchants
+period reads about as fast as a whole month. A last month of which fewer days lie in the period than
+after it (the same days of a previous quarter: 07-01…09-01) is read by its days up to the period's end. A stock (open needs, overdue referrals, merchants
 visited since the drive's start) is the sum of every row up to the period's end.
 """
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from crm.campaigns.models import Campaign
-from crm.dates import month_end
+from crm.dates import add_months, month_end
 from crm.extensions import db
 from crm.regions.models import Region
 from crm.reports.models import DAY, DEPTHS, MONTH, STOCKS, DayFact
 from crm.reports.periods import Period, parse_period
+from crm.timeutil import local_today
 
 PLACE = ("county_id", "town_id", "district_id")
 # The merchant facts of a rollup row (crm/reports/rollup.py), as the ledger gives them for a period.
@@ -78,28 +80,46 @@ def sums(campaign: Campaign, period: Period, within: Region | None, grain: str, 
         return found
 
     # The months of the period (and, for stocks, every month before them) …
-    found = grouped([func.sum(column if stock else case((DayFact.day >= first, column), else_=0))
-                     for column, stock in columns],
-                    DayFact.span == MONTH, DayFact.depth == depth, DayFact.day <= last,
-                    *([] if stocks else [DayFact.day >= first]))
-    # … less their days before the period's start (flows) and after its end (flows and stocks).
+    months_to = add_months(last, -1) if _last_month_by_days(period) else last
+    found = {}
+    if months_to >= first or stocks:
+        found = grouped([func.sum(column if stock else case((DayFact.day >= first, column), else_=0))
+                         for column, stock in columns],
+                        DayFact.span == MONTH, DayFact.depth == depth, DayFact.day <= months_to,
+                        *([] if stocks else [DayFact.day >= first]))
+    # … with the days of the last month up to the period's end, when it is read by its days, or less its
+    # days after the end; less the days of the first month before the period's start (flows).
     days = (DayFact.span == DAY, DayFact.depth == DEPTHS["district"])
-    outside = []
-    if period.start > first and not all(stock for _column_, stock in columns):
-        outside.append(([None if stock else func.sum(column) for column, stock in columns],
-                        (*days, DayFact.day >= first, DayFact.day < period.start)))
-    if period.end < month_end(period.end):
-        outside.append(([func.sum(column) for column, _stock in columns],
-                        (*days, DayFact.day > period.end, DayFact.day <= month_end(period.end))))
-    for totals, where in outside:
+    more = []
+    if months_to < last:
+        more.append((1, [func.sum(column if stock else case((DayFact.day >= period.start, column), else_=0))
+                         for column, stock in columns], (*days, DayFact.day >= last, DayFact.day <= period.end)))
+    elif period.end < month_end(period.end):
+        more.append((-1, [func.sum(column) for column, _stock in columns],
+                     (*days, DayFact.day > period.end, DayFact.day <= month_end(period.end))))
+    if first < period.start and first <= months_to and not all(stock for _column_, stock in columns):
+        more.append((-1, [None if stock else func.sum(column) for column, stock in columns],
+                     (*days, DayFact.day >= first, DayFact.day < period.start)))
+    for sign, totals, where in more:
         for key, values in grouped([t for t in totals if t is not None], *where).items():
             acc = found.setdefault(key, [0] * len(columns))
             taken = iter(values)
             for index, total in enumerate(totals):
                 if total is not None:
-                    acc[index] = (acc[index] or 0) - (next(taken) or 0)
+                    acc[index] = (acc[index] or 0) + sign * (next(taken) or 0)
     return [(*values, *(_none(name, value) for name, value in zip(group_by, key, strict=True)))
             for key, values in found.items()]
+
+
+def _last_month_by_days(period: Period) -> bool:
+    """Whether the period's last month is cheaper read by its days up to the period's end than as the
+    whole month less its days after the end: when fewer of its days are in the period than after it,
+    not counting days after today, which hold only the few stocks' future changes."""
+    last_end = month_end(period.end)
+    if period.end == last_end:
+        return False
+    inside = (period.end - max(period.start, period.end.replace(day=1))).days + 1
+    return inside < (min(last_end, local_today()) - period.end).days
 
 
 def counts_by_key(campaign: Campaign, period: Period, within: Region | None, grain: str,
