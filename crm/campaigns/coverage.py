@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
@@ -28,6 +29,7 @@ from crm.reports import facts
 from crm.visits.models import Visit
 
 
+@cache  # a province's thousands of districts share a few hundred household counts
 def _ratio_target(households: int | None, ratio) -> int | None:
     """Visits that make the ratio: ceil(ratio × households), exactly; None when households are unknown."""
     if not households:

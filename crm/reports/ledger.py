@@ -1,11 +1,13 @@
 """Keeping the figures' ledger (crm/reports/models.py) in step with the records.
 
-Every flush that adds, changes or deletes a visit, an application, a need or a referral — or moves a
-merchant to another place, trade or tier — adds to the ledger, in the same transaction, the
-difference between the merchants' entries after the flush and before it (crm/reports/contributions.py).
-A figure therefore holds every record the moment its transaction commits, with or without a scheduler.
-On PostgreSQL the merchants' rows are locked first, so two transactions changing one merchant's
-records take turns and each sees the other's result.
+Every flush that adds, changes or deletes a visit, an application, a need or a referral adds to the
+ledger, in the same transaction, what the change adds to the figures (crm/reports/contributions.py):
+each record's own flows taken off its old days and put on its new ones, and the change in its
+merchant's distinct counts, recomputed from the merchant's records of that source before and after.
+A flush that moves a merchant to another place, trade or tier (or deletes a referral list) recomputes
+the merchants' entries whole instead. A figure therefore holds every record the moment its transaction
+commits, with or without a scheduler. On PostgreSQL the merchants' rows are locked first, so two
+transactions changing one merchant's records take turns and each sees the other's result.
 
 Writes that bypass the ORM (INSERT … SELECT, bulk loads) call `merchants_changed` around them, or
 `rebuild` after them. `check` recomputes every county's entries from the records, reports the rows
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, delete, event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -85,80 +88,135 @@ def add(connection: Connection, rows: dict[tuple, dict]) -> None:
 
 # ---- in step with every flush ---------------------------------------------------------------------
 
-def _merchant_ids(record) -> set[int]:
-    """The merchants a record's change touches: its merchant now, and the one before if it moved."""
-    ids = set(inspect(record).attrs.merchant_id.history.deleted or ())
-    merchant_id = record.merchant_id
-    if merchant_id is None and getattr(record, "merchant", None) is not None:
-        merchant_id = record.merchant.id
-    return (ids | {merchant_id}) - {None}
+def _merchant_id(record) -> int | None:
+    """The record's merchant as known before the flush: a merchant set through the relationship has
+    its id in merchant_id only after it (none yet for one registered in the same flush)."""
+    merchant = record.__dict__.get("merchant")
+    return merchant.id if record.merchant_id is None and merchant is not None else record.merchant_id
 
 
-def _touched(session: Session) -> tuple[list, set[int], set[str]]:
-    """(records to read merchant ids from after the flush, merchant ids known now, sources touched)."""
-    records, ids, sources = [], set(), set()
+@dataclass
+class _Changed:
+    """A source's records in a flush: those there after it, and the ids of those there before it."""
+
+    live: list = field(default_factory=list)
+    old_ids: set[int] = field(default_factory=set)
+
+
+def _touched(session: Session) -> tuple[dict[str, _Changed], set[int], set[str]]:
+    """({source: its records added, changed or deleted}, merchant ids known now, the sources of which
+    the merchants' entries must be recomputed whole: every source when a merchant moved to another place,
+    trade or tier, referrals when a list of them went at once)."""
+    records: dict[str, _Changed] = {}
+    ids, whole = set(), set()
     changed = [r for r in session.dirty if session.is_modified(r, include_collections=False)]
-    for record in (*session.new, *changed, *session.deleted):
+    for record, live, old in [*((r, True, False) for r in session.new), *((r, True, True) for r in changed),
+                              *((r, False, True) for r in session.deleted)]:
         source = _WATCHED.get(type(record))
         if source is not None:
-            records.append(record)
-            ids |= _merchant_ids(record)
-            sources.add(source)
+            found = records.setdefault(source, _Changed())
+            if live:
+                found.live.append(record)
+            if old:
+                found.old_ids.add(record.id)
+            ids.add(_merchant_id(record))
         elif isinstance(record, Merchant) and record.id is not None and any(
                 inspect(record).attrs[name].history.has_changes() for name in _PLACE):
             ids.add(record.id)
-            sources.update(SOURCES)
+            whole.update(SOURCES)
         elif isinstance(record, ReferralList) and record in session.deleted:  # its referrals go with it
             ids |= set(session.connection().scalars(select(Referral.merchant_id)
                                                     .where(Referral.list_id == record.id)))
-            sources.add("referrals")
-    return records, ids, sources
+            whole.add("referrals")
+    return records, ids - {None}, whole
 
 
-def _entries(connection: Connection, ids: set[int], sources: set[str]) -> dict[tuple, dict]:
+def _entries(connection: Connection, ids: set[int], sources: Iterable[str]) -> dict[tuple, dict]:
     if not ids:
         return {}
     return rows_of(contributions.entries_of(connection, ids, sources=[s for s in SOURCES if s in sources]))
 
 
-def _lock(connection: Connection, ids: Iterable[int]) -> None:
-    """On PostgreSQL, lock the merchants' rows until the transaction ends (SQLite has one writer)."""
-    if connection.dialect.name == "postgresql" and ids:
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), contributions.BATCH):
-            connection.execute(select(Merchant.id).where(Merchant.id.in_(ordered[start:start + contributions.BATCH]))
-                               .order_by(Merchant.id).with_for_update())
+class _Whole:
+    """A flush whose merchants' entries are recomputed whole (of the sources given and of every record
+    changed): read before it, again after it."""
+
+    def __init__(self, connection: Connection, records: dict[str, _Changed], ids: set[int], sources: set[str]):
+        self.live, self.ids = [r for changed in records.values() for r in changed.live], ids
+        self.sources = sources | set(records)
+        contributions.places(connection, ids, lock=True)
+        self.before = _entries(connection, ids, self.sources)
+
+    def change(self, connection: Connection) -> dict[tuple, dict]:
+        ids = self.ids | ({record.merchant_id for record in self.live} - {None})  # new records know it now
+        return difference(_entries(connection, ids, self.sources), self.before)
+
+
+class _Records:
+    """A flush weighed record by record: each changed record's own flows leave its old days and join its
+    new ones; the distinct counts of its merchants are recomputed from the merchants' records of that
+    source as they were (read before the flush, under the merchants' locks) and as they are after it."""
+
+    def __init__(self, connection: Connection, records: dict[str, _Changed], ids: set[int],
+                 old: dict[str, contributions.Rows]):
+        self.records, self.old = records, old
+        self.places = contributions.places(connection, ids, lock=True)
+        self.before = {source: {**rows, **(contributions.records(connection, source, merchant_ids=ids)
+                                           if source in contributions.DISTINCT_SOURCES else {})}
+                       for source, rows in old.items()}
+
+    def _merchants_found_now(self, connection: Connection, source: str, after: contributions.Rows) -> None:
+        """Merchants first seen after the flush (registered in it, or set through the relationship): their
+        other records were there before it, as they are now."""
+        found = {row[0] for row in after.values()} - set(self.places)
+        if found:
+            self.places.update(contributions.places(connection, found, lock=True))
+            if source in contributions.DISTINCT_SOURCES:
+                now = contributions.records(connection, source, merchant_ids=found)
+                self.before[source].update((i, row) for i, row in now.items() if i not in after)
+
+    def change(self, connection: Connection) -> dict[tuple, dict]:
+        old, new = {}, {}
+        for source, changed in self.records.items():
+            after = contributions.records(connection, source, record_ids={r.id for r in changed.live})
+            self._merchants_found_now(connection, source, after)
+            before = self.before[source]
+            contributions.flow_entries(self.places, source, self.old[source].values(), old)
+            contributions.flow_entries(self.places, source, after.values(), new)
+            if source in contributions.DISTINCT_SOURCES:
+                kept = [row for i, row in before.items() if i not in changed.old_ids]
+                contributions.first_entries(self.places, source, before.values(), old)
+                contributions.first_entries(self.places, source, [*kept, *after.values()], new)
+        return difference(rows_of(new), rows_of(old))
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context, _instances) -> None:
-    records, ids, sources = _touched(session)
-    if not sources:
+    records, ids, whole = _touched(session)
+    if not records and not whole:
         session.info.pop(_STASH, None)
         return
     connection = session.connection()
-    _lock(connection, ids)
-    session.info[_STASH] = (records, ids, sources, _entries(connection, ids, sources))
+    # The records as they are before the flush: where they were counted, and for which merchants.
+    old = {source: contributions.records(connection, source, record_ids=changed.old_ids)
+           for source, changed in records.items()}
+    ids |= {row[0] for rows in old.values() for row in rows.values()}
+    session.info[_STASH] = (_Whole(connection, records, ids, whole) if whole
+                            else _Records(connection, records, ids, old))
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     stashed = session.info.pop(_STASH, None)
-    if stashed is None:
-        return
-    records, ids, sources, before = stashed
-    for record in records:  # new records know their merchant now
-        if record.merchant_id is not None:
-            ids.add(record.merchant_id)
-    connection = session.connection()
-    add(connection, difference(_entries(connection, ids, sources), before))
+    if stashed is not None:
+        add(session.connection(), stashed.change(session.connection()))
 
 
 @contextmanager
 def merchants_changed(connection: Connection, ids: Iterable[int], sources: Iterable[str] = SOURCES):
     """`with merchants_changed(connection, ids):` around a write that bypasses the ORM."""
     ids, sources = set(ids), set(sources)
-    _lock(connection, ids)
+    contributions.places(connection, ids, lock=True)
     before = _entries(connection, ids, sources)
     yield
     add(connection, difference(_entries(connection, ids, sources), before))
@@ -194,7 +252,8 @@ def _stored(connection: Connection, county_id: int) -> dict[tuple, dict]:
 def _replace(connection: Connection, county_id: int, rows: dict[tuple, dict]) -> None:
     connection.execute(delete(_TABLE).where(_TABLE.c.county_id == county_id))
     columns = [*KEY, *COLUMNS]
-    values = [[*row_key, *(facts.get(name, 0) for name in COLUMNS)] for row_key, facts in rows.items()]
+    # In key order: a period's rows (drive, grain, depth, span, day …) then lie on few pages together.
+    values = [[*row_key, *(facts.get(name, 0) for name in COLUMNS)] for row_key, facts in sorted(rows.items())]
     if connection.dialect.name == "postgresql":  # COPY: a county is ~100,000 rows at province scale
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
                 f"COPY {_TABLE.name} ({', '.join(columns)}) FROM STDIN") as copy:

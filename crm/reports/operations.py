@@ -50,10 +50,12 @@ def reportable_campaigns(user: User) -> list[Campaign]:
     return [c for c in visible_campaigns(user) if report_root(user, c) is not None]
 
 
-def campaign_for(user: User, campaign_id: int | None) -> tuple[Campaign, Region] | None:
-    """The drive asked for (or the user's newest), with the user's root in it; None when none (a 404)."""
+def campaign_for(user: User, campaign_id: int | None, campaigns: list[Campaign] | None = None
+                 ) -> tuple[Campaign, Region] | None:
+    """The drive asked for (or the user's newest of `campaigns`, their reportable drives when the caller
+    has them already), with the user's root in it; None when none (a 404)."""
     if campaign_id is None:
-        campaigns = reportable_campaigns(user)
+        campaigns = reportable_campaigns(user) if campaigns is None else campaigns
         campaign = campaigns[0] if campaigns else None
     else:
         campaign = visible_campaign(campaign_id, user)
@@ -123,7 +125,8 @@ def dashboard(campaign: Campaign, period: Period, region: Region, view: str, res
 
 def trend(campaign: Campaign, period: Period, region: Region, months: int = 12) -> list[dict]:
     """Visits and amount granted in each month of the drive (the last 12) up to the period's end."""
-    by_month = facts.monthly(campaign, Period("all", campaign.starts_on, period.end).months()[-months:], region)
+    first, _last = Period("all", campaign.starts_on, period.end).months()[-months:][0]
+    by_month = facts.monthly(campaign, Period("all", first, period.end), region)
     return [{"month": code, "visits": visits, "granted_amount": granted} for code, (visits, granted) in by_month.items()]
 
 

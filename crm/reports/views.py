@@ -44,9 +44,10 @@ def figure_heading(figure) -> str:
     return heading(figure)
 
 
-def _load():
-    """The drive, the user's root in it, the period and the drill-down region asked for."""
-    found = operations.campaign_for(current_user, int_arg("campaign"))
+def _load(campaigns: list | None = None):
+    """The drive, the user's root in it, the period and the drill-down region asked for (`campaigns`:
+    the user's reportable drives, when the caller has them)."""
+    found = operations.campaign_for(current_user, int_arg("campaign"), campaigns)
     if found is None:
         abort(404)
     campaign, root = found
@@ -64,9 +65,10 @@ def _load():
 @bp.get("/")
 @login_required
 def dashboard():
-    if int_arg("campaign") is None and not operations.reportable_campaigns(current_user):
+    campaigns = operations.reportable_campaigns(current_user)
+    if int_arg("campaign") is None and not campaigns:
         return render_template("reports/none.html")
-    campaign, root, period, region = _load()
+    campaign, root, period, region = _load(campaigns)
     view = request.args.get("view") if request.args.get("view") in operations.VIEWS else "places"
     rank = request.args.get("rank") if request.args.get("rank") in RANK_BY else RANK_BY[0]
     board = operations.dashboard(campaign, period, region, view)
@@ -81,7 +83,7 @@ def dashboard():
         funnel=charts.funnel_bars(board.funnel), tiles=_tiles(board), figures=FIGURES, views=VIEWS,
         targets=drive_targets(campaign), source_text=source_text,
         stat_figures=_figures_for(region.level, has_rule(campaign)),
-        rank_by=RANK_BY, periods=period_choices(campaign), campaigns=operations.reportable_campaigns(current_user),
+        rank_by=RANK_BY, periods=period_choices(campaign), campaigns=campaigns,
         breadcrumb=[r for r in [*region.ancestors(), region] if operations.is_within(r, root)],
         drillable=view == "places" and region.level in ("city", "county", "town"),
         display_change=display_change, change_class=change_class, shade=charts.shade)
