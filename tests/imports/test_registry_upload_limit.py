@@ -10,7 +10,9 @@ from tests.imports.test_import_rules import row
 def test_a_registry_file_over_the_upload_limit_is_taken_by_the_import_page_and_the_api_only(
         app, world, login, api, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "registry.csv", [row(n) for n in range(1, 101)])
-    size = len(open(path, "rb").read())
+    with open(path, "rb") as handle:
+        content = handle.read()
+    size = len(content)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", size // 2)
     monkeypatch.setitem(app.config, "MAX_REGISTRY_LENGTH", size * 2)
     client = login(world.users["liaison_a1"])
@@ -22,7 +24,7 @@ def test_a_registry_file_over_the_upload_limit_is_taken_by_the_import_page_and_t
                                                       content_type="multipart/form-data")
     assert started.status_code == 202
     codes = client.post("/referrals/new", data={"campaign_id": world.campaign.id, "action": "preview",
-                                                "codes_file": (io.BytesIO(open(path, "rb").read()), "codes.csv")},
+                                                "codes_file": (io.BytesIO(content), "codes.csv")},
                         content_type="multipart/form-data")
     assert codes.status_code == 413
     monkeypatch.setitem(app.config, "MAX_REGISTRY_LENGTH", size // 2)
