@@ -16,6 +16,7 @@ from crm.referrals import operations
 from crm.referrals.models import Referral, ReferralList
 from crm.reports import ledger
 from tests import factories
+from tests.api.openapi_check import assert_matches
 from tests.referrals.helpers import make_list
 
 
@@ -112,3 +113,33 @@ def test_an_export_is_written_by_a_worker_and_offered_to_whoever_asked(app, worl
     assert _client(app, world.users["lead"]).get(job_url + "/file").status_code == 404  # not theirs
     export = AuditEvent.query.filter_by(action="export", object_type="referral_lists").one()
     assert (export.actor_name, export.changes["rows"]) == ("head_a", 1)
+
+
+def test_the_api_builds_a_list_from_filters_in_the_background(app, world, api, run_jobs):
+    client = api(world.users["admin"])
+    started = client.post("/api/v1/referral-list-builds", json={
+        "campaign_id": world.campaign.id, "name": "长子县批发零售", "bank_org_id": world.orgs["branch_a"].id,
+        "filters": {"county_id": world.counties[0].id}})
+    assert started.status_code == 202, started.json
+    assert_matches(started, "POST", "/api/v1/referral-list-builds")
+    assert started.headers["Location"] == started.json["progress_url"]
+    assert (started.json["status"], started.json["list_id"]) == ("queued", None)
+    assert api(world.users["lead"]).get(started.json["progress_url"]).status_code == 404  # not theirs
+
+    run_jobs()
+    done = client.get(started.json["progress_url"])
+    assert_matches(done, "GET", "/api/v1/referral-list-builds/{job_id}")
+    built = db.session.get(ReferralList, done.json["list_id"])
+    assert (done.json["status"], done.json["names"], built.name) == ("done", 2, "长子县批发零售")
+
+
+def test_the_api_refuses_a_build_with_bad_filters_and_builds_nothing(world, api):
+    client = api(world.users["admin"])
+    refused = client.post("/api/v1/referral-list-builds", json={
+        "campaign_id": world.campaign.id, "name": "x", "bank_org_id": world.orgs["branch_a"].id,
+        "filters": {"trade": "spaceships", "colour": "red"}})
+    assert refused.status_code == 422
+    assert_matches(refused, "POST", "/api/v1/referral-list-builds")
+    assert set(refused.json["error"]["fields"]) == {"filters.trade", "filters.colour"}
+    assert api(world.users["am_a1"]).post("/api/v1/referral-list-builds", json={}).status_code == 404
+    assert ReferralList.query.count() == 0
