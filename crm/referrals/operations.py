@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import contains_eager
 
 from crm import audit, bulk, changes
@@ -301,26 +301,16 @@ def _code_problem(row: tuple | None, registered: bool) -> str | None:
 def candidate_ids(user: User, campaign: Campaign, filters: Filters, progress: Callable = no_progress) -> list[int]:
     """The merchant ids the filters put on a new list, in id order, reporting to progress(read=, checked=).
 
-    Merchants already on a list of the drive are left out by looking up only the filter's merchants
-    in the drive's items (its (campaign, merchant) index), never by reading all the drive's items.
+    One query reads the filter's merchants, each with whether it is already on a list of the drive
+    (looked up by the items' (campaign, merchant) index, never by reading all the drive's items).
     """
-    ids = list(db.session.scalars(candidates(user, campaign, replace(filters, not_listed=False))
-                                  .order_by(Merchant.id)))
-    progress(read=len(ids), total=len(ids), phase="check")
-    if filters.not_listed:
-        listed = already_listed(campaign.id, ids)
-        ids = [merchant_id for merchant_id in ids if merchant_id not in listed]
+    listed = _listed(campaign.id) if filters.not_listed else literal(False)
+    rows = db.session.execute(candidates(user, campaign, replace(filters, not_listed=False))
+                              .add_columns(listed).order_by(Merchant.id)).all()
+    progress(read=len(rows), total=len(rows), phase="check")
+    ids = [merchant_id for merchant_id, on_a_list in rows if not on_a_list]
     progress(checked=len(ids))
     return ids
-
-
-def already_listed(campaign_id: int, merchant_ids: list[int]) -> set[int]:
-    """Which of these merchants are on a list of the drive."""
-    listed: set[int] = set()
-    for start in range(0, len(merchant_ids), INSERT_BATCH):
-        listed.update(db.session.scalars(select(Referral.merchant_id).where(
-            Referral.campaign_id == campaign_id, Referral.merchant_id.in_(merchant_ids[start:start + INSERT_BATCH]))))
-    return listed
 
 
 ITEM_COLUMNS = ("list_id", "campaign_id", "merchant_id", "status", "status_changed_at", "created_at", "self_applied")
