@@ -143,3 +143,11 @@ def test_the_api_refuses_a_build_with_bad_filters_and_builds_nothing(world, api)
     assert set(refused.json["error"]["fields"]) == {"filters.trade", "filters.colour"}
     assert api(world.users["am_a1"]).post("/api/v1/referral-list-builds", json={}).status_code == 404
     assert ReferralList.query.count() == 0
+
+
+def test_a_built_list_counts_in_the_figures_as_its_items_do(app, world, monkeypatch):
+    monkeypatch.setattr(ledger, "COPY_FROM_ROWS", 0)  # the way a county list's many ledger rows are added
+    client = _client(app, world.users["admin"])
+    client.post("/referrals/new", data=_build_form(world))
+    assert Referral.query.count() == 2
+    assert ledger.check(db.session.connection(), repair=False) == {}
