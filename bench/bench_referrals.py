@@ -7,8 +7,10 @@ Measured through the real pages and API as the admin (a liaison's office sees on
 fewer names): the build form's "create" with filters, the same with 20,000 pasted codes, the
 hand-over, POST /api/v1/referral-lists with 20,000 codes, then the list's progress page and
 GET /api/v1/referral-lists/{id}. Target (issue #5): building and handing over a 20,000-name
-list ≤ 5 s. The shared datasets are left as they were: the city file is copied first; on
-PostgreSQL everything the run added is deleted at the end.
+list ≤ 5 s (issue #16: ≤ 2.5 s). The builds run as background jobs; here each job runs inside its
+request (CRM_JOBS_URL=immediate), so the figure is the job's own work, without a worker's pick-up
+delay. The shared datasets are left as they were: the city file is copied first; on PostgreSQL
+everything the run added is deleted at the end.
 """
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ def run(scale: str) -> list[dict]:
     url, folder = (info["url"], None)
     if url.startswith("sqlite"):
         url, folder = _copy_sqlite(url)
-    app = common.app_for(url)
+    app = common.app_for(url, JOBS_URL="immediate")  # the build job runs inside the request: its work, timed
     rows = []
     with app.app_context():
         campaign_id = info["campaign_id"]
@@ -90,6 +92,7 @@ def run(scale: str) -> list[dict]:
     api = app.test_client()  # no session cookie: a bearer token alone
     try:
         base = {"campaign_id": campaign_id, "bank_org_id": bank_id, "not_listed": "y"}
+        cpu = time.process_time()
         response, seconds = _timed(lambda: client.post("/referrals/new", data={
             **base, "name": "bench filter", "trade": trade, "action": "create"}))
         list_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
@@ -97,20 +100,22 @@ def run(scale: str) -> list[dict]:
         with app.app_context():
             size = db.session.scalar(select(func.count()).where(Referral.list_id == list_id))
         rows.append({"scale": scale, "what": f"build by filter (trade={trade}) + hand over", "names": size,
-                     "seconds": round(seconds + hand, 3)})
+                     "seconds": round(seconds + hand, 3), "cpu": round(time.process_time() - cpu, 3)})
+        cpu = time.process_time()
         response, seconds = _timed(lambda: client.post("/referrals/new", data={
             **base, "name": "bench codes", "codes": "\n".join(codes[:NAMES]), "action": "create"}))
         pasted_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
         _, hand = _timed(lambda: client.post(f"/referrals/{pasted_id}/hand-over"))
         rows.append({"scale": scale, "what": "build from 20,000 pasted codes + hand over", "names": NAMES,
-                     "seconds": round(seconds + hand, 3)})
+                     "seconds": round(seconds + hand, 3), "cpu": round(time.process_time() - cpu, 3)})
+        cpu = time.process_time()
         response, seconds = _timed(lambda: api.post(
             "/api/v1/referral-lists", headers={"Authorization": f"Bearer {token}"},
             json={"campaign_id": campaign_id, "name": "bench api", "bank_org_id": bank_id,
                   "credit_codes": codes[NAMES:]}))
         assert response.status_code == 201, response.get_data(as_text=True)[:300]
         rows.append({"scale": scale, "what": "POST /api/v1/referral-lists (created and handed over)",
-                     "names": response.json["created"], "seconds": seconds})
+                     "names": response.json["created"], "seconds": seconds, "cpu": round(time.process_time() - cpu, 3)})
         _, seconds = _timed(lambda: client.get(f"/referrals/{list_id}"))
         rows.append({"scale": scale, "what": "list progress page", "names": size, "seconds": seconds})
         _, seconds = _timed(lambda: api.get(f"/api/v1/referral-lists/{list_id}",

@@ -55,6 +55,8 @@ def load_config(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _list("CRM_TRUSTED_PROXIES"),
         "UPLOAD_FOLDER": os.environ.get("CRM_UPLOAD_FOLDER", os.path.join(instance_path, "uploads")),
         "MAX_CONTENT_LENGTH": _int("CRM_MAX_UPLOAD_MB", 32) * 1024 * 1024,
+        # A province's registry export (300,000 rows: ~50 MB as CSV), sent only where a view takes one.
+        "MAX_REGISTRY_LENGTH": _int("CRM_MAX_REGISTRY_MB", 128) * 1024 * 1024,
         # Refused before decoding or parsing: a small file can declare a huge image or sheet.
         "PHOTO_MAX_MEGAPIXELS": _int("CRM_PHOTO_MAX_MEGAPIXELS", 40),
         "XLSX_MAX_EXPANDED_MB": _int("CRM_XLSX_MAX_EXPANDED_MB", 256),

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from flask import (
     Flask,
+    Request,
     abort,
     current_app,
     flash,
@@ -209,6 +210,24 @@ def _enforce_idle_timeout():
     return None
 
 
+def takes_registry_file(view):
+    """Mark a view that receives a whole registry file: its requests may be up to CRM_MAX_REGISTRY_MB."""
+    view.takes_registry_file = True
+    return view
+
+
+class AppRequest(Request):
+    """Requests are limited to CRM_MAX_UPLOAD_MB, those of views marked takes_registry_file to more (the
+    limit is read when the body is first parsed, by the CSRF check before any view runs)."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        view = current_app.view_functions.get(self.endpoint)
+        if getattr(view, "takes_registry_file", False):
+            return current_app.config["MAX_REGISTRY_LENGTH"]
+        return current_app.config["MAX_CONTENT_LENGTH"]
+
+
 def register_web(app: Flask) -> None:
     from crm import labels
     from crm.audit.readable import readable_changes, readable_summary
@@ -226,6 +245,7 @@ def register_web(app: Flask) -> None:
             return error_response(401, "unauthorized", _("Sign in or send a valid bearer token."))
         return redirect(url_for("auth.login", next=request.full_path))
 
+    app.request_class = AppRequest
     app.before_request(_refuse_nul_bytes)
 
     @app.before_request

@@ -9,6 +9,7 @@ from crm.api.core import ApiError, nullable, obj, route, schema
 from crm.imports import jobs
 from crm.imports.operations import ImportRefused
 from crm.imports.views import IMPORT_ROLES
+from crm.web import takes_registry_file
 
 COUNTS = obj({name: {"type": "integer"} for name in ("rows", "created", "updated", "unchanged", "rejected")})
 IMPORT_JOB = schema("ImportJob", obj({
@@ -49,7 +50,8 @@ def _job(job_id: str) -> dict:
 
 
 @route("/imports", ["POST"], summary="Upload a registry file; its dry run (or import) runs in the background",
-       body=UPLOAD, media_type="multipart/form-data", responses={202: IMPORT_JOB, 404: None, 422: None})
+       body=UPLOAD, media_type="multipart/form-data", responses={202: IMPORT_JOB, 404: None, 413: None, 422: None})
+@takes_registry_file
 def start_import():
     if not current_user.has_role(*IMPORT_ROLES):
         raise ApiError(404, "not_found", _("No such import."))

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import time
-import uuid
 
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from crm.extensions import db
 from crm.imports.operations import ImportRefused, apply_import, plan_import, rejected_workbook
-from crm.jobs import queue
+from crm.jobs import folders, queue
 from crm.jobs import state as job_state
 from crm.jobs.queue import JobFailed
 
@@ -26,14 +22,12 @@ EXTENSIONS = ("xlsx", "csv")
 REPORT_ROWS = 200  # rows of each kind kept in the stored report; the download has every rejected row
 REPORT_FILE = "report.json"
 REJECTED_FILE = "rejected.xlsx"
+AREA = "imports"  # the uploads folder's subfolder of import jobs
 
 
 def folder(user_id: int, job_id: str) -> str | None:
     """The folder of this user's import, or None when the id is not one (or not theirs)."""
-    if not re.fullmatch(r"[0-9a-f]{32}", job_id or ""):
-        return None
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "imports", str(user_id), job_id)
-    return path if os.path.exists(os.path.join(path, job_state.STATE_FILE)) else None
+    return folders.find(AREA, user_id, job_id)
 
 
 def upload_path(path: str, filename: str) -> str:
@@ -45,9 +39,7 @@ def start(upload, filename: str, user, apply: bool = False, strict: bool = False
     filename = os.path.basename(filename or "")
     if filename.rsplit(".", 1)[-1].lower() not in EXTENSIONS:
         raise ImportRefused(_("Upload an .xlsx or .csv file."))
-    job_id = uuid.uuid4().hex
-    path = os.path.join(current_app.config["UPLOAD_FOLDER"], "imports", str(user.id), job_id)
-    os.makedirs(path)
+    job_id, path = folders.create(AREA, user.id)
     upload.save(upload_path(path, filename))
     state = {"id": job_id, "kind": "import_apply" if apply else "import_plan", "user_id": user.id,
              "filename": filename, "strict": strict, "locale": str(get_locale() or "")}
@@ -66,25 +58,8 @@ def start_apply(path: str, strict: bool) -> None:
 
 
 def progress(path: str) -> dict:
-    """The job's state as readers see it, with a time-left estimate while it runs."""
-    state = queue.public_state(job_state.load(path))
-    counts = state.get("progress") or {}
-    state["seconds_left"] = _seconds_left(state, counts)
-    return state
-
-
-def _seconds_left(state: dict, counts: dict) -> int | None:
-    """From the pace so far: reading and checking first, then (for an import) writing."""
-    if state["status"] != "running" or not counts.get("total"):
-        return None
-    done = counts["written"] if counts.get("phase") == "write" else counts["read"]
-    total = counts["total"]
-    if counts.get("phase") == "write":
-        total = max(total, done)
-    elapsed = time.time() - state.get("phase_started", state["started"])
-    if done <= 0 or elapsed <= 0:
-        return None
-    return int(elapsed * (total - done) / done)
+    """The import's state, with the time left while it runs."""
+    return folders.progress(path)
 
 
 def report(path: str) -> dict | None:
@@ -128,11 +103,5 @@ def run_apply(path: str, state: dict, tracker) -> dict:
 
 def progress_json(state: dict) -> dict:
     """The job as the page's progress bar and the API read it."""
-    counts = state.get("progress") or {}
-    return {
-        "id": state["id"], "kind": state["kind"], "status": state["status"], "filename": state["filename"],
-        "phase": counts.get("phase"), "read": counts.get("read", 0), "checked": counts.get("checked", 0),
-        "written": counts.get("written", 0), "total": counts.get("total", 0),
-        "seconds_left": state.get("seconds_left"), "error": state.get("error"),
-        "counts": state.get("result") if state["status"] == "done" else None,
-    }
+    return folders.progress_json(state) | {
+        "filename": state["filename"], "counts": state.get("result") if state["status"] == "done" else None}

@@ -16,6 +16,7 @@ from crm.extensions import db
 from crm.imports import jobs
 from crm.imports.operations import ImportRefused
 from crm.regions.models import Region
+from crm.web import takes_registry_file
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 IMPORT_ROLES = ("liaison", "admin")
@@ -49,6 +50,7 @@ def _folder(token: str) -> str:
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@takes_registry_file
 def index():
     _require_importer()
     form = UploadForm()

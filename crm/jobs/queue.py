@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 HANDLERS = {
     "import_plan": "crm.imports.jobs:run_plan",
     "import_apply": "crm.imports.jobs:run_apply",
+    "referral_build": "crm.referrals.jobs:run_build",
+    "referral_export": "crm.referrals.jobs:run_export",
 }
 
 

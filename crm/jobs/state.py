@@ -48,6 +48,10 @@ def load(folder: str) -> dict | None:
         return None
 
 
+def no_progress(**_counts) -> None:
+    """Progress nobody follows: the default of work that reports to a Tracker when it runs as a job."""
+
+
 def is_stale(state: dict, stale_after: float, now: float | None = None) -> bool:
     """A running job whose runner has not written for stale_after seconds has stopped."""
     now = time.time() if now is None else now

@@ -1,7 +1,7 @@
 """/api/v1/referral-lists and /api/v1/referrals/{id}: push a list, read its progress, work an item."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,9 +20,10 @@ from crm.auth.scoping import (
     shown_phone,
     visible_campaign,
 )
-from crm.campaigns.models import LiaisonPair
+from crm.campaigns.models import TIERS, TRADES, LiaisonPair
 from crm.extensions import db
-from crm.referrals import operations
+from crm.jobs import folders
+from crm.referrals import jobs, operations
 from crm.referrals.models import (
     CHAIN_ROLES,
     CLOSED_REASONS,
@@ -87,13 +88,7 @@ def create_referral_list():
         raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
     campaign_id, bank_org_id, name, codes = (body[key] for key in ("campaign_id", "bank_org_id", "name",
                                                                   "credit_codes"))
-    campaign = visible_campaign(campaign_id, current_user)
-    if campaign is None:
-        raise ApiError(422, "invalid", _("No such drive."), {"campaign_id": _("no such drive")})
-    bank = next((o for o in operations.bank_choices(campaign) if o.id == bank_org_id), None)
-    if bank is None:
-        raise ApiError(422, "invalid", _("The list must go to the drive's bank or one of its branches."),
-                       {"bank_org_id": _("not a bank organization of this drive")})
+    campaign, bank = _drive_and_bank(campaign_id, bank_org_id)
     check = operations.check_codes(current_user, campaign, codes)
     if not check.merchant_ids:
         raise ApiError(422, "invalid", _("None of the codes can go on the list."),
@@ -103,6 +98,77 @@ def create_referral_list():
     operations.hand_over(referral_list, current_user)
     db.session.commit()
     return jsonify({"id": referral_list.id, "created": len(check.merchant_ids), "rejected": check.rejected}), 201
+
+
+# A list built from registry filters (POST /api/v1/referral-list-builds): a background job, as on the page.
+BUILD_FILTERS = shapes.Shape.strict(
+    county_id=shapes.integer(low=1), town_id=shapes.integer(low=1), district_id=shapes.integer(low=1),
+    trade=shapes.choice(TRADES), tier=shapes.choice(TIERS), distinguished=shapes.flag(), not_visited=shapes.flag(),
+    not_listed=shapes.boolean(),
+)
+BUILD_INPUT = shapes.Shape(
+    campaign_id=shapes.integer(required=True), name=shapes.text(120, required=True),
+    bank_org_id=shapes.integer(required=True), filters=shapes.nested(BUILD_FILTERS, required=True),
+)
+BUILD_JOB = schema("ReferralListBuild", obj({
+    "id": {"type": "string"},
+    "kind": {"type": "string", "enum": ["referral_build"]},
+    "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+    "phase": nullable("string"),
+    "read": {"type": "integer", "description": "merchants the filters select"},
+    "checked": {"type": "integer", "description": "of those, not yet on a list of the drive (when asked)"},
+    "written": {"type": "integer", "description": "names written on the list"},
+    "total": {"type": "integer"},
+    "seconds_left": nullable("integer"),
+    "error": nullable("string"),
+    "list_id": nullable({"type": "integer", "description": "the new list, once done"}),
+    "names": nullable("integer"),
+    "progress_url": {"type": "string"},
+}))
+
+
+def _build_job(job_id: str) -> dict:
+    path = jobs.find(current_user.id, job_id) if current_user.has_role(*BUILDER_ROLES) else None
+    state = folders.progress(path) if path else None
+    if state is None or state["kind"] != "referral_build":
+        raise ApiError(404, "not_found", _("No such list build."))
+    result = state.get("result") or {}
+    return folders.progress_json(state) | {"list_id": result.get("list_id"), "names": result.get("names"),
+                   "progress_url": url_for("api.get_referral_list_build", job_id=job_id)}
+
+
+@route("/referral-list-builds", ["POST"], summary="Build a referral list from registry filters, in the background",
+       body=schema("ReferralListBuildNew", BUILD_INPUT.schema()), responses={202: BUILD_JOB, 404: None, 422: None})
+def start_referral_list_build():
+    if not current_user.has_role(*BUILDER_ROLES):
+        raise ApiError(404, "not_found", _("Not found."))
+    try:
+        body = BUILD_INPUT.read(json_body())
+    except Invalid as err:
+        raise ApiError(422, "invalid", _("Some fields are not valid."), err.fields) from err
+    campaign, bank = _drive_and_bank(body["campaign_id"], body["bank_org_id"])
+    filters = operations.Filters(**{"not_listed": True, **{k: v for k, v in body["filters"].items() if v is not None}})
+    job_id, _state = jobs.start_build(current_user, campaign, bank, body["name"], filters=filters)
+    job = _build_job(job_id)
+    return jsonify(job), 202, {"Location": job["progress_url"]}
+
+
+@route("/referral-list-builds/<job_id>", ["GET"], summary="Progress of a list build, and its list once done",
+       responses={200: BUILD_JOB, 404: None})
+def get_referral_list_build(job_id: str):
+    return jsonify(_build_job(job_id))
+
+
+def _drive_and_bank(campaign_id: int, bank_org_id: int):
+    """The drive the user may build lists for, and a bank organization of it; 422 otherwise."""
+    campaign = visible_campaign(campaign_id, current_user)
+    if campaign is None:
+        raise ApiError(422, "invalid", _("No such drive."), {"campaign_id": _("no such drive")})
+    bank = next((o for o in operations.bank_choices(campaign) if o.id == bank_org_id), None)
+    if bank is None:
+        raise ApiError(422, "invalid", _("The list must go to the drive's bank or one of its branches."),
+                       {"bank_org_id": _("not a bank organization of this drive")})
+    return campaign, bank
 
 
 def _visible_list(list_id: int) -> ReferralList:

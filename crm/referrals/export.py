@@ -1,22 +1,27 @@
 """A list's progress as .xlsx: the summary figures, then one row per item the user may see."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 
 from crm import audit
 from crm.auth.scoping import can_call_merchant, merchant_phone, referral_condition
 from crm.extensions import db
+from crm.jobs.state import no_progress
 from crm.labels import label
 from crm.people.models import User
 from crm.referrals.models import ReferralList
-from crm.referrals.operations import progress
+from crm.referrals.operations import progress as list_progress
 from crm.referrals.queries import items_for
 from crm.spreadsheets import Workbook
 
 
-def export_list(referral_list: ReferralList, user: User, target) -> int:
-    """Write the workbook to target; the export is audited. Returns the number of item rows."""
-    figures = progress(referral_list, referral_condition(user))
+def export_list(referral_list: ReferralList, user: User, target, progress: Callable = no_progress) -> int:
+    """Write the workbook to target, reporting to progress(read=, written=); the export is audited.
+    Returns the number of item rows."""
+    figures = list_progress(referral_list, referral_condition(user))
+    progress(total=figures["total"], phase="write")
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet(_("Progress"))
     summary.append([_("List"), referral_list.name])
@@ -43,6 +48,7 @@ def export_list(referral_list: ReferralList, user: User, target) -> int:
             referral.closed_note or ""])
         rows += 1
         full_phones += can_call_merchant(m, user)
+        progress(read=rows, written=rows)
     workbook.save(target)
     audit.record("export", referral_list, summary=referral_list.name, actor=user,
                  changes={"rows": rows, "full_phones": full_phones})

@@ -10,18 +10,19 @@ Visits and applications recorded for the merchant move its open items forward by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, exists, func, insert, literal, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.orm import contains_eager
 
-from crm import audit, changes
+from crm import audit, bulk, changes
 from crm.auth.scoping import merchant_condition, regions_condition
 from crm.campaigns.models import Campaign, LiaisonPair
 from crm.extensions import db
+from crm.jobs.state import no_progress
 from crm.labels import label
 from crm.merchants.credit_code import CreditCodeError, validate
 from crm.merchants.models import Merchant
@@ -297,12 +298,31 @@ def _code_problem(row: tuple | None, registered: bool) -> str | None:
     return None
 
 
-def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organization,
-                merchants: list[int] | Select, *, source: str, criteria: dict | None = None) -> tuple[ReferralList, int]:
-    """A new list with one pending item per merchant; (list, number of items).
+def candidate_ids(user: User, campaign: Campaign, filters: Filters, progress: Callable = no_progress) -> list[int]:
+    """The merchant ids the filters put on a new list, in id order, reporting to progress(read=, checked=).
 
-    merchants is a list of ids (codes given) or the filter's query of ids, which the database
-    copies into the list itself (INSERT … SELECT): a county list has tens of thousands of names.
+    One query reads the filter's merchants, each with whether it is already on a list of the drive
+    (looked up by the items' (campaign, merchant) index, never by reading all the drive's items).
+    """
+    listed = _listed(campaign.id) if filters.not_listed else literal(False)
+    rows = db.session.execute(candidates(user, campaign, replace(filters, not_listed=False))
+                              .add_columns(listed).order_by(Merchant.id)).all()
+    progress(read=len(rows), total=len(rows), phase="check")
+    ids = [merchant_id for merchant_id, on_a_list in rows if not on_a_list]
+    progress(checked=len(ids))
+    return ids
+
+
+ITEM_COLUMNS = ("list_id", "campaign_id", "merchant_id", "status", "status_changed_at", "created_at", "self_applied")
+
+
+def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organization, merchants: list[int], *,
+                source: str, criteria: dict | None = None,
+                progress: Callable = no_progress) -> tuple[ReferralList, int]:
+    """A new list with one pending item per merchant id; (list, number of items).
+
+    A county list has tens of thousands of names: the items go in as plain rows (COPY on PostgreSQL),
+    reporting to progress(written=) as they do.
     """
     referral_list = ReferralList(campaign_id=campaign.id, name=name, bank_org_id=bank_org.id, source=source,
                                  bureau_org_id=creator.organization_id, created_by_id=creator.id,
@@ -310,21 +330,18 @@ def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organiza
     db.session.add(referral_list)
     db.session.flush()
     now = utcnow()
-    fixed = {"list_id": referral_list.id, "campaign_id": campaign.id, "status": "pending", "status_changed_at": now,
-             "created_at": now}
-    if isinstance(merchants, Select):
-        rows = merchants.with_only_columns(*(literal(v) for v in fixed.values()), Merchant.id)
-        count = db.session.execute(insert(Referral).from_select([*fixed, "merchant_id"], rows)).rowcount
-    else:
-        for start in range(0, len(merchants), INSERT_BATCH):
-            db.session.execute(Referral.__table__.insert(), [
-                {**fixed, "merchant_id": merchant_id} for merchant_id in merchants[start:start + INSERT_BATCH]])
-        count = len(merchants)
+    progress(written=0, total=len(merchants), phase="write")
+    connection = db.session.connection()
+    for start in range(0, len(merchants), INSERT_BATCH):
+        rows = [(referral_list.id, campaign.id, merchant_id, "pending", now, now, False)
+                for merchant_id in merchants[start:start + INSERT_BATCH]]
+        bulk.insert_rows(connection, Referral.__table__, ITEM_COLUMNS, rows)
+        progress(written=start + len(rows))
     changes.mark_rows(Referral, select(Referral.id).where(Referral.list_id == referral_list.id), campaign.id)
-    ledger.referrals_listed(db.session.connection(), referral_list.id)
+    ledger.referrals_listed(connection, referral_list.id)
     audit.record("create", referral_list, summary=name, actor=creator,
-                 changes={"merchants": count, "bank_org_id": bank_org.id, "source": source})
-    return referral_list, count
+                 changes={"merchants": len(merchants), "bank_org_id": bank_org.id, "source": source})
+    return referral_list, len(merchants)
 
 
 def hand_over(referral_list: ReferralList, actor: User) -> None:

@@ -1,9 +1,7 @@
 """Referral list pages: the lists, building one, its progress page, assigning and working items, export."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -22,9 +20,9 @@ from crm.campaigns.models import Campaign
 from crm.campaigns.queries import visible_campaigns
 from crm.extensions import db
 from crm.imports.parsing import CellError
+from crm.jobs import folders
 from crm.people.models import Organization, User
-from crm.referrals import chains, operations
-from crm.referrals.export import export_list
+from crm.referrals import chains, jobs, operations
 from crm.referrals.forms import (
     AssignForm,
     BuildForm,
@@ -113,19 +111,20 @@ def build():
         except CellError as err:
             form.codes_file.errors.append(str(err))
             return render_template("referrals/build.html", **context)
-        creating = request.form.get("action") == "create"
-        if codes:
+        if request.form.get("action") == "create":
+            started = _start_build(form, campaign, codes)
+            if started is not None:
+                return started
+        elif codes:
             context["check"] = operations.check_codes(current_user, campaign, codes)
-        elif not creating:  # the count and first names; creating skips it, the insert counts the names
+        else:
             context["preview"] = operations.preview(current_user, campaign, _filters(form))
-        if creating:
-            created = _create(form, campaign, context["check"])
-            if created is not None:
-                return redirect(url_for("referrals.detail", list_id=created.id))
     return render_template("referrals/build.html", **context)
 
 
-def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | None) -> ReferralList | None:
+def _start_build(form: BuildForm, campaign: Campaign, codes: list[str]):
+    """Queue the list's build (a county's list is tens of thousands of names) and follow it; None, with the
+    form's errors, when the bank or the name is missing."""
     bank = db.session.get(Organization, form.bank_org_id.data or 0)
     if bank is None or bank.id not in {o.id for o in operations.bank_choices(campaign)}:
         form.bank_org_id.errors.append(_("Choose the bank organization to hand the list to."))
@@ -133,18 +132,64 @@ def _create(form: BuildForm, campaign: Campaign, check: operations.CodeCheck | N
         form.name.errors.append(_("Give the list a name."))
     if form.bank_org_id.errors or form.name.errors:
         return None
-    filters = _filters(form)
-    merchants = check.merchant_ids if check else operations.candidates(current_user, campaign, filters)
-    created, count = operations.create_list(current_user, campaign, form.name.data.strip(), bank, merchants,
-                                            source="upload" if check else "filter",
-                                            criteria=None if check else filters.criteria())
-    if not count:
-        db.session.rollback()
-        flash(_("The list would be empty."), "warning")
-        return None
-    db.session.commit()
-    flash(_("List created with %(n)s names. Check it, then hand it over.", n=count), "success")
-    return created
+    job_id, state = jobs.start_build(current_user, campaign, bank, form.name.data.strip(),
+                                     filters=_filters(form), codes=codes)
+    return _follow(job_id, state)
+
+
+def _follow(job_id: str, state: dict):
+    """Where a job just started leads: its outcome if it already ran (no worker queue), else its progress."""
+    if state["status"] == "done":
+        return _finished(job_id, state)
+    return redirect(url_for("referrals.job", job_id=job_id))
+
+
+def _finished(job_id: str, state: dict):
+    """A finished build leads to its list; a finished export, to its file."""
+    if state["kind"] == "referral_export":
+        return redirect(url_for("referrals.job_file", job_id=job_id))
+    result = state["result"]
+    flash(_("List created with %(n)s names. Check it, then hand it over.", n=result["names"]), "success")
+    if result["rejected_count"]:
+        flash(_("%(n)s of the codes could not go on the list.", n=result["rejected_count"]), "warning")
+    return redirect(url_for("referrals.detail", list_id=result["list_id"]))
+
+
+def _job_folder(job_id: str) -> str:
+    """A build or export belongs to the user who started it: anyone else gets 404."""
+    path = jobs.find(current_user.id, job_id)
+    if path is None:
+        abort(404)
+    return path
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def job(job_id: str):
+    """A build's or an export's progress bar; once the build is done, its list (an export: its download)."""
+    state = folders.progress(_job_folder(job_id))
+    if state["status"] == "done" and state["kind"] == "referral_build":
+        return _finished(job_id, state)
+    return render_template("referrals/job.html", state=state, job_id=job_id)
+
+
+@bp.get("/jobs/<job_id>/progress.json")
+@login_required
+def job_progress(job_id: str):
+    return jsonify(folders.progress_json(folders.progress(_job_folder(job_id))))
+
+
+@bp.get("/jobs/<job_id>/file")
+@login_required
+def job_file(job_id: str):
+    """The workbook an export job wrote (audited when it was written, with the phones it holds)."""
+    folder = _job_folder(job_id)
+    path = jobs.export_path(folder)
+    if path is None:
+        abort(404)
+    state = folders.progress(folder)
+    return send_file(path, as_attachment=True, download_name=f"referral-list-{state['list_id']}.xlsx",
+                     mimetype=XLSX)
 
 
 @bp.route("/chain", methods=["GET", "POST"])
@@ -344,13 +389,9 @@ def _safe_next() -> str | None:
     return target if target.startswith("/") and not target.startswith("//") else None
 
 
-@bp.get("/<int:list_id>/export.xlsx")
+@bp.post("/<int:list_id>/export")
 @login_required
 def export(list_id: int):
-    referral_list = _load(list_id)
-    buffer = io.BytesIO()
-    export_list(referral_list, current_user, buffer)
-    db.session.commit()  # the audit row of the export
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"referral-list-{referral_list.id}.xlsx",
-                     mimetype=XLSX)
+    """The list as .xlsx, written by a job (a county's list is tens of thousands of rows), then downloaded."""
+    job_id, state = jobs.start_export(current_user, _load(list_id))
+    return _follow(job_id, state)

@@ -1,7 +1,7 @@
 """The figures' ledger laid out in key order, with room on each page for its rows' updates (PostgreSQL).
 
 Revision ID: 8d2b6f4a1c93
-Revises: 5c0f3e9a1d27
+Revises: 7d2a9c4e5b13
 Create Date: 2026-12-02 04:20:00
 
 A period's figures read the rows of one grain, depth and span over a run of days: in key order they
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8d2b6f4a1c93'
-down_revision = '5c0f3e9a1d27'
+down_revision = '7d2a9c4e5b13'
 branch_labels = None
 depends_on = None
 

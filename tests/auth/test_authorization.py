@@ -172,7 +172,7 @@ def test_one_phone_policy_in_the_export(world, browser_as, role):
     referral_ops.auto_assign(referral_list, world.users["head_a"])
     db.session.commit()
     phone = world.merchants["m_a1"].operator_phone
-    response = browser_as(world.users[role]).get(f"/referrals/{referral_list.id}/export.xlsx")
+    response = browser_as(world.users[role]).post(f"/referrals/{referral_list.id}/export", follow_redirects=True)
     rows = list(load_workbook(io.BytesIO(response.data)).worksheets[1].iter_rows(values_only=True))
     assert rows[1][3] == (phone if role in CALLERS else _masked(phone))
 
@@ -194,7 +194,7 @@ def test_opening_personal_data_is_audited(world, browser_as, api):
     client = browser_as(head)
     assert client.get(f"/merchants/{merchant.id}").status_code == 200
     assert client.get(f"/referrals/{referral_list.id}").status_code == 200
-    assert client.get(f"/referrals/{referral_list.id}/export.xlsx").status_code == 200
+    assert client.post(f"/referrals/{referral_list.id}/export", follow_redirects=True).status_code == 200
     [viewed] = _audited("view", "merchants", head)
     assert viewed.object_id == str(merchant.id) and viewed.summary == merchant.name and viewed.at is not None
     assert [e.object_id for e in _audited("view", "referral_lists", head)] == [str(referral_list.id)]

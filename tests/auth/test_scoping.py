@@ -197,7 +197,8 @@ def test_exports(role, scoped, as_role, db):
     db.session.commit()
     client = as_role(role)
     sees_list = {"admin", "lead", "head_a", "liaison_a1", "am_a1"}
-    assert client.get(f"/referrals/{referral_list.id}/export.xlsx").status_code == (200 if role in sees_list else 404)
+    exported = client.post(f"/referrals/{referral_list.id}/export", follow_redirects=True)
+    assert exported.status_code == (200 if role in sees_list else 404)
     notice = client.get(f"/reports/notice.xlsx?campaign={scoped.campaign.id}")
     assert notice.status_code == (200 if role in REPORTS_WORLD else 404)
 

@@ -61,8 +61,9 @@ def test_a_request_larger_than_the_cap_is_refused_in_chinese_on_pages_and_in_the
     response = _post_photo(client, visit_id, too_big)
     assert response.status_code == 413
     assert response.get_json()["error"]["message"] == "文件过大。"
-    page = login(world.users["liaison_a1"]).post("/imports/", data={"file": (io.BytesIO(too_big), "名录.xlsx")},
-                                                  content_type="multipart/form-data")
+    page = login(world.users["liaison_a1"]).post("/referrals/new", data={
+        "campaign_id": world.campaign.id, "action": "preview", "codes_file": (io.BytesIO(too_big), "代码.xlsx")},
+        content_type="multipart/form-data")
     assert page.status_code == 413 and "文件过大" in page.get_data(as_text=True)
 
 

@@ -62,7 +62,7 @@ def test_registry_to_bank_and_back(app, world, api, tmp_path):
     progress = client.get(list_url).get_data(as_text=True)
     counts = dict(re.findall(r'data-status="(\w+)"><b[^>]*>(\d+)<', progress))
     assert (counts["assigned"], counts["visited"], counts["drawn"]) == ("3", "1", "1")
-    export = client.get(f"{list_url}/export.xlsx")
+    export = client.post(f"{list_url}/export", follow_redirects=True)
     items = list(load_workbook(io.BytesIO(export.data)).worksheets[1].iter_rows(values_only=True))
     statuses = {r[0]: r[7] for r in items[1:]}
     assert (statuses[code(1)], statuses[code(3)]) == ("Visited", "Drawn")

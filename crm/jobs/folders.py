@@ -1,0 +1,66 @@
+"""Where a job lives: a folder per job under the upload folder, `<area>/<user id>/<job id>`, and how
+readers see its state (with a time-left estimate). A job belongs to the user who started it: the
+folder is found through that user's id, so nobody else can reach it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+
+from flask import current_app
+
+from crm.jobs import queue
+from crm.jobs import state as job_state
+
+
+def _path(area: str, user_id: int, job_id: str) -> str:
+    return os.path.join(current_app.config["UPLOAD_FOLDER"], area, str(user_id), job_id)
+
+
+def create(area: str, user_id: int) -> tuple[str, str]:
+    """A new, empty job folder: (job id, path)."""
+    job_id = uuid.uuid4().hex
+    path = _path(area, user_id, job_id)
+    os.makedirs(path)
+    return job_id, path
+
+
+def find(area: str, user_id: int, job_id: str) -> str | None:
+    """The folder of this user's job, or None when the id is not one (or not theirs)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", job_id or ""):
+        return None
+    path = _path(area, user_id, job_id)
+    return path if os.path.exists(os.path.join(path, job_state.STATE_FILE)) else None
+
+
+def progress(path: str) -> dict:
+    """The job's state as readers see it, with a time-left estimate while it runs."""
+    state = queue.public_state(job_state.load(path))
+    state["seconds_left"] = _seconds_left(state, state.get("progress") or {})
+    return state
+
+
+def _seconds_left(state: dict, counts: dict) -> int | None:
+    """From the pace so far: reading and checking first, then writing."""
+    if state["status"] != "running" or not counts.get("total"):
+        return None
+    done = counts["written"] if counts.get("phase") == "write" else counts["read"]
+    total = counts["total"]
+    if counts.get("phase") == "write":
+        total = max(total, done)
+    elapsed = time.time() - state.get("phase_started", state["started"])
+    if done <= 0 or elapsed <= 0:
+        return None
+    return int(elapsed * (total - done) / done)
+
+
+def progress_json(state: dict) -> dict:
+    """The job's counters as a progress bar (the page's script and the API) reads them."""
+    counts = state.get("progress") or {}
+    return {
+        "id": state["id"], "kind": state["kind"], "status": state["status"], "phase": counts.get("phase"),
+        "read": counts.get("read", 0), "checked": counts.get("checked", 0), "written": counts.get("written", 0),
+        "total": counts.get("total", 0), "seconds_left": state.get("seconds_left"), "error": state.get("error"),
+    }
