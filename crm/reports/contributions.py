@@ -155,7 +155,7 @@ def first_entries(merchant_places: Places, source: str, rows: Iterable[tuple], e
 class _Keys:
     """The entry keys of one record: its merchant's place, its drive, a day, a grain and a key."""
 
-    __slots__ = ("place", "campaign_id")
+    __slots__ = ("campaign_id", "place")
 
     def __init__(self, place: tuple, campaign_id: int):
         self.place, self.campaign_id = place, campaign_id
