@@ -27,7 +27,6 @@ from crm.imports import parsing
 from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
-from crm.merchants.credit_code import normalize as normalize_code
 from crm.merchants.models import Merchant
 from crm.merchants.operations import (
     MerchantWriter,
@@ -69,6 +68,7 @@ class RejectedRow:
 @dataclass
 class ImportPlan:
     filename: str
+    size: int = 0  # rows in the file (about, for a .csv: its lines), known once it is opened
     # Merchant attributes this file sets, in the order of the value tuples below.
     columns: tuple[str, ...] = ()
     total: int = 0
@@ -102,16 +102,6 @@ class ImportPlan:
         }
 
 
-class _Failure:
-    """A remembered CellError's message. Not the error itself: its traceback would keep every frame
-    it passed through alive, with the chunk of rows being checked (a 100,000-row file's worth)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-
 class RegionIndex:
     """Counties, towns and districts by normalised name, loaded once per import."""
 
@@ -122,7 +112,6 @@ class RegionIndex:
         self.towns: dict[tuple[int, str], int] = {}
         self.districts: dict[tuple[int, str], int] = {}
         self.parent: dict[int, int | None] = {}
-        self._located: dict[tuple, dict | _Failure] = {}
         rows = db.session.execute(select(Region.id, Region.parent_id, Region.level, Region.name)
                                   .where(Region.level.in_(LOCATION))).all()
         for region_id, parent_id, level, name in rows:
@@ -141,23 +130,10 @@ class RegionIndex:
         short = next((key[: -len(s)] for s in self.SUFFIXES if key.endswith(s) and len(key) > len(s) + 1), key)
         return {key, short}
 
-    def locate(self, county, town, district) -> dict:
-        """{county_id, town_id, district_id} for the cells of a row, or CellError saying which is unknown.
-
-        A registry repeats a few hundred places over and over: each is looked up once.
-        """
-        key = (county, town, district)
-        if key not in self._located:
-            try:
-                self._located[key] = self._locate(*(parsing.text(cell).replace(" ", "") for cell in key))
-            except CellError as err:
-                self._located[key] = _Failure(str(err))
-        found = self._located[key]
-        if found.__class__ is _Failure:
-            raise CellError(found.message)
-        return found
-
-    def _locate(self, county: str, town: str, district: str) -> dict:
+    def locate(self, cells: tuple) -> tuple[int, int | None, int | None]:
+        """(county id, town id, district id) for a row's county, town and district cells, or CellError
+        saying which is unknown."""
+        county, town, district = (parsing.text(cell).replace(" ", "") for cell in cells)
         if not county:
             raise CellError(_("the county is missing"))
         county_id = self._find(self.counties, None, county)
@@ -173,7 +149,7 @@ class RegionIndex:
             district_id = self._find(self.districts, town_id, district)
             if district_id is None:
                 raise CellError(_("unknown district %(name)s in %(town)s", name=district, town=town))
-        return {"county_id": county_id, "town_id": town_id, "district_id": district_id}
+        return county_id, town_id, district_id
 
     def _find(self, table: dict, parent_id: int | None, name: str) -> int | None:
         for key in self._keys(name):
@@ -237,23 +213,53 @@ def _columns(fields: set[str]) -> tuple[str, ...]:
     return (*columns, "registry_hash")
 
 
-def _memo(convert: Callable) -> Callable:
-    """A converter that reads each distinct cell value once: trades, statuses, dates, flags repeat."""
-    seen: dict = {}
+Failures = list[tuple[int, str]]  # (row's position in the batch, why its cell cannot be read)
 
-    def cached(value):
-        key = (type(value), value)
-        if key not in seen:
+
+class _Distinct:
+    """Reads a column by its distinct values, each once: trades, statuses, dates, flags and places repeat.
+
+    Values are told apart by type too (1 and True are equal but do not read alike). A bad value reads
+    as `blank`; only its message is kept, not the error, whose traceback would hold the batch alive.
+    """
+
+    def __init__(self, convert: Callable, blank=None):
+        self.convert, self.blank = convert, blank
+        self.read: dict = {}
+        self.failed: dict = {}  # key → message
+
+    def __call__(self, cells) -> tuple[list, Failures]:
+        keys = list(zip(map(type, cells), cells))
+        for key in set(keys).difference(self.read):
             try:
-                seen[key] = convert(value)
+                self.read[key] = self.convert(key[1])
             except CellError as err:
-                seen[key] = _Failure(str(err))
-        found = seen[key]
-        if found.__class__ is _Failure:
-            raise CellError(found.message)
-        return found
+                self.read[key] = self.blank
+                self.failed[key] = str(err)
+        values = list(map(self.read.__getitem__, keys))
+        if self.failed.keys().isdisjoint(keys):
+            return values, []
+        return values, [(n, self.failed[key]) for n, key in enumerate(keys) if key in self.failed]
 
-    return cached
+
+def _each(convert: Callable) -> Callable:
+    """Reads a column cell by cell (names, phones and amounts hardly repeat)."""
+
+    def column(cells) -> tuple[list, Failures]:
+        try:
+            return list(map(convert, cells)), []
+        except CellError:
+            pass  # a bad cell somewhere: read them one at a time to say which
+        values, failures = [], []
+        for n, cell in enumerate(cells):
+            try:
+                values.append(convert(cell))
+            except CellError as err:
+                values.append(None)
+                failures.append((n, str(err)))
+        return values, failures
+
+    return column
 
 
 def _plain_text(name: str) -> Callable:
@@ -279,14 +285,25 @@ def _credit_code(value) -> tuple[str, str | None]:
     return check_credit_code(parsing.text(value))
 
 
-class RowReader:
-    """Turns the cells of one row into a tuple of merchant values and the problems found (all at once).
+def _credit_codes(cells) -> tuple[list[str], Failures]:
+    """The normalised codes of a column, and which are not valid."""
+    codes, problems = zip(*map(_credit_code, cells))
+    return list(codes), [(n, problem) for n, problem in enumerate(problems) if problem]
 
-    No dict or object per row: each converter writes its slot of the values, in the plan's columns.
+
+def _note(problems: dict[int, list[str]], failures: Failures) -> None:
+    for n, message in failures:
+        problems.setdefault(n, []).append(message)
+
+
+class RowReader:
+    """Turns a batch of rows into merchant values and the problems found, column by column.
+
+    No dict or object per row: each column is read in one go (its distinct values once, where they
+    repeat), and the rows' values are the columns zipped, in the plan's columns.
     """
 
     def __init__(self, mapping: dict[int, tuple[str, int]], regions: RegionIndex, columns: tuple[str, ...]):
-        self.regions = regions
         self.fields = {name: i for i, (name, _scale) in mapping.items()}
         self.width = max(mapping) + 1
         self.size = len(columns)
@@ -299,37 +316,36 @@ class RowReader:
                 convert = partial(parsing.parse_amount, scale=scale)
             else:
                 convert = _PARSERS.get(name) or _plain_text(name)
-            self.converters.append((i, slot[name], _memo(convert) if name in _REPEATING else convert))
+            self.converters.append((i, slot[name], _Distinct(convert) if name in _REPEATING else _each(convert)))
         self.code_at = self.fields["credit_code"]
         self.name_slot = slot.get("name")
         self.location = [self.fields.get(f) for f in LOCATION] if "county" in self.fields else None
         self.location_slots = [slot.get(f"{f}_id") for f in LOCATION]
+        self.places = _Distinct(regions.locate, blank=(None, None, None))
 
-    def read(self, cells: list) -> tuple[list, list[str]]:
-        """([credit code, values…], problems) of a row padded to self.width; the last slot (the registry
-        hash) is left to the caller."""
-        values = [None] * self.size
-        problems: list[str] = []
+    def read(self, rows: list[list]) -> tuple[list, dict[int, list[str]]]:
+        """(columns, problems) of rows padded to self.width: each column's values in the plan's order
+        (the registry hash's left None), and each bad row's problems by its position in the batch."""
+        cells = list(zip(*rows))
+        columns: list = [None] * self.size
+        problems: dict[int, list[str]] = {}
+        columns[0], failures = _credit_codes(cells[self.code_at])
+        _note(problems, failures)
         for i, at, convert in self.converters:
-            try:
-                values[at] = convert(cells[i])
-            except CellError as err:
-                problems.append(str(err))
-        values[0], problem = _credit_code(cells[self.code_at])
-        if problem:
-            problems.insert(0, problem)
+            columns[at], failures = convert(cells[i])
+            _note(problems, failures)
         if self.location is not None:
-            try:
-                place = self.regions.locate(*(cells[i] if i is not None else None for i in self.location))
-            except CellError as err:
-                problems.append(str(err))
-            else:
-                for at, key in zip(self.location_slots, ("county_id", "town_id", "district_id")):
-                    if at is not None:
-                        values[at] = place[key]
-        if self.name_slot is not None and not values[self.name_slot]:
-            problems.append(_("the name is missing"))
-        return values, problems
+            nothing = [None] * len(rows)
+            places, failures = self.places(list(zip(*(cells[i] if i is not None else nothing
+                                                      for i in self.location))))
+            _note(problems, failures)
+            for at, ids in zip(self.location_slots, zip(*places)):
+                if at is not None:
+                    columns[at] = ids
+        if self.name_slot is not None:
+            missing = _("the name is missing")
+            _note(problems, [(n, missing) for n, name in enumerate(columns[self.name_slot]) if not name])
+        return columns, problems
 
     def name(self, values) -> str:
         return (values[self.name_slot] if self.name_slot is not None else None) or ""
@@ -350,25 +366,34 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
     progress(read=…, checked=…) is called as rows are read and compared with the registry; sink,
     when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order).
     """
+    plan = ImportPlan(filename=filename)
+
+    def sized(rows: int) -> None:
+        plan.size = rows
+        progress(total=rows)
+
     try:
-        rows = parsing.read_table(path, filename, sized=lambda n: progress(total=n))
+        rows = parsing.read_table(path, filename, sized=sized)
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
-    planner = _Planner(filename, mapping, header_cells, user, sink)
-    batch: list[tuple[int, list]] = []
+    planner = _Planner(plan, mapping, header_cells, user, sink)
+    numbers: list[int] = []
+    batch: list[list] = []
     width, code_at = planner.reader.width, planner.reader.code_at
     for number, cells in enumerate(rows, start=header_row + 1):
         if len(cells) < width:  # a short .csv line
             cells = [*cells, *[None] * (width - len(cells))]
         if _blank(cells, code_at):
             continue
-        batch.append((number, cells))
+        numbers.append(number)
+        batch.append(cells)
         if len(batch) >= CHUNK:
-            planner.check(batch)
-            batch = []
+            planner.check(numbers, batch)
+            numbers, batch = [], []
             progress(read=planner.plan.total, checked=planner.plan.total)
-    planner.check(batch)
+    if batch:
+        planner.check(numbers, batch)
     progress(read=planner.plan.total, checked=planner.plan.total)
     planner.plan.rejected.sort(key=lambda r: r.row)
     return planner.plan
@@ -382,11 +407,6 @@ def _blank(cells: list, code_at: int) -> bool:
     return not any(parsing.text(c) for c in cells)
 
 
-def _fingerprint(signature: str, cells: list, pick: Callable) -> str:
-    """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
-    return hashlib.blake2b((signature + repr(pick(cells))).encode(), digest_size=16).hexdigest()
-
-
 class _Planner:
     """Sorts batches of rows into created, updated, unchanged and rejected.
 
@@ -394,16 +414,16 @@ class _Planner:
     the merchant not edited since: it is unchanged without being read cell by cell.
     """
 
-    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user,
+    def __init__(self, plan: ImportPlan, mapping: dict[int, tuple[str, int]], header_cells: list, user,
                  sink: Callable[[ImportPlan, list[tuple]], None] | None = None):
         self.regions = RegionIndex()
         self.allowed = allowed_regions(user, self.regions)
         self.sink = sink
-        headers = [parsing.text(c) for c in header_cells]
-        self.plan = ImportPlan(filename=filename, columns=_columns({f for f, _scale in mapping.values()}),
-                               headers=headers,
-                               recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
-                               ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
+        self.plan = plan
+        plan.columns = _columns({f for f, _scale in mapping.values()})
+        plan.headers = [parsing.text(c) for c in header_cells]
+        plan.recognised = [(plan.headers[i], f) for i, (f, _scale) in sorted(mapping.items())]
+        plan.ignored = [h for i, h in enumerate(plan.headers) if h and i not in mapping]
         self.reader = RowReader(mapping, self.regions, self.plan.columns)
         self.code_index = self.reader.code_at
         indexes = sorted(mapping)
@@ -411,38 +431,48 @@ class _Planner:
         self.signature = repr(tuple(mapping[i] for i in indexes))
         self.seen: dict[str, int] = {}
 
-    def check(self, batch: list[tuple[int, list]]) -> None:
-        plan, reader, seen = self.plan, self.reader, self.seen
+    def check(self, numbers: list[int], batch: list[list]) -> None:
+        """Sort a batch of rows (numbered as in the file, never none) into the plan."""
+        plan, seen = self.plan, self.seen
         plan.total += len(batch)
-        # Codes as stored (full-width digits and stray spaces undone) for the quick look-up by hash.
-        keys = [normalize_code(code) if (code := cells[self.code_index]).__class__ is str else None
-                for _number, cells in batch]
-        known = self._stored_hashes([key for key in keys if key])
-        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
-        for (number, cells), key in zip(batch, keys):
-            fingerprint = _fingerprint(self.signature, cells, self.pick)
-            if key is not None and known.get(key) == fingerprint and key not in seen:
-                seen[key] = number
+        codes, _failures = _credit_codes([cells[self.code_index] for cells in batch])
+        fingerprints = list(map(self._fingerprint, batch))
+        known = self._stored_hashes([code for code in codes if code])
+        fresh = []  # positions of the rows to read cell by cell
+        for n, code, fingerprint in zip(range(len(batch)), codes, fingerprints):
+            if known.get(code) == fingerprint and code not in seen:
+                seen[code] = numbers[n]
                 plan.unchanged += 1
-                continue
-            values, problems = reader.read(cells)
-            code = values[0]
-            if not problems and code in seen:
-                problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
-            if not problems and not reader.in_scope(values, self.allowed):
-                problems.append(_("outside the area you look after"))
-            if problems:
-                plan.rejected.append(RejectedRow(number, code, reader.name(values), "; ".join(problems),
-                                                 list(cells)))
+            else:
+                fresh.append(n)
+        if fresh:
+            self._read([numbers[n] for n in fresh], [batch[n] for n in fresh], [fingerprints[n] for n in fresh])
+
+    def _read(self, numbers: list[int], batch: list[list], fingerprints: list[str]) -> None:
+        plan, reader, seen = self.plan, self.reader, self.seen
+        columns, problems = reader.read(batch)
+        columns[-1] = fingerprints
+        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
+        for n, (number, values, cells) in enumerate(zip(numbers, zip(*columns), batch)):
+            code, found = values[0], problems.get(n, [])
+            if not found and code in seen:
+                found.append(_("duplicate of row %(row)s in this file", row=seen[code]))
+            if not found and not reader.in_scope(values, self.allowed):
+                found.append(_("outside the area you look after"))
+            if found:
+                plan.rejected.append(RejectedRow(number, code, reader.name(values), "; ".join(found), list(cells)))
                 continue
             seen[code] = number
-            values[-1] = fingerprint
-            pending[code] = (number, tuple(values), cells)
+            pending[code] = (number, values, cells)
         created = _compare(plan, pending, self.allowed, reader)
         plan.created_count += len(created)
         plan.created += created[:NEW_ROWS_SHOWN - len(plan.created)]
         if self.sink and created:
             self.sink(plan, created)
+
+    def _fingerprint(self, cells: list) -> str:
+        """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
+        return hashlib.blake2b((self.signature + repr(self.pick(cells))).encode(), digest_size=16).hexdigest()
 
     def _stored_hashes(self, codes: list[str]) -> dict[str, str]:
         """{credit code: stored hash} of these registered merchants the user may import."""
@@ -542,7 +572,7 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
 
     def write(plan: ImportPlan, rows: list[tuple]) -> None:
         if not writers:
-            writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS))
+            writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS, expected=plan.size))
             progress(phase="write")  # from here on reading, checking and writing go together
         writers[0].write(rows)
         progress(written=writers[0].count)

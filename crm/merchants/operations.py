@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from itertools import repeat
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.core import seg as segment
@@ -99,10 +100,11 @@ class MerchantWriter:
     No ORM object and no dict per row (100,000 rows in seconds): rows arrive as tuples in the order
     of `columns` and go to the driver column by column (COPY on PostgreSQL, executemany on SQLite),
     in the session's transaction. finish() has the database write their audit rows itself from the
-    new merchants (INSERT … SELECT). The import's own audit event names the file.
+    new merchants (INSERT … SELECT). The import's own audit event names the file. `expected` is how
+    many rows may come at most (the file's).
     """
 
-    def __init__(self, columns: tuple[str, ...], defaults: dict | None = None):
+    def __init__(self, columns: tuple[str, ...], defaults: dict | None = None, expected: int = 0):
         connection = db.session.connection()
         table = Merchant.__table__
         self.dialect = connection.dialect.name
@@ -115,9 +117,8 @@ class MerchantWriter:
                      if c.default is not None and c.default.is_scalar}
         constants.update(defaults or {})
         constants.update(created_at=self.now, updated_at=self.now)
-        self.constants = {c: v for c, v in constants.items() if c not in columns and c != "name_initials"}
-        self.columns = (*columns, "name_initials", *self.constants)
-        self.tail = tuple(self.constants.values())
+        constants = {c: v for c, v in constants.items() if c not in columns and c != "name_initials"}
+        self.columns = (*columns, "name_initials", *constants)
         self.cursor = connection.connection.driver_connection.cursor()
         if self.dialect == "postgresql":
             self.convert = [None] * len(self.columns)  # psycopg adapts dates, amounts and flags itself
@@ -128,16 +129,37 @@ class MerchantWriter:
                         f"VALUES ({', '.join('?' * len(self.columns))})")
             # The new rows' index pages stay in memory for the transaction instead of spilling.
             self.cursor.execute("PRAGMA cache_size=-131072")
+        own = len(columns) + 1  # the row's values and its initials; the constants follow, converted once
+        self.tail = tuple(convert(value) if convert else value
+                          for convert, value in zip(self.convert[own:], constants.values()))
+        self.convert = self.convert[:own]
+        self.indexes = self._set_indexes_aside(expected)
+
+    def _set_indexes_aside(self, expected: int) -> list[str]:
+        """On SQLite, drop the table's secondary indexes when no fewer rows are coming than it holds; the
+        statements that make them again (finish() runs them).
+
+        Building an index over the finished table takes a fraction of keeping it up to date row by row.
+        The drop is in the import's transaction: a failure, or a killed worker, rolls it back with the
+        rows. Not on PostgreSQL, where a dropped index would lock every reader out of the table.
+        """
+        if self.dialect == "postgresql" or db.session.scalar(select(func.count(Merchant.id))) > expected:
+            return []
+        if not self.cursor.connection.in_transaction:
+            self.cursor.execute("BEGIN")  # pysqlite begins its transaction at the first INSERT, not before DDL
+        found = self.cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                    "AND tbl_name = 'merchants' AND sql IS NOT NULL").fetchall()
+        for name, _sql in found:
+            self.cursor.execute(f'DROP INDEX "{name}"')
+        return [sql for _name, sql in found]
 
     def write(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        at, tail = self.name_at, self.tail
-        rows = [(*row, initials(row[at]), *tail) for row in rows]
-        if any(self.convert):
-            columns = [list(map(convert, column)) if convert else column
-                       for column, convert in zip(zip(*rows), self.convert)]
-            rows = list(zip(*columns))
+        columns = [*zip(*rows), list(map(initials, (row[self.name_at] for row in rows)))]
+        columns = [list(map(convert, column)) if convert else column
+                   for column, convert in zip(columns, self.convert)]
+        rows = list(zip(*columns, *(repeat(value, len(rows)) for value in self.tail)))
         if self.dialect == "postgresql":
             with self.cursor.copy(self.sql) as copy:
                 for values in rows:
@@ -156,6 +178,8 @@ class MerchantWriter:
         from crm.audit.models import AuditEvent
         from crm.audit.operations import client_address
 
+        for sql in self.indexes:
+            self.cursor.execute(sql)
         if not self.count:
             return 0
         who = {"actor_id": literal(getattr(actor, "id", None), Integer),

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from crm.extensions import db
 from crm.jobs import queue
@@ -101,6 +101,10 @@ def _worker(app, tmp_path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def _merchant_indexes() -> set[str]:
+    return {index["name"] for index in inspect(db.session.connection()).get_indexes("merchants")}
+
+
 def _wait_for(client, url, done, timeout=60.0, every=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -120,6 +124,7 @@ def test_a_worker_killed_while_importing_leaves_the_registry_unchanged_and_the_j
         world = factories.build_world()
         admin = world.users["admin"]
         before = db.session.scalar(select(func.count(Merchant.id)))
+        indexes = _merchant_indexes()
         db.session.commit()
         client = other.test_client()
         assert client.post("/login", data={"username": admin.username, "password": factories.PASSWORD}).status_code == 302
@@ -145,6 +150,7 @@ def test_a_worker_killed_while_importing_leaves_the_registry_unchanged_and_the_j
             assert "worker stopped" in client.get(report_url).get_data(as_text=True)
             db.session.expire_all()
             assert db.session.scalar(select(func.count(Merchant.id))) == before  # nothing half-written
+            assert _merchant_indexes() == indexes  # those set aside for a big insert on SQLite are back
             # The user may start it again: it waits for the next worker.
             assert client.post(report_url + "/apply", data={}).status_code == 302
             assert client.get(progress_url).get_json()["status"] == "queued"
@@ -163,6 +169,7 @@ def test_a_large_file_is_checked_and_imported_through_the_web_page(empty_databas
     with _queued_app(empty_database_url, tmp_path) as other:
         world = factories.build_world()
         admin = world.users["admin"]
+        indexes = _merchant_indexes()
         db.session.commit()
         stop = threading.Event()
         queue.start_in_app(other, stop)
@@ -197,4 +204,5 @@ def test_a_large_file_is_checked_and_imported_through_the_web_page(empty_databas
             stop.set()
         db.session.expire_all()
         assert db.session.scalar(select(func.count(Merchant.id))) == WEB_ROWS + 3
+        assert _merchant_indexes() == indexes
         assert slowest < 30, slowest
