@@ -219,20 +219,23 @@ Failures = list[tuple[int, str]]  # (row's position in the batch, why its cell c
 class _Distinct:
     """Reads a column by its distinct values, each once: trades, statuses, dates, flags and places repeat.
 
-    Values are told apart by type too (1 and True are equal but do not read alike). A bad value reads
-    as `blank`; only its message is kept, not the error, whose traceback would hold the batch alive.
+    A bad value reads as `blank`; only its message is kept, not the error, whose traceback would hold
+    the batch alive.
     """
 
     def __init__(self, convert: Callable, blank=None):
         self.convert, self.blank = convert, blank
-        self.read: dict = {}
+        self.read: dict = {}  # cell value, or (type, value) where the column has a flag in it → what it reads as
         self.failed: dict = {}  # key → message
 
     def __call__(self, cells) -> tuple[list, Failures]:
-        keys = list(zip(map(type, cells), cells))
+        # True == 1 but the two do not read alike: a column with a flag in it is keyed by type as well. Other
+        # equal values read alike (1 and 1.0 are both the number 1).
+        typed = bool in set(map(type, cells))
+        keys = list(zip(map(type, cells), cells)) if typed else cells
         for key in set(keys).difference(self.read):
             try:
-                self.read[key] = self.convert(key[1])
+                self.read[key] = self.convert(key[1] if typed else key)
             except CellError as err:
                 self.read[key] = self.blank
                 self.failed[key] = str(err)
@@ -394,6 +397,7 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
             progress(read=planner.plan.total, checked=planner.plan.total)
     if batch:
         planner.check(numbers, batch)
+    planner.hand_over()
     progress(read=planner.plan.total, checked=planner.plan.total)
     planner.plan.rejected.sort(key=lambda r: r.row)
     return planner.plan
@@ -430,14 +434,19 @@ class _Planner:
         self.pick = itemgetter(*indexes)  # rows arrive padded to the reader's width
         self.signature = repr(tuple(mapping[i] for i in indexes))
         self.seen: dict[str, int] = {}
+        self.unsent: list[tuple] = []  # the last batch's new merchants, for the sink
 
     def check(self, numbers: list[int], batch: list[list]) -> None:
-        """Sort a batch of rows (numbered as in the file, never none) into the plan."""
+        """Sort a batch of rows (numbered as in the file, never none) into the plan.
+
+        The batch's look-ups come first, then the previous batch's new merchants go to the sink: the
+        database writes them (in the background on PostgreSQL) while this batch is checked.
+        """
         plan, seen = self.plan, self.seen
         plan.total += len(batch)
         codes, _failures = _credit_codes([cells[self.code_index] for cells in batch])
         fingerprints = list(map(self._fingerprint, batch))
-        known = self._stored_hashes([code for code in codes if code])
+        known = self._registered([code for code in codes if code])
         fresh = []  # positions of the rows to read cell by cell
         for n, code, fingerprint in zip(range(len(batch)), codes, fingerprints):
             if known.get(code) == fingerprint and code not in seen:
@@ -445,10 +454,19 @@ class _Planner:
                 plan.unchanged += 1
             else:
                 fresh.append(n)
+        current = self._current([codes[n] for n in fresh if codes[n] in known])
+        self.hand_over()
         if fresh:
-            self._read([numbers[n] for n in fresh], [batch[n] for n in fresh], [fingerprints[n] for n in fresh])
+            self._read([numbers[n] for n in fresh], [batch[n] for n in fresh], [fingerprints[n] for n in fresh],
+                       current)
 
-    def _read(self, numbers: list[int], batch: list[list], fingerprints: list[str]) -> None:
+    def hand_over(self) -> None:
+        """Give the sink the new merchants not given yet (plan_import calls this once more at the end)."""
+        if self.sink and self.unsent:
+            self.sink(self.plan, self.unsent)
+        self.unsent = []
+
+    def _read(self, numbers: list[int], batch: list[list], fingerprints: list[str], current: dict) -> None:
         plan, reader, seen = self.plan, self.reader, self.seen
         columns, problems = reader.read(batch)
         columns[-1] = fingerprints
@@ -464,18 +482,27 @@ class _Planner:
                 continue
             seen[code] = number
             pending[code] = (number, values, cells)
-        created = _compare(plan, pending, self.allowed, reader)
+        created = _compare(plan, pending, self.allowed, reader, current)
         plan.created_count += len(created)
         plan.created += created[:NEW_ROWS_SHOWN - len(plan.created)]
-        if self.sink and created:
-            self.sink(plan, created)
+        self.unsent = created
 
     def _fingerprint(self, cells: list) -> str:
         """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
         return hashlib.blake2b((self.signature + repr(self.pick(cells))).encode(), digest_size=16).hexdigest()
 
-    def _stored_hashes(self, codes: list[str]) -> dict[str, str]:
-        """{credit code: stored hash} of these registered merchants the user may import."""
+    def _current(self, codes: list[str]) -> dict:
+        """The merchants with these codes as they are now, by code: what their rows are compared with."""
+        if not codes:
+            return {}
+        columns = [getattr(Merchant, c) for c in self.plan.columns]
+        return {row.credit_code: row for row in db.session.execute(
+            select(Merchant.id, Merchant.county_id, Merchant.town_id, Merchant.district_id, *columns)
+            .where(Merchant.credit_code.in_(codes)))}
+
+    def _registered(self, codes: list[str]) -> dict[str, str | None]:
+        """{credit code: stored hash} of the registered merchants among these codes; the hash is None
+        where the merchant was edited since, or is not one the user may import."""
         if not codes:
             return {}
         # Straight to the driver, rows as plain tuples: 5,000 parameters through SQLAlchemy's IN expansion,
@@ -484,16 +511,15 @@ class _Planner:
         connection = db.session.connection()
         cursor = connection.connection.driver_connection.cursor()
         if connection.dialect.name == "postgresql":
-            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code = ANY(%s) AND registry_hash IS NOT NULL",
-                           (codes,))
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code = ANY(%s)", (codes,))
         else:
-            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code IN ({', '.join('?' * len(codes))}) "
-                           "AND registry_hash IS NOT NULL", codes)
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code IN ({', '.join('?' * len(codes))})",
+                           codes)
         found = cursor.fetchall()
         cursor.close()
         if self.allowed is None:
             return {code: stored for code, stored, *_place in found}
-        return {code: stored for code, stored, *place in found if self.allowed.intersection(place)}
+        return {code: stored if self.allowed.intersection(place) else None for code, stored, *place in found}
 
 
 def _same(old, new) -> bool:
@@ -504,17 +530,10 @@ def _same(old, new) -> bool:
     return old == new or (old in (None, "") and new in (None, ""))
 
 
-def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None, reader: RowReader) -> list[tuple]:
-    """Sort a chunk of valid rows into updated and unchanged with one query; the new ones are returned."""
-    if not pending:
-        return []
-    columns = [getattr(Merchant, c) for c in plan.columns]
-    existing = {
-        row.credit_code: row for row in db.session.execute(
-            select(Merchant.id, Merchant.county_id, Merchant.town_id, Merchant.district_id, *columns)
-            .where(Merchant.credit_code.in_(list(pending)))
-        )
-    }
+def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None, reader: RowReader,
+             existing: dict) -> list[tuple]:
+    """Sort a chunk of valid rows into updated and unchanged by the merchants `existing` now (by code);
+    the new ones are returned."""
     created = []
     missing = _missing_column(plan)
     for code, (number, values, cells) in pending.items():
@@ -592,6 +611,8 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
                          changes=plan.counts())
         db.session.commit()
     except BaseException:
+        if writers:
+            writers[0].release()  # no COPY may still run on the connection when it rolls back
         db.session.rollback()
         raise
     finally:

@@ -1,9 +1,11 @@
 """Registry import: each rule of reading, checking and applying a file."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -277,3 +279,19 @@ def test_strict_import_refused_late_in_the_file_leaves_nothing(world, tmp_path, 
     assert plan.counts()["created"] == 5 and len(plan.rejected) == 1
     assert set(db.session.scalars(select(Merchant.credit_code))) == before | {code(n) for n in range(1, 6)}
     assert all(merchant(code(n)).name_initials for n in range(1, 6))
+
+
+def test_a_code_registered_meanwhile_fails_the_import_and_leaves_nothing(world, tmp_path, monkeypatch):
+    """Another user registers a code after the import looked it up and before it writes it: the database
+    refuses the row (on PostgreSQL in a COPY running in the background, reported all the same), and
+    none of the file's rows stays."""
+    from crm.imports import operations
+
+    monkeypatch.setattr(operations, "CHUNK", 2)
+    monkeypatch.setattr(operations._Planner, "_registered", lambda _planner, _codes: {})  # looked up before
+    taken = world.merchants["m_a1"].credit_code
+    path = write_xlsx(tmp_path / "a.xlsx", [row(1), row(2, code=taken), row(3), row(4), row(5)])
+    before = set(db.session.scalars(select(Merchant.credit_code)))
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+        apply_import(path, "a.xlsx")
+    assert set(db.session.scalars(select(Merchant.credit_code))) == before
