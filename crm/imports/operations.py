@@ -626,8 +626,12 @@ def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
         chunk = plan.updated[start:start + CHUNK]
         merchants = {m.id: m for m in db.session.scalars(select(Merchant).where(
             Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
-        for _row, merchant_id, values, _changes in chunk:
-            update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        # One flush a chunk: looking up a flagged merchant's plaques would otherwise flush, and run the
+        # figures' ledger hooks, once a merchant.
+        with db.session.no_autoflush:
+            for _row, merchant_id, values, _changes in chunk:
+                update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        db.session.flush()
         progress(written=plan.created_count + start + len(chunk))
 
 

@@ -295,3 +295,20 @@ def test_a_code_registered_meanwhile_fails_the_import_and_leaves_nothing(world, 
     with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         apply_import(path, "a.xlsx")
     assert set(db.session.scalars(select(Merchant.credit_code))) == before
+
+
+def test_merchants_an_import_turns_abnormal_get_their_plaques_flagged_and_the_figures_stay_right(world, tmp_path):
+    """The merchants of a chunk are updated together (one flush): each flagged merchant's plaque still is."""
+    from crm.plaques.models import Plaque
+    from crm.reports import ledger
+
+    apply_import(write_xlsx(tmp_path / "a.xlsx", [row(1), row(2), row(3)]), "a.xlsx")
+    db.session.add_all([Plaque(campaign_id=world.campaign.id, merchant_id=merchant(code(n)).id, status="approved",
+                               nominated_by_id=world.users["lead"].id) for n in (1, 2, 3)])
+    db.session.commit()
+    apply_import(write_xlsx(tmp_path / "b.xlsx", [row(1, status="经营异常"), row(2, status="吊销"), row(3, tier="成长型")]),
+                 "b.xlsx")
+    flagged = {p.merchant.credit_code: (p.flagged, p.flag_reason) for p in Plaque.query.all()}
+    assert [flagged[code(n)] for n in (1, 2, 3)] == [
+        (True, "registry status turned abnormal"), (True, "registry status turned revoked"), (False, None)]
+    assert ledger.check(db.session.connection(), repair=False) == {}
