@@ -367,7 +367,8 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
     """Read and check every row, and say what applying the file would do; writes nothing itself.
 
     progress(read=…, checked=…) is called as rows are read and compared with the registry; sink,
-    when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order).
+    when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order),
+    once the next chunk's look-ups are done.
     """
     plan = ImportPlan(filename=filename)
 
@@ -448,7 +449,7 @@ class _Planner:
         fingerprints = list(map(self._fingerprint, batch))
         known = self._registered([code for code in codes if code])
         fresh = []  # positions of the rows to read cell by cell
-        for n, code, fingerprint in zip(range(len(batch)), codes, fingerprints):
+        for n, (code, fingerprint) in enumerate(zip(codes, fingerprints)):
             if known.get(code) == fingerprint and code not in seen:
                 seen[code] = numbers[n]
                 plan.unchanged += 1
