@@ -34,7 +34,7 @@ _RAW = "\x00"  # marks characters pypinyin has no reading for, which are kept as
 # pypinyin reads a text in runs of Chinese characters and of anything else, the former word by word
 # (pypinyin.seg.simpleseg.seg). It finds the runs a character at a time in Python; one regex on its own
 # character class finds the same runs several times faster.
-_HANS = re.fullmatch(r"\^\(\?:(\[.*\])\)\+\$", RE_HANS.pattern, re.S).group(1)
+_HANS = re.fullmatch(r"\^\(\?:(\[.*\])\)\+\$", RE_HANS.pattern).group(1)
 _RUNS = re.compile(f"{_HANS}+|[^{_HANS[1:]}+")
 
 
@@ -196,14 +196,17 @@ class MerchantWriter:
             with self.cursor.copy(self.sql) as copy:
                 for values in rows:
                     copy.write_row(values)
-        except BaseException as err:  # noqa: BLE001 (raised again in the caller's thread by wait())
+        except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread by wait()
             self.failure = err
 
-    def wait(self) -> None:
-        """Let the COPY under way end; raise its error if it failed."""
+    def _join(self) -> None:
         if self.copying is not None:
             self.copying.join()
             self.copying = None
+
+    def wait(self) -> None:
+        """Let the COPY under way end; raise its error if it failed."""
+        self._join()
         if self.failure is not None:
             failure, self.failure = self.failure, None
             raise failure
@@ -211,9 +214,7 @@ class MerchantWriter:
     def release(self) -> None:
         """Wait for any COPY still running (its error is moot: the import is over or failing) and give the
         connection back its usual page cache (SQLite's default, 2 MB). Before a rollback too."""
-        if self.copying is not None:
-            self.copying.join()
-            self.copying = None
+        self._join()
         if self.dialect != "postgresql":
             self.cursor.execute("PRAGMA cache_size=-2000")
 
