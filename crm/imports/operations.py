@@ -27,7 +27,6 @@ from crm.imports import parsing
 from crm.imports.parsing import CellError
 from crm.labels import label
 from crm.merchants import credit_code
-from crm.merchants.credit_code import normalize as normalize_code
 from crm.merchants.models import Merchant
 from crm.merchants.operations import (
     MerchantWriter,
@@ -69,6 +68,7 @@ class RejectedRow:
 @dataclass
 class ImportPlan:
     filename: str
+    size: int = 0  # rows in the file (about, for a .csv: its lines), known once it is opened
     # Merchant attributes this file sets, in the order of the value tuples below.
     columns: tuple[str, ...] = ()
     total: int = 0
@@ -102,16 +102,6 @@ class ImportPlan:
         }
 
 
-class _Failure:
-    """A remembered CellError's message. Not the error itself: its traceback would keep every frame
-    it passed through alive, with the chunk of rows being checked (a 100,000-row file's worth)."""
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-
 class RegionIndex:
     """Counties, towns and districts by normalised name, loaded once per import."""
 
@@ -122,7 +112,6 @@ class RegionIndex:
         self.towns: dict[tuple[int, str], int] = {}
         self.districts: dict[tuple[int, str], int] = {}
         self.parent: dict[int, int | None] = {}
-        self._located: dict[tuple, dict | _Failure] = {}
         rows = db.session.execute(select(Region.id, Region.parent_id, Region.level, Region.name)
                                   .where(Region.level.in_(LOCATION))).all()
         for region_id, parent_id, level, name in rows:
@@ -141,23 +130,10 @@ class RegionIndex:
         short = next((key[: -len(s)] for s in self.SUFFIXES if key.endswith(s) and len(key) > len(s) + 1), key)
         return {key, short}
 
-    def locate(self, county, town, district) -> dict:
-        """{county_id, town_id, district_id} for the cells of a row, or CellError saying which is unknown.
-
-        A registry repeats a few hundred places over and over: each is looked up once.
-        """
-        key = (county, town, district)
-        if key not in self._located:
-            try:
-                self._located[key] = self._locate(*(parsing.text(cell).replace(" ", "") for cell in key))
-            except CellError as err:
-                self._located[key] = _Failure(str(err))
-        found = self._located[key]
-        if found.__class__ is _Failure:
-            raise CellError(found.message)
-        return found
-
-    def _locate(self, county: str, town: str, district: str) -> dict:
+    def locate(self, cells: tuple) -> tuple[int, int | None, int | None]:
+        """(county id, town id, district id) for a row's county, town and district cells, or CellError
+        saying which is unknown."""
+        county, town, district = (parsing.text(cell).replace(" ", "") for cell in cells)
         if not county:
             raise CellError(_("the county is missing"))
         county_id = self._find(self.counties, None, county)
@@ -173,7 +149,7 @@ class RegionIndex:
             district_id = self._find(self.districts, town_id, district)
             if district_id is None:
                 raise CellError(_("unknown district %(name)s in %(town)s", name=district, town=town))
-        return {"county_id": county_id, "town_id": town_id, "district_id": district_id}
+        return county_id, town_id, district_id
 
     def _find(self, table: dict, parent_id: int | None, name: str) -> int | None:
         for key in self._keys(name):
@@ -237,23 +213,56 @@ def _columns(fields: set[str]) -> tuple[str, ...]:
     return (*columns, "registry_hash")
 
 
-def _memo(convert: Callable) -> Callable:
-    """A converter that reads each distinct cell value once: trades, statuses, dates, flags repeat."""
-    seen: dict = {}
+Failures = list[tuple[int, str]]  # (row's position in the batch, why its cell cannot be read)
 
-    def cached(value):
-        key = (type(value), value)
-        if key not in seen:
+
+class _Distinct:
+    """Reads a column by its distinct values, each once: trades, statuses, dates, flags and places repeat.
+
+    A bad value reads as `blank`; only its message is kept, not the error, whose traceback would hold
+    the batch alive.
+    """
+
+    def __init__(self, convert: Callable, blank=None):
+        self.convert, self.blank = convert, blank
+        self.read: dict = {}  # cell value, or (type, value) where the column has a flag in it → what it reads as
+        self.failed: dict = {}  # key → message
+
+    def __call__(self, cells) -> tuple[list, Failures]:
+        # True == 1 but the two do not read alike: a column with a flag in it is keyed by type as well. Other
+        # equal values read alike (1 and 1.0 are both the number 1).
+        typed = bool in set(map(type, cells))
+        keys = list(zip(map(type, cells), cells)) if typed else cells
+        for key in set(keys).difference(self.read):
             try:
-                seen[key] = convert(value)
+                self.read[key] = self.convert(key[1] if typed else key)
             except CellError as err:
-                seen[key] = _Failure(str(err))
-        found = seen[key]
-        if found.__class__ is _Failure:
-            raise CellError(found.message)
-        return found
+                self.read[key] = self.blank
+                self.failed[key] = str(err)
+        values = list(map(self.read.__getitem__, keys))
+        if self.failed.keys().isdisjoint(keys):
+            return values, []
+        return values, [(n, self.failed[key]) for n, key in enumerate(keys) if key in self.failed]
 
-    return cached
+
+def _each(convert: Callable) -> Callable:
+    """Reads a column cell by cell (names, phones and amounts hardly repeat)."""
+
+    def column(cells) -> tuple[list, Failures]:
+        try:
+            return list(map(convert, cells)), []
+        except CellError:
+            pass  # a bad cell somewhere: read them one at a time to say which
+        values, failures = [], []
+        for n, cell in enumerate(cells):
+            try:
+                values.append(convert(cell))
+            except CellError as err:
+                values.append(None)
+                failures.append((n, str(err)))
+        return values, failures
+
+    return column
 
 
 def _plain_text(name: str) -> Callable:
@@ -279,14 +288,25 @@ def _credit_code(value) -> tuple[str, str | None]:
     return check_credit_code(parsing.text(value))
 
 
-class RowReader:
-    """Turns the cells of one row into a tuple of merchant values and the problems found (all at once).
+def _credit_codes(cells) -> tuple[list[str], Failures]:
+    """The normalised codes of a column, and which are not valid."""
+    codes, problems = zip(*map(_credit_code, cells))
+    return list(codes), [(n, problem) for n, problem in enumerate(problems) if problem]
 
-    No dict or object per row: each converter writes its slot of the values, in the plan's columns.
+
+def _note(problems: dict[int, list[str]], failures: Failures) -> None:
+    for n, message in failures:
+        problems.setdefault(n, []).append(message)
+
+
+class RowReader:
+    """Turns a batch of rows into merchant values and the problems found, column by column.
+
+    No dict or object per row: each column is read in one go (its distinct values once, where they
+    repeat), and the rows' values are the columns zipped, in the plan's columns.
     """
 
     def __init__(self, mapping: dict[int, tuple[str, int]], regions: RegionIndex, columns: tuple[str, ...]):
-        self.regions = regions
         self.fields = {name: i for i, (name, _scale) in mapping.items()}
         self.width = max(mapping) + 1
         self.size = len(columns)
@@ -299,37 +319,36 @@ class RowReader:
                 convert = partial(parsing.parse_amount, scale=scale)
             else:
                 convert = _PARSERS.get(name) or _plain_text(name)
-            self.converters.append((i, slot[name], _memo(convert) if name in _REPEATING else convert))
+            self.converters.append((i, slot[name], _Distinct(convert) if name in _REPEATING else _each(convert)))
         self.code_at = self.fields["credit_code"]
         self.name_slot = slot.get("name")
         self.location = [self.fields.get(f) for f in LOCATION] if "county" in self.fields else None
         self.location_slots = [slot.get(f"{f}_id") for f in LOCATION]
+        self.places = _Distinct(regions.locate, blank=(None, None, None))
 
-    def read(self, cells: list) -> tuple[list, list[str]]:
-        """([credit code, values…], problems) of a row padded to self.width; the last slot (the registry
-        hash) is left to the caller."""
-        values = [None] * self.size
-        problems: list[str] = []
+    def read(self, rows: list[list]) -> tuple[list, dict[int, list[str]]]:
+        """(columns, problems) of rows padded to self.width: each column's values in the plan's order
+        (the registry hash's left None), and each bad row's problems by its position in the batch."""
+        cells = list(zip(*rows))
+        columns: list = [None] * self.size
+        problems: dict[int, list[str]] = {}
+        columns[0], failures = _credit_codes(cells[self.code_at])
+        _note(problems, failures)
         for i, at, convert in self.converters:
-            try:
-                values[at] = convert(cells[i])
-            except CellError as err:
-                problems.append(str(err))
-        values[0], problem = _credit_code(cells[self.code_at])
-        if problem:
-            problems.insert(0, problem)
+            columns[at], failures = convert(cells[i])
+            _note(problems, failures)
         if self.location is not None:
-            try:
-                place = self.regions.locate(*(cells[i] if i is not None else None for i in self.location))
-            except CellError as err:
-                problems.append(str(err))
-            else:
-                for at, key in zip(self.location_slots, ("county_id", "town_id", "district_id")):
-                    if at is not None:
-                        values[at] = place[key]
-        if self.name_slot is not None and not values[self.name_slot]:
-            problems.append(_("the name is missing"))
-        return values, problems
+            nothing = [None] * len(rows)
+            places, failures = self.places(list(zip(*(cells[i] if i is not None else nothing
+                                                      for i in self.location))))
+            _note(problems, failures)
+            for at, ids in zip(self.location_slots, zip(*places)):
+                if at is not None:
+                    columns[at] = ids
+        if self.name_slot is not None:
+            missing = _("the name is missing")
+            _note(problems, [(n, missing) for n, name in enumerate(columns[self.name_slot]) if not name])
+        return columns, problems
 
     def name(self, values) -> str:
         return (values[self.name_slot] if self.name_slot is not None else None) or ""
@@ -348,27 +367,38 @@ def plan_import(path: str, filename: str, user=None, progress: Callable = _no_pr
     """Read and check every row, and say what applying the file would do; writes nothing itself.
 
     progress(read=…, checked=…) is called as rows are read and compared with the registry; sink,
-    when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order).
+    when given, receives the plan and each chunk's new merchants (value tuples in plan.columns' order),
+    once the next chunk's look-ups are done.
     """
+    plan = ImportPlan(filename=filename)
+
+    def sized(rows: int) -> None:
+        plan.size = rows
+        progress(total=rows)
+
     try:
-        rows = parsing.read_table(path, filename, sized=lambda n: progress(total=n))
+        rows = parsing.read_table(path, filename, sized=sized)
         header_row, mapping, header_cells = _header(rows)
     except CellError as err:
         raise ImportRefused(str(err)) from err
-    planner = _Planner(filename, mapping, header_cells, user, sink)
-    batch: list[tuple[int, list]] = []
+    planner = _Planner(plan, mapping, header_cells, user, sink)
+    numbers: list[int] = []
+    batch: list[list] = []
     width, code_at = planner.reader.width, planner.reader.code_at
     for number, cells in enumerate(rows, start=header_row + 1):
         if len(cells) < width:  # a short .csv line
             cells = [*cells, *[None] * (width - len(cells))]
         if _blank(cells, code_at):
             continue
-        batch.append((number, cells))
+        numbers.append(number)
+        batch.append(cells)
         if len(batch) >= CHUNK:
-            planner.check(batch)
-            batch = []
+            planner.check(numbers, batch)
+            numbers, batch = [], []
             progress(read=planner.plan.total, checked=planner.plan.total)
-    planner.check(batch)
+    if batch:
+        planner.check(numbers, batch)
+    planner.hand_over()
     progress(read=planner.plan.total, checked=planner.plan.total)
     planner.plan.rejected.sort(key=lambda r: r.row)
     return planner.plan
@@ -382,11 +412,6 @@ def _blank(cells: list, code_at: int) -> bool:
     return not any(parsing.text(c) for c in cells)
 
 
-def _fingerprint(signature: str, cells: list, pick: Callable) -> str:
-    """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
-    return hashlib.blake2b((signature + repr(pick(cells))).encode(), digest_size=16).hexdigest()
-
-
 class _Planner:
     """Sorts batches of rows into created, updated, unchanged and rejected.
 
@@ -394,58 +419,91 @@ class _Planner:
     the merchant not edited since: it is unchanged without being read cell by cell.
     """
 
-    def __init__(self, filename: str, mapping: dict[int, tuple[str, int]], header_cells: list, user,
+    def __init__(self, plan: ImportPlan, mapping: dict[int, tuple[str, int]], header_cells: list, user,
                  sink: Callable[[ImportPlan, list[tuple]], None] | None = None):
         self.regions = RegionIndex()
         self.allowed = allowed_regions(user, self.regions)
         self.sink = sink
-        headers = [parsing.text(c) for c in header_cells]
-        self.plan = ImportPlan(filename=filename, columns=_columns({f for f, _scale in mapping.values()}),
-                               headers=headers,
-                               recognised=[(headers[i], f) for i, (f, _scale) in sorted(mapping.items())],
-                               ignored=[h for i, h in enumerate(headers) if h and i not in mapping])
+        self.plan = plan
+        plan.columns = _columns({f for f, _scale in mapping.values()})
+        plan.headers = [parsing.text(c) for c in header_cells]
+        plan.recognised = [(plan.headers[i], f) for i, (f, _scale) in sorted(mapping.items())]
+        plan.ignored = [h for i, h in enumerate(plan.headers) if h and i not in mapping]
         self.reader = RowReader(mapping, self.regions, self.plan.columns)
         self.code_index = self.reader.code_at
         indexes = sorted(mapping)
         self.pick = itemgetter(*indexes)  # rows arrive padded to the reader's width
         self.signature = repr(tuple(mapping[i] for i in indexes))
         self.seen: dict[str, int] = {}
+        self.unsent: list[tuple] = []  # the last batch's new merchants, for the sink
 
-    def check(self, batch: list[tuple[int, list]]) -> None:
-        plan, reader, seen = self.plan, self.reader, self.seen
+    def check(self, numbers: list[int], batch: list[list]) -> None:
+        """Sort a batch of rows (numbered as in the file, never none) into the plan.
+
+        The batch's look-ups come first, then the previous batch's new merchants go to the sink: the
+        database writes them (in the background on PostgreSQL) while this batch is checked.
+        """
+        plan, seen = self.plan, self.seen
         plan.total += len(batch)
-        # Codes as stored (full-width digits and stray spaces undone) for the quick look-up by hash.
-        keys = [normalize_code(code) if (code := cells[self.code_index]).__class__ is str else None
-                for _number, cells in batch]
-        known = self._stored_hashes([key for key in keys if key])
-        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
-        for (number, cells), key in zip(batch, keys):
-            fingerprint = _fingerprint(self.signature, cells, self.pick)
-            if key is not None and known.get(key) == fingerprint and key not in seen:
-                seen[key] = number
+        codes, _failures = _credit_codes([cells[self.code_index] for cells in batch])
+        fingerprints = list(map(self._fingerprint, batch))
+        known = self._registered([code for code in codes if code])
+        fresh = []  # positions of the rows to read cell by cell
+        for n, (code, fingerprint) in enumerate(zip(codes, fingerprints)):
+            if known.get(code) == fingerprint and code not in seen:
+                seen[code] = numbers[n]
                 plan.unchanged += 1
-                continue
-            values, problems = reader.read(cells)
-            code = values[0]
-            if not problems and code in seen:
-                problems.append(_("duplicate of row %(row)s in this file", row=seen[code]))
-            if not problems and not reader.in_scope(values, self.allowed):
-                problems.append(_("outside the area you look after"))
-            if problems:
-                plan.rejected.append(RejectedRow(number, code, reader.name(values), "; ".join(problems),
-                                                 list(cells)))
+            else:
+                fresh.append(n)
+        current = self._current([codes[n] for n in fresh if codes[n] in known])
+        self.hand_over()
+        if fresh:
+            self._read([numbers[n] for n in fresh], [batch[n] for n in fresh], [fingerprints[n] for n in fresh],
+                       current)
+
+    def hand_over(self) -> None:
+        """Give the sink the new merchants not given yet (plan_import calls this once more at the end)."""
+        if self.sink and self.unsent:
+            self.sink(self.plan, self.unsent)
+        self.unsent = []
+
+    def _read(self, numbers: list[int], batch: list[list], fingerprints: list[str], current: dict) -> None:
+        plan, reader, seen = self.plan, self.reader, self.seen
+        columns, problems = reader.read(batch)
+        columns[-1] = fingerprints
+        pending: dict[str, tuple[int, tuple, list]] = {}  # code → (row, values, cells)
+        for n, (number, values, cells) in enumerate(zip(numbers, zip(*columns), batch)):
+            code, found = values[0], problems.get(n, [])
+            if not found and code in seen:
+                found.append(_("duplicate of row %(row)s in this file", row=seen[code]))
+            if not found and not reader.in_scope(values, self.allowed):
+                found.append(_("outside the area you look after"))
+            if found:
+                plan.rejected.append(RejectedRow(number, code, reader.name(values), "; ".join(found), list(cells)))
                 continue
             seen[code] = number
-            values[-1] = fingerprint
-            pending[code] = (number, tuple(values), cells)
-        created = _compare(plan, pending, self.allowed, reader)
+            pending[code] = (number, values, cells)
+        created = _compare(plan, pending, self.allowed, reader, current)
         plan.created_count += len(created)
         plan.created += created[:NEW_ROWS_SHOWN - len(plan.created)]
-        if self.sink and created:
-            self.sink(plan, created)
+        self.unsent = created
 
-    def _stored_hashes(self, codes: list[str]) -> dict[str, str]:
-        """{credit code: stored hash} of these registered merchants the user may import."""
+    def _fingerprint(self, cells: list) -> str:
+        """A row's registry cells as the file has them, hashed with what they are read as (the signature)."""
+        return hashlib.blake2b((self.signature + repr(self.pick(cells))).encode(), digest_size=16).hexdigest()
+
+    def _current(self, codes: list[str]) -> dict:
+        """The merchants with these codes as they are now, by code: what their rows are compared with."""
+        if not codes:
+            return {}
+        columns = [getattr(Merchant, c) for c in self.plan.columns]
+        return {row.credit_code: row for row in db.session.execute(
+            select(Merchant.id, Merchant.county_id, Merchant.town_id, Merchant.district_id, *columns)
+            .where(Merchant.credit_code.in_(codes)))}
+
+    def _registered(self, codes: list[str]) -> dict[str, str | None]:
+        """{credit code: stored hash} of the registered merchants among these codes; the hash is None
+        where the merchant was edited since, or is not one the user may import."""
         if not codes:
             return {}
         # Straight to the driver, rows as plain tuples: 5,000 parameters through SQLAlchemy's IN expansion,
@@ -454,16 +512,15 @@ class _Planner:
         connection = db.session.connection()
         cursor = connection.connection.driver_connection.cursor()
         if connection.dialect.name == "postgresql":
-            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code = ANY(%s) AND registry_hash IS NOT NULL",
-                           (codes,))
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code = ANY(%s)", (codes,))
         else:
-            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code IN ({', '.join('?' * len(codes))}) "
-                           "AND registry_hash IS NOT NULL", codes)
+            cursor.execute(f"SELECT {columns} FROM merchants WHERE credit_code IN ({', '.join('?' * len(codes))})",
+                           codes)
         found = cursor.fetchall()
         cursor.close()
         if self.allowed is None:
             return {code: stored for code, stored, *_place in found}
-        return {code: stored for code, stored, *place in found if self.allowed.intersection(place)}
+        return {code: stored if self.allowed.intersection(place) else None for code, stored, *place in found}
 
 
 def _same(old, new) -> bool:
@@ -474,17 +531,10 @@ def _same(old, new) -> bool:
     return old == new or (old in (None, "") and new in (None, ""))
 
 
-def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None, reader: RowReader) -> list[tuple]:
-    """Sort a chunk of valid rows into updated and unchanged with one query; the new ones are returned."""
-    if not pending:
-        return []
-    columns = [getattr(Merchant, c) for c in plan.columns]
-    existing = {
-        row.credit_code: row for row in db.session.execute(
-            select(Merchant.id, Merchant.county_id, Merchant.town_id, Merchant.district_id, *columns)
-            .where(Merchant.credit_code.in_(list(pending)))
-        )
-    }
+def _compare(plan: ImportPlan, pending: dict, allowed: set[int] | None, reader: RowReader,
+             existing: dict) -> list[tuple]:
+    """Sort a chunk of valid rows into updated and unchanged by the merchants `existing` now (by code);
+    the new ones are returned."""
     created = []
     missing = _missing_column(plan)
     for code, (number, values, cells) in pending.items():
@@ -542,7 +592,7 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
 
     def write(plan: ImportPlan, rows: list[tuple]) -> None:
         if not writers:
-            writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS))
+            writers.append(MerchantWriter(plan.columns, IMPORT_DEFAULTS, expected=plan.size))
             progress(phase="write")  # from here on reading, checking and writing go together
         writers[0].write(rows)
         progress(written=writers[0].count)
@@ -562,6 +612,8 @@ def apply_import(path: str, filename: str, user=None, strict: bool = False,
                          changes=plan.counts())
         db.session.commit()
     except BaseException:
+        if writers:
+            writers[0].release()  # no COPY may still run on the connection when it rolls back
         db.session.rollback()
         raise
     finally:
@@ -575,8 +627,12 @@ def _apply_updates(plan: ImportPlan, user, progress: Callable) -> None:
         chunk = plan.updated[start:start + CHUNK]
         merchants = {m.id: m for m in db.session.scalars(select(Merchant).where(
             Merchant.id.in_([merchant_id for _row, merchant_id, _values, _changes in chunk])))}
-        for _row, merchant_id, values, _changes in chunk:
-            update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        # One flush a chunk: looking up a flagged merchant's plaques would otherwise flush, and run the
+        # figures' ledger hooks, once a merchant.
+        with db.session.no_autoflush:
+            for _row, merchant_id, values, _changes in chunk:
+                update_merchant(merchants[merchant_id], plan.values(values), actor=user)
+        db.session.flush()
         progress(written=plan.created_count + start + len(chunk))
 
 

@@ -61,8 +61,10 @@ def text(value) -> str:
         return ""
     if isinstance(value, str) and not _SPACE.search(value) and unicodedata.is_normalized("NFKC", value):
         return value  # the common case, checked in C: nothing to clean
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a number typed into a text column: 13912345678.0
+    if value.__class__ is float:  # a number cell (not a flag: True is an int): written plainly, nothing to clean
+        return str(int(value)) if value.is_integer() else str(value)  # 13912345678.0 typed into a text column
+    if value.__class__ is int:
+        return str(value)
     cleaned = " ".join(unicodedata.normalize("NFKC", str(value)).split())
     return _CJK_SPACE.sub("", cleaned)
 

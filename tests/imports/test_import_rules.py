@@ -1,9 +1,11 @@
 """Registry import: each rule of reading, checking and applying a file."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -277,3 +279,36 @@ def test_strict_import_refused_late_in_the_file_leaves_nothing(world, tmp_path, 
     assert plan.counts()["created"] == 5 and len(plan.rejected) == 1
     assert set(db.session.scalars(select(Merchant.credit_code))) == before | {code(n) for n in range(1, 6)}
     assert all(merchant(code(n)).name_initials for n in range(1, 6))
+
+
+def test_a_code_registered_meanwhile_fails_the_import_and_leaves_nothing(world, tmp_path, monkeypatch):
+    """Another user registers a code after the import looked it up and before it writes it: the database
+    refuses the row (on PostgreSQL in a COPY running in the background, reported all the same), and
+    none of the file's rows stays."""
+    from crm.imports import operations
+
+    monkeypatch.setattr(operations, "CHUNK", 2)
+    monkeypatch.setattr(operations._Planner, "_registered", lambda _planner, _codes: {})  # looked up before
+    taken = world.merchants["m_a1"].credit_code
+    path = write_xlsx(tmp_path / "a.xlsx", [row(1), row(2, code=taken), row(3), row(4), row(5)])
+    before = set(db.session.scalars(select(Merchant.credit_code)))
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+        apply_import(path, "a.xlsx")
+    assert set(db.session.scalars(select(Merchant.credit_code))) == before
+
+
+def test_merchants_an_import_turns_abnormal_get_their_plaques_flagged_and_the_figures_stay_right(world, tmp_path):
+    """The merchants of a chunk are updated together (one flush): each flagged merchant's plaque still is."""
+    from crm.plaques.models import Plaque
+    from crm.reports import ledger
+
+    apply_import(write_xlsx(tmp_path / "a.xlsx", [row(1), row(2), row(3)]), "a.xlsx")
+    db.session.add_all([Plaque(campaign_id=world.campaign.id, merchant_id=merchant(code(n)).id, status="approved",
+                               nominated_by_id=world.users["lead"].id) for n in (1, 2, 3)])
+    db.session.commit()
+    apply_import(write_xlsx(tmp_path / "b.xlsx", [row(1, status="经营异常"), row(2, status="吊销"), row(3, tier="成长型")]),
+                 "b.xlsx")
+    flagged = {p.merchant.credit_code: (p.flagged, p.flag_reason) for p in Plaque.query.all()}
+    assert [flagged[code(n)] for n in (1, 2, 3)] == [
+        (True, "registry status turned abnormal"), (True, "registry status turned revoked"), (False, None)]
+    assert ledger.check(db.session.connection(), repair=False) == {}
