@@ -32,7 +32,7 @@ from crm.people.queries import (
     user_choices,
     user_choices_by_organization,
 )
-from crm.regions.queries import region_choices
+from crm.regions.queries import places_by_county, region_choices
 
 
 def _count(label, days: bool = False) -> IntegerField:
@@ -196,6 +196,7 @@ class CampaignForm(CampaignRulesForm):
 
 class PairForm(FlaskForm):
     campaign_id = SelectField(_l("Drive"), coerce=int, validators=[DataRequired()])
+    county_id = narrowing_picker(_l("County"), "region_id")
     region_id = SelectField(_l("Town (or county)"), coerce=int, validators=[DataRequired()])
     liaison_id = SelectField(_l("Liaison"), coerce=int, validators=[DataRequired()])
     bank_org_id = narrowing_picker(_l("Bank branch"), "account_manager_id")
@@ -203,14 +204,15 @@ class PairForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     active = BooleanField(_l("Active"), default=True)
 
-    sections = ((None, ("campaign_id", "region_id", "liaison_id", "bank_org_id", "account_manager_id", "name",
+    sections = ((None, ("campaign_id", "county_id", "region_id", "liaison_id", "bank_org_id", "account_manager_id", "name",
                         "active")),)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         drives = db.session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.starts_on.desc()))
         self.campaign_id.choices = [(row.id, row.name) for row in drives]
-        self.region_id.choices = region_choices(("county", "town"))
+        self.county_id.choices = all_of(region_choices(("county",)))
+        self.region_id.choices = places_by_county(("county", "town"))
         self.liaison_id.choices = user_choices("liaison")
         self.bank_org_id.choices = all_of(organization_choices("bank"))
         self.account_manager_id.choices = user_choices_by_organization("account_manager")

@@ -10,6 +10,10 @@ from tests.browser import check, offered, sign_in
 def test_choosing_a_bank_branch_leaves_only_its_account_managers_on_the_pair_form(people, live_server, browser):
     context, page, watch = sign_in(browser, live_server, "admin")
     page.goto(f"{live_server}/admin/pairs/new")
+    assert len(offered(page, "#region_id")) == 5  # both counties and their three towns until a county is chosen
+    county = people.counties[1]
+    page.select_option("#county_id", label=county.name)  # the county itself and its one town
+    assert offered(page, "#region_id") == [county.name, f"{county.name} / {people.towns[2].name}"]
     assert len(offered(page, "#account_manager_id")) == 3  # every account manager until a branch is chosen
     bank, branch_b = people.orgs["bank"].name, people.orgs["branch_b"].name
     page.select_option("#bank_org_id", label=f"{bank} / {branch_b}")
