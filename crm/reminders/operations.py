@@ -20,7 +20,7 @@ from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.people.models import User
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
-from crm.reminders.rules import RULES, ReminderDraft, local_moment
+from crm.reminders.rules import RULES, ReminderDraft, drive_rules, local_moment
 from crm.reminders.settings import settings_from_form
 from crm.reminders.webhooks import address_problem
 from crm.timeutil import to_utc_naive, utcnow
@@ -172,7 +172,7 @@ def mark_all_read(user: User) -> int:
 
 def update_settings(campaign: Campaign, form, actor=None) -> dict:
     """Switch and tune the drive's rules from the settings form; ValueError leaves everything as it was."""
-    chosen = settings_from_form(form, RULES)
+    chosen = settings_from_form(form, drive_rules(campaign))
     return audit.apply_changes(campaign, {"reminder_settings": chosen}, ("reminder_settings",),
                                summary=campaign.name, actor=actor)
 

@@ -84,6 +84,11 @@ def local_moment(now: datetime) -> datetime:
     return now.astimezone(LOCAL_TZ)
 
 
+def drive_rules(campaign: Campaign) -> list[str]:
+    """The rules that can speak on this drive: no coverage shortfall where the drive has no coverage rule."""
+    return [name for name in TITLES if name != "coverage_shortfall" or has_rule(campaign)]
+
+
 def rule(name: str):
     """Register a rule; it runs for a drive only when switched on, after its hour, on the right days."""
 

@@ -12,7 +12,7 @@ from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.reminders import operations, scheduler
 from crm.reminders.models import OutboxMessage, Reminder, RuleRun
-from crm.reminders.rules import RULES, TITLES
+from crm.reminders.rules import RULES, TITLES, drive_rules
 from crm.reminders.settings import QUARTER_FRACTIONS, TARGETS, TUNABLES, rule_settings
 from crm.web import list_page
 
@@ -113,7 +113,8 @@ def _settings_context(campaign: Campaign, form) -> dict:
     """What the settings form shows: the submitted values after an error, else the drive's own."""
     stored = campaign.reminder_settings or {}
     return {
-        "campaign": campaign, "form": form, "titles": TITLES, "tunables": TUNABLES, "targets": TARGETS,
+        "campaign": campaign, "form": form, "titles": {name: TITLES[name] for name in drive_rules(campaign)},
+        "tunables": TUNABLES, "targets": TARGETS,
         "fractions": QUARTER_FRACTIONS,
         "current": {name: rule_settings(campaign, name) for name in RULES}, "stored": stored,
         "digest_hour": current_app.config.get("DIGEST_HOUR", 8),

@@ -63,7 +63,10 @@ def test_pages_and_api_show_counts_without_a_verdict(visited, login, api):
     client.get("/lang/en")
     dashboard = client.get(f"/reports/?campaign={campaign.id}").get_data(as_text=True)
     assert 'data-figure="districts_meeting_rule"' in dashboard and "Coverage map" in dashboard
+    assert 'name="coverage_shortfall.enabled"' in client.get(f"/reminders/settings/{campaign.id}").get_data(as_text=True)
     _drop_rule(campaign)
+    reminders = client.get(f"/reminders/settings/{campaign.id}").get_data(as_text=True)
+    assert 'name="coverage_shortfall.enabled"' not in reminders and 'name="follow_up_due.enabled"' in reminders
     page = client.get(f"/districts/?campaign={campaign.id}").get_data(as_text=True)
     assert "This drive has no coverage rule" in page and "Meets the rule" not in page and "Visits needed" not in page
     assert re.search(r"<b>1</b><span>Merchants visited</span>", page)
