@@ -261,7 +261,7 @@ def _listed_rows(referral_list_id: int, listed_on: date):
     place = [column.label(name) for column, name in zip(contributions.PLACE_COLUMNS[1:], _PLACE, strict=True)]
     listed = (select(Referral.campaign_id, Referral.status, *place, func.count().label("n"))
               .join(Merchant, Merchant.id == Referral.merchant_id).where(Referral.list_id == referral_list_id)
-              .group_by(Referral.campaign_id, Referral.status, *contributions.PLACE_COLUMNS[1:])).subquery()
+              .group_by(Referral.campaign_id, Referral.status, *contributions.PLACE_COLUMNS[1:])).cte("listed")
     c, month = listed.c, listed_on.replace(day=1)
     grains = (("fine", c.trade, c.tier, ""), ("place", "", "", ""), ("status", "", "", c.status))
     levels = ((3, DAY, listed_on, c.town_id, c.district_id), (3, MONTH, month, c.town_id, c.district_id),
