@@ -30,7 +30,7 @@ from crm.people.models import Organization, User
 from crm.referrals.models import CLOSED_REASONS, OPEN_STATUSES, Referral, ReferralList
 from crm.reports import ledger
 from crm.signals import application_changed, visit_recorded
-from crm.timeutil import local_today, utcnow
+from crm.timeutil import local_date, local_today, utcnow
 from crm.visits.models import Application, FollowUp, Visit
 
 FUNNEL = ("assigned", "contacted", "visited", "applied", "granted", "drawn")
@@ -338,7 +338,7 @@ def create_list(creator: User, campaign: Campaign, name: str, bank_org: Organiza
         bulk.insert_rows(connection, Referral.__table__, ITEM_COLUMNS, rows)
         progress(written=start + len(rows))
     changes.mark_rows(Referral, select(Referral.id).where(Referral.list_id == referral_list.id), campaign.id)
-    ledger.referrals_listed(connection, referral_list.id)
+    ledger.referrals_listed(connection, referral_list.id, local_date(now))
     audit.record("create", referral_list, summary=name, actor=creator,
                  changes={"merchants": len(merchants), "bank_org_id": bank_org.id, "source": source})
     return referral_list, len(merchants)

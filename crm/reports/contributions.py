@@ -61,7 +61,7 @@ def _chunks(ids: Iterable[int]) -> list[list[int]]:
     return [ordered[start:start + BATCH] for start in range(0, len(ordered), BATCH)]
 
 
-_PLACE_COLUMNS = (Merchant.id, Merchant.county_id, func.coalesce(Merchant.town_id, 0),
+PLACE_COLUMNS = (Merchant.id, Merchant.county_id, func.coalesce(Merchant.town_id, 0),
                   func.coalesce(Merchant.district_id, 0), func.coalesce(Merchant.trade, ""),
                   func.coalesce(Merchant.tier, ""))
 
@@ -72,7 +72,7 @@ def places(connection: Connection, merchant_ids: Iterable[int], lock: bool = Fal
     lock = lock and connection.dialect.name == "postgresql"
     found = {}
     for chunk in _chunks(merchant_ids):
-        stmt = select(*_PLACE_COLUMNS).where(Merchant.id.in_(chunk)).order_by(Merchant.id)
+        stmt = select(*PLACE_COLUMNS).where(Merchant.id.in_(chunk)).order_by(Merchant.id)
         found.update((row[0], tuple(row[1:])) for row in connection.execute(stmt.with_for_update() if lock else stmt))
     return found
 
@@ -90,19 +90,16 @@ def records(connection: Connection, source: str, merchant_ids: Iterable[int] = (
 
 
 class _Merchants:
-    """The merchants asked about (by id, by county or by referral list), with their places, and the
-    statement that reads a source's records of them."""
+    """The merchants asked about (by id or by county), with their places, and the statement that reads a
+    source's records of them."""
 
-    def __init__(self, connection: Connection, merchant_ids: Iterable[int] | None = None,
-                 county_id: int | None = None, referral_list_id: int | None = None):
+    def __init__(self, connection: Connection, merchant_ids: Iterable[int] | None = None, county_id: int | None = None):
         self.connection = connection
-        self.where = [] if referral_list_id is None else [Referral.list_id == referral_list_id]
-        if county_id is not None or referral_list_id is not None:
-            merchant_ids = (select(Merchant.id).where(Merchant.county_id == county_id) if county_id is not None
-                            else select(Referral.merchant_id).where(*self.where))
+        if county_id is not None:
+            merchant_ids = select(Merchant.id).where(Merchant.county_id == county_id)
             self.filters = [merchant_ids]
             self.places = {row[0]: tuple(row[1:]) for row in
-                           connection.execute(select(*_PLACE_COLUMNS).where(Merchant.id.in_(merchant_ids)))}
+                           connection.execute(select(*PLACE_COLUMNS).where(Merchant.id.in_(merchant_ids)))}
         else:
             self.filters = _chunks(merchant_ids or ())
             self.places = places(connection, merchant_ids or ())
@@ -111,8 +108,7 @@ class _Merchants:
         model, names = RECORDS[source]
         columns = [getattr(model, name) for name in names]
         return [tuple(row) for merchant_filter in self.filters
-                for row in self.connection.execute(select(*columns).where(model.merchant_id.in_(merchant_filter),
-                                                                          *self.where))]
+                for row in self.connection.execute(select(*columns).where(model.merchant_id.in_(merchant_filter)))]
 
 
 def entries_of(connection: Connection, merchant_ids: Iterable[int] | None = None, county_id: int | None = None,
@@ -124,15 +120,6 @@ def entries_of(connection: Connection, merchant_ids: Iterable[int] | None = None
         rows = merchants.rows(source)
         flow_entries(merchants.places, source, rows, entries)
         first_entries(merchants.places, source, rows, entries)
-    return entries
-
-
-def listed_entries(connection: Connection, referral_list_id: int) -> Entries:
-    """The entries of a referral list's items alone: referral facts are counted per referral, so a new
-    list adds exactly these to its merchants' entries."""
-    merchants = _Merchants(connection, referral_list_id=referral_list_id)
-    entries: Entries = {}
-    flow_entries(merchants.places, "referrals", merchants.rows("referrals"), entries)
     return entries
 
 

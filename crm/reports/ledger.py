@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import Connection, delete, event, inspect, select
+from sqlalchemy import ColumnElement, Connection, delete, event, func, inspect, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -242,9 +243,40 @@ def merchants_changed(connection: Connection, ids: Iterable[int], sources: Itera
     add(connection, difference(_entries(connection, ids, sources), before))
 
 
-def referrals_listed(connection: Connection, referral_list_id: int) -> None:
-    """Add a new referral list's items, written with INSERT … SELECT."""
-    add(connection, rows_of(contributions.listed_entries(connection, referral_list_id)))
+def referrals_listed(connection: Connection, referral_list_id: int, listed_on: date) -> None:
+    """Add a new referral list's items, written with INSERT … SELECT on `listed_on` and without deadlines,
+    in one statement: the database counts the rows `rows_of` makes of their entries and adds them (the
+    ledger check keeps the two equal). A province list of 20,000 names spread over 6,000 districts adds
+    some 40,000 rows: read back, computed here and copied in, they cost twice the CPU and a temporary table."""
+    make = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    stmt = make(_TABLE).from_select([*KEY, *COLUMNS], _listed_rows(referral_list_id, listed_on))
+    connection.execute(stmt.on_conflict_do_update(
+        index_elements=list(KEY), set_={"referrals": _TABLE.c.referrals + stmt.excluded.referrals}))
+
+
+def _listed_rows(referral_list_id: int, listed_on: date):
+    """The ledger rows of a new list's items, in key order: each merchant's place counted once per grain
+    ("fine" keeps trade and tier, "place" sums over them, "status" keys by the item's status) on the
+    day per district and on the month per district, town and county."""
+    place = [column.label(name) for column, name in zip(contributions.PLACE_COLUMNS[1:], _PLACE, strict=True)]
+    listed = (select(Referral.campaign_id, Referral.status, *place, func.count().label("n"))
+              .join(Merchant, Merchant.id == Referral.merchant_id).where(Referral.list_id == referral_list_id)
+              .group_by(Referral.campaign_id, Referral.status, *contributions.PLACE_COLUMNS[1:])).cte("listed")
+    c, month = listed.c, listed_on.replace(day=1)
+    grains = (("fine", c.trade, c.tier, ""), ("place", "", "", ""), ("status", "", "", c.status))
+    levels = ((3, DAY, listed_on, c.town_id, c.district_id), (3, MONTH, month, c.town_id, c.district_id),
+              (2, MONTH, month, c.town_id, 0), (1, MONTH, month, 0, 0))
+    parts = union_all(*(select(*(_value(value).label(name) for name, value in zip(
+        (*KEY, "n"), (c.campaign_id, grain, depth, span, day, c.county_id, town, district, trade, tier, key, c.n),
+        strict=True))) for grain, trade, tier, key in grains for depth, span, day, town, district in levels)).subquery()
+    keys = [parts.c[name] for name in KEY]
+    return (select(*keys, *(func.sum(parts.c.n) if name == "referrals" else literal(0) for name in COLUMNS))
+            .group_by(*keys).order_by(*keys))
+
+
+def _value(value):
+    """A column as it is, a Python value as a bound literal (a SELECT's constant column)."""
+    return value if isinstance(value, ColumnElement) else literal(value)
 
 
 # ---- from the records: rebuild and check ----------------------------------------------------------
