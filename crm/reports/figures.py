@@ -180,6 +180,8 @@ def _format(value, pattern: str, signs: tuple[str, str, str] | None = None) -> s
     tenth of the cost: a dashboard shows thousands of figures."""
     least, most, grouped, percent = _PATTERNS[pattern]
     decimal_sign, group, minus = signs or number_signs()
+    if type(value) is int and not (most or percent):  # a count, the most common figure: no rounding to do
+        return (minus if value < 0 else "") + f"{abs(value):,}".replace(",", group)
     number = Decimal(str(value)).scaleb(2 if percent else 0)
     rounded = abs(number).quantize(Decimal(1).scaleb(-most))
     whole, _point, fraction = f"{rounded:{',' if grouped else ''}f}".partition(".")
