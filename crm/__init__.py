@@ -28,6 +28,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgres_settings(dbapi_connection, connection_record):
+    """PostgreSQL without JIT compilation: the planner overestimates the rows of the figures' ledger sums
+    (their columns are correlated), which puts them over jit_above_cost, and compiling one took longer
+    (20–100 ms) than running it — a third of the province dashboard's time (bench/bench_homes.py)."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.execute("SET jit = off")
+        dbapi_connection.commit()  # a setting made in a transaction rolled back is undone
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__,

@@ -26,8 +26,9 @@ from crm.reports.rollup import Result, compute
 CHILD_LEVEL = {"city": "county", "county": "town", "town": "district", "district": "district"}
 VIEWS = ("places", "pair", "trade", "tier", "product")
 FUNNEL = ("listed", *STATUSES[1:6])  # listed → contacted → visited → applied → granted → drawn
-PRODUCT_FIGURES = ("applications", "applied_amount", "granted_amount", "drawn_amount", "grant_rate",
-                   "drawdown_rate", "utilization_rate", "first_time_borrowers", "avg_granted_rate")
+# The columns of the dashboard's table by product: products have only application figures.
+PRODUCT_FIGURES = ("applications", "applied_amount", "granted_amount", "drawn_amount", "grant_rate", "drawdown_rate",
+                   "first_time_borrowers", "avg_granted_rate")
 
 
 def report_root(user: User, campaign: Campaign) -> Region | None:

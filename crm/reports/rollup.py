@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from crm.campaigns.coverage import DistrictCoverage, has_rule
+from crm.campaigns.coverage import DistrictCoverage, district_meets_rule, has_rule
 from crm.campaigns.models import TIERS, TRADES, Campaign
 from crm.campaigns.rules import event_quota
 from crm.labels import label
@@ -72,8 +72,16 @@ class Result:
     geography: Geography
     totals: dict
     rows: list[dict]
-    districts: list[DistrictCoverage]
+    visited: dict[int, int]  # district id → distinct merchants visited from the drive's start to the period's end
     computed_at: datetime  # when the figures were read: they hold every record committed by then
+
+    @property
+    def districts(self) -> list[DistrictCoverage]:
+        """Each district's coverage, for the coverage map of a town (measured when asked: a province has
+        thousands of districts that a page above a town never shows)."""
+        return [DistrictCoverage.measure(self.campaign, district_id, name, county, town, households,
+                                         self.visited.get(district_id, 0))
+                for district_id, (county, town, name, households) in self.geography.districts.items()]
 
     def as_json(self) -> dict:
         return {"campaign_id": self.campaign.id, "as_of": self.computed_at.isoformat() + "Z",
@@ -104,7 +112,7 @@ def compute_views(campaign: Campaign, period: Period | str, bys: tuple[str, ...]
         for builder in builders:
             builder.add(loc, values, covered)
     return {b.by: Result(campaign, period, b.by, geo, b.figures(b.total, set(geo.counties), by_row=False),
-                         b.rows(), facts.coverage, as_of) for b in builders}
+                         b.rows(), facts.visited, as_of) for b in builders}
 
 
 def geography(root: Region) -> Geography:
@@ -143,7 +151,7 @@ class _Facts:
     def __init__(self, campaign: Campaign, period: Period, geo: Geography, pairs: list):
         self.campaign, self.period, self.geo, self.pairs = campaign, period, geo, pairs
         self.pairs_by_id = {pair.id: pair for pair in pairs}
-        self.coverage: list[DistrictCoverage] = []
+        self.visited: dict[int, int] = {}
 
     def _sums(self, grain: str, group_by: tuple[str, ...], facts: tuple[str, ...] = ledger_facts.ROLLUP_FACTS) -> list:
         return ledger_facts.sums(self.campaign, self.period, self.geo.root, grain, group_by, facts)
@@ -160,18 +168,18 @@ class _Facts:
             yield dict(zip(keys, row[width:], strict=True)), values, values["visits"] > 0
 
     def districts(self, by_district: bool) -> list:
-        """Each district's coverage (kept for the coverage map), as facts summed per town unless a
-        view needs them per district (thousands of districts, a few hundred towns)."""
-        visited = {district: int(n) for n, district in self._sums("place", ("district_id",), ("coverage",))}
+        """The districts' households and verdicts, as facts summed per town unless a view needs them per
+        district (thousands of districts, a few hundred towns)."""
+        self.visited = {district: int(n) for n, district in self._sums("place", ("district_id",), ("coverage",))}
+        campaign = self.campaign
+        threshold, ratio = campaign.district_household_threshold, campaign.district_coverage_ratio
+        ruled = has_rule(campaign)
         sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-        for district_id, (county, town, name, households) in self.geo.districts.items():
-            district = DistrictCoverage.measure(self.campaign, district_id, name, county, town, households,
-                                                visited.get(district_id, 0))
-            self.coverage.append(district)
+        for district_id, (county, town, _name, households) in self.geo.districts.items():
             acc = sums[(county, town, district_id if by_district else None)]
             acc[0] += households or 0
             acc[1] += 1
-            acc[2] += bool(district.meets_rule)
+            acc[2] += ruled and district_meets_rule(self.visited.get(district_id, 0), households, threshold, ratio)
         return [({"county": county, "town": town, "district": district},
                  {"households": households, "districts": n, "districts_meeting_rule": meeting}, False)
                 for (county, town, district), (households, n, meeting) in sums.items()]

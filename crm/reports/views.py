@@ -22,6 +22,7 @@ from crm.reports.figures import (
     display,
     display_change,
     heading,
+    table,
 )
 from crm.reports.periods import PeriodError, parse_period, period_choices
 from crm.reports.rollup import compute_views
@@ -74,10 +75,13 @@ def dashboard():
     board = operations.dashboard(campaign, period, region, view)
     rank_figure = rank if view != "product" else "granted_amount"  # products have only application figures
     ranking = operations.ranked(board.rows, rank_figure)
+    columns = [f for f in FIGURES if view != "product" or f.key in operations.PRODUCT_FIGURES]
+    *cells, total_cells = table([*ranking, board.result.totals], [f.key for f in columns])
     bars, bars_height = charts.ranking_bars([(str(r["name"]), r[rank_figure] or 0, None) for r in ranking[:15]])
     return render_template(
         "reports/dashboard.html", campaign=campaign, root=root, period=period, region=region, board=board,
-        view=view, rank=rank, rank_figure=rank_figure, ranking=ranking, bars=bars, bars_height=bars_height,
+        view=view, rank=rank, rank_figure=rank_figure, ranking=list(zip(ranking, cells, strict=True)),
+        total_cells=total_cells, columns=columns, bars=bars, bars_height=bars_height,
         trend_visits=charts.columns([(m["month"], m["visits"]) for m in board.trend]),
         trend_granted=charts.columns([(m["month"], m["granted_amount"]) for m in board.trend]),
         funnel=charts.funnel_bars(board.funnel), tiles=_tiles(board), figures=FIGURES, views=VIEWS,

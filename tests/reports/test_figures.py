@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crm.reports.figures import FIGURE_KEYS, FIGURES, change_class, display, display_change
+from crm.reports.figures import FIGURE_KEYS, FIGURES, change_class, display, display_change, table
 from crm.reports.operations import changes, funnel, ranked
 from crm.reports.periods import PeriodError, calendar_bounds, parse_period, period_choices, previous_code
 
@@ -67,6 +67,13 @@ def test_display_and_changes(request_context):
     assert change_class("visits", (4, 0.5)) == "rep-up" and change_class("needs_open", (-2, -0.4)) == "rep-up"
     assert change_class("referrals_overdue", (3, None)) == "rep-down" and change_class("visits", (0, 0)) == ""
     assert changes({"visits": 1}, None) == {}
+
+
+def test_a_table_shows_each_figure_as_display_does(request_context):
+    rows = [{"visits": 0, "needs_open": -1234567, "granted_amount": 1234500.0, "grant_rate": None},
+            {"visits": 12345678, "needs_open": 7, "granted_amount": 0.0, "grant_rate": 0.5}]
+    keys = ["visits", "needs_open", "granted_amount", "grant_rate"]
+    assert table(rows, keys) == [["0", "-1,234,567", "123.45", "—"], ["12,345,678", "7", "0", "50.0%"]]
 
 
 def test_funnel_and_ranking():
