@@ -61,7 +61,8 @@ class Watch:
 
 
 def check(page, watch: Watch | None = None) -> None:
-    """What every browser test asserts on each page it reaches."""
+    """What every browser test asserts on each page it reaches, once that page has loaded."""
+    page.wait_for_load_state()
     assert_readable(page)
     if watch is not None:
         watch.assert_clean()

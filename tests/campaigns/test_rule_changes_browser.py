@@ -7,8 +7,7 @@ from datetime import date
 
 from crm.campaigns.templates import create_campaign_from_template
 from crm.extensions import db
-from tests.browser import Watch, check
-from tests.factories import PASSWORD
+from tests.browser import check, sign_in
 
 
 def test_a_lead_edits_and_syncs_the_drives_rules_in_the_browser(world, live_server, browser, screenshots):
@@ -18,15 +17,10 @@ def test_a_lead_edits_and_syncs_the_drives_rules_in_the_browser(world, live_serv
                                           world.orgs["branch_b"], world.city, date(2026, 1, 1), date(2026, 12, 31),
                                           actor=lead)
     db.session.commit()
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, timezone_id="Asia/Shanghai")
-    watch = Watch(context)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill('input[name="username"]', "lead")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    context, page, watch = sign_in(browser, live_server, "lead")
     page.goto(f"{live_server}/campaigns/{drive.id}/rules")
     page.get_by_role("link", name="编辑额度、评定标准和产品").click()
+    page.wait_for_url(f"**/campaigns/{drive.id}/rules/edit")
     check(page, watch)
     page.fill('input[name="max_overdue_12m"]', "1")
     product = page.locator('details[data-product="惠商贷"]')
@@ -40,6 +34,7 @@ def test_a_lead_edits_and_syncs_the_drives_rules_in_the_browser(world, live_serv
     assert "15" in page.locator('tr[data-rule="products.惠商贷.caps.credit"]').inner_text()
 
     page.get_by_role("link", name="与模板对照").click()
+    page.wait_for_url(f"**/campaigns/{drive.id}/rules/template")
     check(page, watch)
     page.get_by_label("同时替换本地设置").check()
     page.get_by_role("button", name="将活动规则更新为模板规则").click()

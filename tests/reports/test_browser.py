@@ -24,6 +24,7 @@ def test_quarter_drill_down_and_notice(drive, live_server, browser, tmp_path):
     page.wait_for_url(f"{server}/reports/")  # a lead lands on the progress page
     page.select_option("#period", "2025Q3")
     page.click("form.rep-filters button")
+    page.wait_for_url("**period=2025Q3**")
     assert page.locator('[data-figure="merchants_visited"]').inner_text() == "5"
     _labels_clear_of_their_bars(page)
     # The weakest county is last in the ranking table; drill into it.
