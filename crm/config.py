@@ -65,6 +65,8 @@ def load_config(instance_path: str) -> dict:
         "JOBS_URL": os.environ.get("CRM_JOBS_URL", f"sqlite:///{os.path.join(instance_path, 'jobs.sqlite3')}"),
         # A running job whose worker has not reported for this long is shown as failed.
         "JOB_STALE_SECONDS": _int("CRM_JOB_STALE_SECONDS", 30),
+        # A job's folder (an uploaded registry, its report, an exported list) is deleted this long after it ended.
+        "JOB_RETENTION_DAYS": _int("CRM_JOB_RETENTION_DAYS", 7),
         "RUN_SCHEDULER": _bool("CRM_RUN_SCHEDULER", False),
         "SMTP_HOST": os.environ.get("CRM_SMTP_HOST", ""),
         "SMTP_PORT": _int("CRM_SMTP_PORT", 25),

@@ -98,7 +98,7 @@ def screen(pair: LiaisonPair, merchant: Merchant | None) -> dict:
     return {
         "outcome": "not_eligible" if fails or not result.fits else "eligible",
         "reasons": fails + ([] if result.fits else [_("no product of the drive fits")]),
-        "fits": [p.name for p, _cap in result.fits],
+        "fits": [fit.product.name for fit in result.fits],
         "suggested_cap": float(result.suggested_cap) if result.suggested_cap is not None else None,
     }
 
@@ -226,6 +226,7 @@ def purge(older_than_days: int) -> int:
     """
     cutoff = utcnow() - timedelta(days=older_than_days)
     count = db.session.execute(delete(IntakeSubmission).where(IntakeSubmission.created_at < cutoff)).rowcount
-    audit.record("delete", object_type="intake_submissions",
-                 summary=f"purged {count} submissions older than {older_than_days} days")
+    if count:  # the scheduler purges nightly: a night with nothing to delete leaves no trace
+        audit.record("delete", object_type="intake_submissions",
+                     summary=f"purged {count} submissions older than {older_than_days} days")
     return count

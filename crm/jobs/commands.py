@@ -5,9 +5,13 @@ import logging
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from crm.cli import crm_cli
+from crm.jobs import folders
+
+jobs_cli = AppGroup("jobs", help="Background jobs' folders.")
+crm_cli.add_command(jobs_cli)
 
 
 @crm_cli.command("worker")
@@ -22,3 +26,13 @@ def worker_command(threads: int):
     click.echo(f"worker: taking jobs from {current_app.config['JOBS_URL'].split('@')[-1]}")
     # Poll an empty queue at least once a second (Huey backs off to 10 s by default): jobs are waited on.
     huey.create_consumer(workers=threads, worker_type="thread", periodic=False, max_delay=1.0).run()
+
+
+@jobs_cli.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=0), default=None,
+              help="Age in days (default: CRM_JOB_RETENTION_DAYS, 7).")
+@with_appcontext
+def purge(days: int | None):
+    """Delete the folders (uploaded files, reports, exports) of jobs that ended more than DAYS days ago."""
+    days = current_app.config["JOB_RETENTION_DAYS"] if days is None else days
+    click.echo(f"purged {folders.purge(days)} job folders older than {days} days")

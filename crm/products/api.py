@@ -17,6 +17,7 @@ from crm.timeutil import local_today
 MATCH = schema("ProductMatch", obj({
     "fits": array(obj({"product_id": {"type": "integer"}, "name": {"type": "string"},
                        "bank_name": {"type": "string"}, "cap": nullable("number"),
+                       "term_months": nullable("integer"), "rate_text": nullable("string"),
                        "to_check": array({"type": "string"})})),
     "does_not_fit": array(obj({"product_id": {"type": "integer"}, "name": {"type": "string"},
                                "bank_name": {"type": "string"}, "reasons": array({"type": "string"})})),
@@ -42,8 +43,9 @@ def merchant_products(credit_code: str):
         raise ApiError(404, "not_found", _("No such merchant, or not one you may see."))
     result = match(merchant, campaign, local_today())
     return jsonify({
-        "fits": [{"product_id": p.id, "name": p.name, "bank_name": p.bank_name, "cap": _number(cap),
-                  "to_check": result.unknown.get(p.id, [])} for p, cap in result.fits],
+        "fits": [{"product_id": fit.product.id, "name": fit.product.name, "bank_name": fit.product.bank_name,
+                  "cap": _number(fit.cap), "term_months": fit.term_months, "rate_text": fit.rate_text,
+                  "to_check": result.unknown.get(fit.product.id, [])} for fit in result.fits],
         "does_not_fit": [{"product_id": p.id, "name": p.name, "bank_name": p.bank_name, "reasons": reasons}
                          for p, reasons in result.does_not_fit],
         "suggested_cap": _number(result.suggested_cap),

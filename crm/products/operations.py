@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -33,9 +34,18 @@ AUDITED_FIELDS = ("name", "bank_name", "description", "max_amount", "term_months
 DISTINGUISHED_TIERS = ("growth", "development")
 
 
+class Fit(NamedTuple):
+    """A product that fits, on the drive's terms where it sets its own, else the catalogue's."""
+
+    product: Product
+    cap: Decimal | None
+    term_months: int | None
+    rate_text: str | None
+
+
 @dataclass
 class MatchResult:
-    fits: list[tuple[Product, Decimal | None]] = field(default_factory=list)
+    fits: list[Fit] = field(default_factory=list)
     does_not_fit: list[tuple[Product, list[str]]] = field(default_factory=list)
     suggested_cap: Decimal | None = None
     base_reasons: list[str] = field(default_factory=list)  # why the drive's pre-credit does not apply
@@ -312,7 +322,9 @@ def match(merchant: Merchant, campaign: Campaign, on_date: date) -> MatchResult:
         if fails:
             result.does_not_fit.append((product, fails))
         else:
-            result.fits.append((product, _capped(product_cap(product, terms.get(product.id)), share_limit)))
+            own = terms.get(product.id) or {}
+            result.fits.append(Fit(product, _capped(product_cap(product, own), share_limit),
+                                   own.get("term_months", product.term_months), own.get("rate_text", product.rate_text)))
             if unknown:
                 result.unknown[product.id] = unknown
     return result

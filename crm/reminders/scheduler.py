@@ -1,5 +1,5 @@
-"""The reminder scheduler: one leader per database runs the sweeps, the outbox sender and the
-nightly check of the figures' ledger.
+"""The reminder scheduler: one leader per database runs the sweeps, the outbox sender, the
+nightly check of the figures' ledger and the nightly purge of what is kept only for a while.
 
 `crm scheduler` runs it as its own process; others started against the same database wait as
 standbys. The leader lock is a PostgreSQL advisory lock held on a dedicated connection for the
@@ -26,6 +26,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from crm.extensions import db
+from crm.intake import operations as intake
+from crm.jobs import folders
 from crm.reminders import delivery, operations
 from crm.reminders.models import RuleRun
 from crm.reminders.rules import RULES
@@ -37,6 +39,7 @@ ADVISORY_KEY = 7_340_121_007  # "the CRM reminder scheduler", one per database
 SWEEP_PERIOD = timedelta(hours=1)
 SEND_EVERY_SECONDS = 30
 LEDGER_CHECK_HOUR = 3  # local time: the figures' ledger is checked against the records nightly
+PURGE_HOUR = 4  # local time: old job folders and public-form submissions are deleted nightly
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1}
 
 
@@ -178,6 +181,18 @@ def ledger_job(app: Flask) -> None:
         db.session.remove()
 
 
+def purge_job(app: Flask) -> None:
+    """Delete what is kept for a set time only: job folders (CRM_JOB_RETENTION_DAYS) and public-form
+    submissions (CRM_INTAKE_RETENTION_DAYS)."""
+    with app.app_context():
+        jobs = folders.purge(app.config["JOB_RETENTION_DAYS"])
+        submissions = intake.purge(app.config["INTAKE_RETENTION_DAYS"])
+        db.session.commit()
+        if jobs or submissions:
+            log.info("purged %d job folders and %d public-form submissions", jobs, submissions)
+        db.session.remove()
+
+
 def catch_up(app: Flask, everything: bool = False) -> int:
     """Run the sweeps missed while no scheduler ran (or all of them), then send what is due."""
     with app.app_context():
@@ -194,6 +209,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     scheduler.add_job(send_job, IntervalTrigger(seconds=SEND_EVERY_SECONDS), args=[app], id="outbox")
     scheduler.add_job(ledger_job, CronTrigger(hour=LEDGER_CHECK_HOUR, minute=17, timezone=LOCAL_TZ), args=[app],
                       id="ledger")
+    scheduler.add_job(purge_job, CronTrigger(hour=PURGE_HOUR, minute=7, timezone=LOCAL_TZ), args=[app], id="purge")
 
 
 def build(app: Flask, scheduler_class: type[BaseScheduler]) -> BaseScheduler:

@@ -34,7 +34,7 @@ def product(world, rules, name="测试贷", link=True):
 def reasons_for(world, merchant, rules):
     p = product(world, rules)
     result = match(merchant, world.campaign, ON)
-    fits = [x for x, _cap in result.fits if x.id == p.id]
+    fits = [fit for fit in result.fits if fit.product.id == p.id]
     misses = [r for x, r in result.does_not_fit if x.id == p.id]
     return (bool(fits), misses[0] if misses else [])
 
@@ -98,7 +98,7 @@ def test_unknown_facts_fit_with_a_note(world, merchant):
     merchant.operator_birth_date = None
     p = product(world, {"min_age": 18, "max_age": 65})
     result = match(merchant, world.campaign, ON)
-    assert p.id in result.unknown and [x for x, _cap in result.fits if x.id == p.id]
+    assert p.id in result.unknown and [fit for fit in result.fits if fit.product.id == p.id]
 
 
 def test_suggested_cap_by_tier_distinguished_and_revenue_share(world, merchant):
@@ -153,3 +153,25 @@ def test_page_api_and_catalogue_edit(world, merchant, login, api):
     assert bad.status_code == 200
     db.session.refresh(p)
     assert p.rules["min_age"] == 18
+
+
+def test_a_fitting_product_shows_the_drives_own_term_and_rate_else_the_catalogues(world, merchant, login, api):
+    """What the account manager tells the merchant: the drive's terms where its lead set them."""
+    own = product(world, {}, name="惠商贷")
+    plain = product(world, {}, name="极速贷")
+    for p in (own, plain):
+        p.term_months, p.rate_text = 12, "LPR+100BP"
+    db.session.execute(CampaignProduct.__table__.update().where(CampaignProduct.product_id == own.id)
+                       .values(terms={"term_months": 36, "rate_text": "3.65%", "caps": {"credit": 300000}}))
+    db.session.commit()
+    fits = {fit.product.name: fit for fit in match(merchant, world.campaign, local_today()).fits}
+    assert (fits["惠商贷"].cap, fits["惠商贷"].term_months, fits["惠商贷"].rate_text) == (Decimal(300000), 36, "3.65%")
+    assert (fits["极速贷"].term_months, fits["极速贷"].rate_text) == (12, "LPR+100BP")
+
+    client = login(world.users["am_a1"])
+    page = client.get(f"/merchants/{merchant.id}/products").get_data(as_text=True)
+    assert "36 个月 · 利率 3.65%" in page and "12 个月 · 利率 LPR+100BP" in page
+    body = api(world.users["am_a1"]).get(
+        f"/api/v1/merchants/{merchant.credit_code}/products?campaign_id={world.campaign.id}").get_json()
+    shown = {fit["name"]: (fit["cap"], fit["term_months"], fit["rate_text"]) for fit in body["fits"]}
+    assert shown["惠商贷"] == (300000, 36, "3.65%") and shown["极速贷"][1:] == (12, "LPR+100BP")

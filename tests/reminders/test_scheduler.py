@@ -98,7 +98,7 @@ def test_scheduler_jobs_coalesce_missed_runs(app):
 
     built = scheduler.build(app, BackgroundScheduler)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {f"rule:{name}" for name in RULES} | {"outbox", "ledger"}
+    assert set(jobs) == {f"rule:{name}" for name in RULES} | {"outbox", "ledger", "purge"}
     assert built._job_defaults["coalesce"] is True and built._job_defaults["misfire_grace_time"] >= 3600
 
 
