@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -21,7 +22,7 @@ def optional_id(value) -> int | None:
     return int(value)
 
 
-BLANK = [("", "—")]
+BLANK = [SelectChoice("", "—")]
 
 
 def narrowing_picker(label, narrows: str) -> SelectField:
@@ -31,9 +32,9 @@ def narrowing_picker(label, narrows: str) -> SelectField:
                        render_kw={"data-narrows": narrows})
 
 
-def all_of(choices) -> list:
+def all_of(choices) -> list[SelectChoice]:
     """A narrowing picker's choices: "all" (nothing narrowed) first."""
-    return [("", str(_l("All")))] + list(choices)
+    return [SelectChoice("", str(_l("All")))] + list(choices)
 
 
 def shape_hints(shape, name: str) -> dict:

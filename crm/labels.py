@@ -5,6 +5,7 @@ Codes stay English in the database and the API; people see these labels.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 LABELS: dict[str, dict[str, object]] = {
     "role": {
@@ -162,7 +163,7 @@ def label(group: str, code: str | None) -> str:
     return str(LABELS.get(group, {}).get(code, code))
 
 
-def choices(group: str, blank: bool = False) -> list[tuple[str, str]]:
-    """(code, label) pairs for a select field or a filter."""
-    items = [(code, str(text)) for code, text in LABELS[group].items()]
-    return ([("", "—")] if blank else []) + items
+def choices(group: str, blank: bool = False) -> list[SelectChoice]:
+    """The codes of a group with their labels, for a select field or a filter."""
+    items = [SelectChoice(code, str(text)) for code, text in LABELS[group].items()]
+    return ([SelectChoice("", "—")] if blank else []) + items

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, FileField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.bankfacts.operations import MAX_LOAN_MONTHS, MAX_OVERDUE
 
-YES_NO_UNKNOWN = [("", _l("Not known")), ("no", _l("No")), ("yes", _l("Yes"))]
+YES_NO_UNKNOWN = [SelectChoice("", _l("Not known")), SelectChoice("no", _l("No")), SelectChoice("yes", _l("Yes"))]
 
 
 def _flag(value: str) -> bool | None:

@@ -18,13 +18,14 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from crm.campaigns.models import Campaign
 from crm.campaigns.operations import CAP_KEYS, COUNT_RULES, RULE_FIELDS, rule_defaults
 from crm.extensions import db
-from crm.forms import MultiCheckboxField, all_of, narrowing_picker
-from crm.labels import choices
+from crm.forms import BLANK, MultiCheckboxField, all_of, narrowing_picker
+from crm.labels import choices, label
 from crm.people.queries import (
     organization_choices,
     organization_tree,
@@ -48,7 +49,7 @@ class TierCapForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.tier.choices = [("", "—")] + [(key, _cap_label(key)) for key in CAP_KEYS]
+        self.tier.choices = BLANK + [SelectChoice(key, _cap_label(key)) for key in CAP_KEYS]
 
 
 class QuotaRowForm(Form):
@@ -65,7 +66,7 @@ class QuotaRowForm(Form):
         self.event.choices = choices("event_kind", blank=True)
         self.cadence.choices = choices("quota_cadence")
         self.scope.choices = choices("quota_scope")
-        self.weekday.choices = [("", "—"), *choices("weekday")]
+        self.weekday.choices = choices("weekday", blank=True)
 
     def value(self) -> dict | None:
         if not self.event.data:
@@ -76,7 +77,7 @@ class QuotaRowForm(Form):
 
 
 def _cap_label(key: str) -> str:
-    return str(_l("名特优新 merchants")) if key == "distinguished" else str(dict(choices("tier")).get(key, key))
+    return str(_l("名特优新 merchants")) if key == "distinguished" else label("tier", key)
 
 
 class CampaignRulesForm(FlaskForm):
@@ -210,7 +211,7 @@ class PairForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         drives = db.session.execute(select(Campaign.id, Campaign.name).order_by(Campaign.starts_on.desc()))
-        self.campaign_id.choices = [(row.id, row.name) for row in drives]
+        self.campaign_id.choices = [SelectChoice(row.id, row.name) for row in drives]
         self.county_id.choices = all_of(region_choices(("county",)))
         self.region_id.choices = places_by_county(("county", "town"))
         self.liaison_id.choices = user_choices("liaison")
@@ -294,7 +295,7 @@ class DriveRulesForm(FlaskForm):
         if not self.is_submitted():
             self._fill(rules, catalogue)
         for entry in self.products.entries:
-            entry.form.region_ids.choices = [(region.id, region.name) for region in places]
+            entry.form.region_ids.choices = [SelectChoice(region.id, region.name) for region in places]
 
     def _fill(self, rules: dict, catalogue) -> None:
         for name in self.CAPS:

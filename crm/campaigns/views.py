@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from crm.auth.scoping import can_lead_campaign
@@ -54,11 +55,11 @@ class FromTemplateForm(FlaskForm):
         self.template.choices = template_choices()
         orgs = db.session.scalars(select(Organization).where(Organization.parent_id.is_(None))
                                   .order_by(Organization.name)).all()
-        self.bureau_org_id.choices = [(o.id, o.name) for o in orgs if o.kind == "bureau"]
-        self.bank_org_id.choices = [(o.id, o.name) for o in orgs if o.kind == "bank"]
+        self.bureau_org_id.choices = [SelectChoice(o.id, o.name) for o in orgs if o.kind == "bureau"]
+        self.bank_org_id.choices = [SelectChoice(o.id, o.name) for o in orgs if o.kind == "bank"]
         regions = db.session.scalars(select(Region).where(Region.level.in_(("city", "county")))
                                      .order_by(Region.level, Region.code, Region.name)).all()
-        self.territory_id.choices = [(r.id, r.name) for r in regions]
+        self.territory_id.choices = [SelectChoice(r.id, r.name) for r in regions]
 
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

@@ -11,6 +11,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from crm.events.operations import EVENT_INPUT
@@ -49,9 +50,10 @@ class EventForm(FlaskForm):
     def __init__(self, *args, pairs=(), places=(), counties=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices("event_kind")
-        self.pair_id.choices = [(None, "—")] + [(p.id, p.name) for p in pairs]
-        self.region_id.choices = [(None, "—")] + list(places)
-        self.county_id.choices = [(None, "—")] + [(c.id, c.name) for c in counties]
+        none = [SelectChoice(None, "—")]
+        self.pair_id.choices = none + [SelectChoice(p.id, p.name) for p in pairs]
+        self.region_id.choices = none + list(places)
+        self.county_id.choices = none + [SelectChoice(c.id, c.name) for c in counties]
         self.level.choices = choices("event_level", blank=True)
 
 

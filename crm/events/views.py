@@ -77,7 +77,7 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     pairs = _visible_pairs(campaign)
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
-    places = [place for place in places_by_county() if place[1].split(" / ")[0] in county_names]
+    places = [place for place in places_by_county() if place.label.split(" / ")[0] in county_names]
     return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
 
 

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from crm.labels import choices
@@ -35,7 +36,7 @@ class MerchantForm(FlaskForm):
         self.trade.choices = choices("trade")
         self.tier.choices = choices("tier", blank=True)
         self.registry_status.choices = choices("registry_status")
-        self.county_id.choices = [(0, "—")] + [(c.id, c.name) for c in counties]
+        self.county_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in counties]
         self.region_id.choices = list(place_choices)
 
     def validate_credit_code(self, field):

@@ -9,6 +9,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,7 +54,7 @@ class ProductForm(FlaskForm):
         self.tiers.choices = choices("tier")
         self.trades.choices = choices("trade")
         self.kinds.choices = choices("merchant_kind")
-        self.region_ids.choices = [(c.id, c.name) for c in counties]
+        self.region_ids.choices = [SelectChoice(c.id, c.name) for c in counties]
 
     def validate_max_age(self, field):
         if field.data is not None and self.min_age.data is not None and field.data < self.min_age.data:

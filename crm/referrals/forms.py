@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.forms import all_of, narrowing_picker
@@ -32,13 +33,13 @@ class BuildForm(FlaskForm):
 
     def __init__(self, *args, campaigns=(), places=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
-        blank = [(0, str(_l("All")))]
-        self.county_id.choices = blank + [(i, n) for i, n, level, _parent in places if level == "county"]
-        self.town_id.choices = blank + [(i, n, {"data-parent": parent}) for i, n, level, parent in places
-                                        if level == "town"]
-        self.district_id.choices = blank + [(i, n, {"data-parent": parent}) for i, n, level, parent in places
-                                            if level == "district"]
+        self.campaign_id.choices = [SelectChoice(c.id, c.name) for c in campaigns]
+        blank = [SelectChoice(0, str(_l("All")))]
+        self.county_id.choices = blank + [SelectChoice(i, n) for i, n, level, _parent in places if level == "county"]
+        self.town_id.choices = blank + [SelectChoice(i, n, render_kw={"data-parent": parent})
+                                        for i, n, level, parent in places if level == "town"]
+        self.district_id.choices = blank + [SelectChoice(i, n, render_kw={"data-parent": parent})
+                                            for i, n, level, parent in places if level == "district"]
         self.trade.choices = choices("trade", blank=True)
         self.tier.choices = choices("tier", blank=True)
 
@@ -56,7 +57,7 @@ class ChainForm(FlaskForm):
 
     def __init__(self, *args, campaigns=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.campaign_id.choices = [(c.id, c.name) for c in campaigns]
+        self.campaign_id.choices = [SelectChoice(c.id, c.name) for c in campaigns]
 
 
 def offer_banks(form: BuildForm | ChainForm, banks, blank=()) -> None:
@@ -80,7 +81,7 @@ class StatusForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [c for c in choices("referral_status") if c[0] != "pending"]
+        self.status.choices = [c for c in choices("referral_status") if c.value != "pending"]
         self.closed_reason.choices = choices("closed_reason", blank=True)
 
 
@@ -91,6 +92,7 @@ class ReassignForm(FlaskForm):
 class RuleAssignForm(FlaskForm):
     """Bulk: every name of a list nobody was given yet, by a rule (crm.referrals.operations.ASSIGN_RULES)."""
 
-    rule = SelectField(_l("Rule"), choices=[("pair", _l("By pair: the account manager paired with the town")),
-                                            ("town", _l("By town: each town whole to one account manager")),
-                                            ("load", _l("Evenly by load: to whoever holds the fewest"))])
+    rule = SelectField(_l("Rule"), choices=[
+        SelectChoice("pair", _l("By pair: the account manager paired with the town")),
+        SelectChoice("town", _l("By town: each town whole to one account manager")),
+        SelectChoice("load", _l("Evenly by load: to whoever holds the fewest"))])

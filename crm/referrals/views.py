@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
 
 from crm import audit
 from crm.auth.scoping import (
@@ -103,7 +104,7 @@ def build():
     if built is None:
         return redirect(url_for("referrals.lists"))
     form, campaign = built
-    offer_banks(form, operations.bank_choices(campaign), blank=[(0, "—")])
+    offer_banks(form, operations.bank_choices(campaign), blank=[SelectChoice(0, "—")])
     context = {"form": form, "campaign": campaign, "preview": None, "check": None}
     if request.method == "POST" and form.validate():
         try:
@@ -247,8 +248,8 @@ def _places() -> list[tuple[int, str, str, int | None]]:
     """(id, name, level, parent id) of every county, town and district, for the pickers."""
     regions = {r.id: r for r in db.session.scalars(select(Region).where(
         Region.level.in_(("county", "town", "district"))))}
-    return [(i, name, regions[i].level, regions[i].parent_id)
-            for i, name in region_choices(("county", "town", "district"))]
+    return [(place.value, place.label, regions[place.value].level, regions[place.value].parent_id)
+            for place in region_choices(("county", "town", "district"))]
 
 
 def _load(list_id: int) -> ReferralList:

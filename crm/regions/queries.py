@@ -1,7 +1,10 @@
 """Region look-ups shared by forms, filters and imports."""
 from __future__ import annotations
 
+from operator import attrgetter
+
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from crm.extensions import db
 from crm.regions.models import LEVELS, Region
@@ -25,19 +28,19 @@ def tree_paths(nodes) -> dict[int, str]:
     return {n.id: path(n) for n in nodes}
 
 
-def region_choices(levels, from_level: str = "county") -> list[tuple[int, str]]:
-    """(id, "县 / 镇 / 商圈") for every region of the given levels, named from `from_level` down."""
+def region_choices(levels, from_level: str = "county") -> list[SelectChoice]:
+    """Every region of the given levels by id, labelled "县 / 镇 / 商圈" from `from_level` down."""
     regions = db.session.scalars(select(Region).where(Region.level.in_(LEVELS[LEVELS.index(from_level):]))).all()
     paths = tree_paths(regions)
-    return sorted(((r.id, paths[r.id]) for r in regions if r.level in levels), key=lambda item: item[1])
+    return sorted((SelectChoice(r.id, paths[r.id]) for r in regions if r.level in levels), key=attrgetter("label"))
 
 
-def place_choices(levels=("town", "district")) -> list[tuple[int, str]]:
+def place_choices(levels=("town", "district")) -> list[SelectChoice]:
     """Where a merchant can be: towns and districts, named from the county down."""
     return region_choices(levels)
 
 
-def places_by_county(levels=("town", "district")) -> list[tuple[int, str, dict]]:
+def places_by_county(levels=("town", "district")) -> list[SelectChoice]:
     """place_choices() with each place's county as data-parent, for a county picker that narrows them
     (data-narrows, static/js/page.js)."""
     by_id = {r.id: r for r in db.session.scalars(select(Region).where(Region.level.in_(("county",) + tuple(levels))))}
@@ -47,4 +50,5 @@ def places_by_county(levels=("town", "district")) -> list[tuple[int, str, dict]]
             region = by_id.get(region.parent_id)
         return region.id if region is not None else None
 
-    return [(rid, path, {"data-parent": county_id(by_id.get(rid))}) for rid, path in place_choices(levels)]
+    return [SelectChoice(place.value, place.label, render_kw={"data-parent": county_id(by_id.get(place.value))})
+            for place in place_choices(levels)]

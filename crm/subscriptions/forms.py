@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from crm.forms import MultiCheckboxField
@@ -19,7 +20,7 @@ class SubscriptionForm(FlaskForm):
 
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.events.choices = [(e.name, str(e.label)) for e in EVENTS]
+        self.events.choices = [SelectChoice(e.name, str(e.label)) for e in EVENTS]
         names = ("name", "url", "events", "active") + (() if creating else ("rotate_secret",))
         self.sections = ((None, names),)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from crm.auth.scoping import campaign_condition
 from crm.campaigns.models import Campaign
@@ -95,7 +96,7 @@ def campaign_choices(user: User) -> list[tuple[int, str, Campaign]]:
     return [(c.id, c.name, c) for c in db.session.scalars(stmt)]
 
 
-def place_choices_for(user: User) -> list[tuple[int, str]]:
+def place_choices_for(user: User) -> list[SelectChoice]:
     """Where a merchant met on the spot may be placed: the user's pair towns and their districts."""
     pairs = user_pairs(user)
     if not pairs:
@@ -105,7 +106,7 @@ def place_choices_for(user: User) -> list[tuple[int, str]]:
         (Region.id.in_(towns) | Region.parent_id.in_(towns)), Region.level.in_(("town", "district")))
         .order_by(Region.level.desc(), Region.name)).all()
     names = {r.id: r.name for r in regions}
-    return [(r.id, f"{names[r.parent_id]} / {r.name}" if r.parent_id in names else r.name) for r in regions]
+    return [SelectChoice(r.id, f"{names[r.parent_id]} / {r.name}" if r.parent_id in names else r.name) for r in regions]
 
 
 def product_choices() -> list[tuple[int, str]]:

@@ -271,6 +271,6 @@ def test_a_pair_is_deactivated_not_deleted(world, db):
 def test_an_organization_path_names_the_tree(world):
     from crm.people.queries import organization_choices
 
-    names = dict(organization_choices("bank"))
+    names = {choice.value: choice.label for choice in organization_choices("bank")}
     assert names[world.orgs["branch_a"].id] == "邮储银行长治市分行 / 邮储银行长子县支行"
     assert world.orgs["bureau"].id not in names

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from crm import audit
 from crm.campaigns.models import Campaign, CampaignLead
@@ -32,8 +33,8 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
-def template_choices() -> list[tuple[str, str]]:
-    return [(key, template.label) for key, template in TEMPLATES.items()]
+def template_choices() -> list[SelectChoice]:
+    return [SelectChoice(key, template.label) for key, template in TEMPLATES.items()]
 
 
 def template_label(key: str | None) -> str | None:
