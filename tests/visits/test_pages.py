@@ -104,6 +104,7 @@ def test_applications_and_outcomes_from_the_merchant_page(world, db, login):
     assert client.post(url, data=values).status_code == 302
     application = db.session.scalar(select(Application))
     outcome = f"/visits/applications/{application.id}"
+    assert "Rate (% a year)" in client.get(outcome).get_data(as_text=True)
     assert client.post(outcome, data={"granted_amount": "80000", "rate": "3.45", "first_time_borrower": "y"}
                        ).status_code == 302
     assert (application.rate, application.first_time_borrower) == (__import__("decimal").Decimal("0.0345"), True)
