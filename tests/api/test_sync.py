@@ -120,6 +120,27 @@ def test_updated_since_gives_only_what_changed_at_or_after_it(world, api):
     assert [item["id"] for item in local["items"]] == [new]
 
 
+def test_updated_since_is_exact_when_the_clock_ran_back_between_changes(world, api):
+    """The first page starts at the earliest change logged since the moment, wherever the log's order puts it:
+    a change logged later with an earlier time (a clock set back) neither hides nor adds anything."""
+    writer, reader = api(world.users["am_a1"]), api(world.users["admin"])
+    start = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    with freeze(start + timedelta(hours=3)):
+        early_in_log = record_visit(writer, world)
+    with freeze(start):
+        set_back = record_visit(writer, world)  # logged after it, stamped three hours before
+    with freeze(start + timedelta(hours=4)):
+        late = record_visit(writer, world)
+
+    def ids(since):
+        query = {"updated_since": since.isoformat()}
+        return [item["id"] for item in reader.get("/api/v1/visits", query_string=query).get_json()["items"]]
+
+    assert ids(start + timedelta(hours=2)) == [early_in_log, late]
+    assert ids(start) == [early_in_log, set_back, late]
+    assert ids(start + timedelta(hours=5)) == []
+
+
 @pytest.mark.parametrize("resource", RESOURCES)
 def test_every_list_filters_by_region_id_code_or_name_and_scope(full_world, api, resource):
     world = full_world
