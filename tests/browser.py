@@ -99,8 +99,8 @@ def sign_in(browser, base: str, username: str, device: dict = DESKTOP):
     page.goto(f"{base}/login")
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the page signing in leads to, loaded, before anyone reads it
+        page.click('button[type="submit"]')
     return context, page, watch
 
 

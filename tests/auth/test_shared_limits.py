@@ -3,7 +3,6 @@ together: two server processes, failures spread over both, and the sixth try is 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,17 +15,13 @@ import pytest
 from sqlalchemy import create_engine
 
 from crm.extensions import db
+from tests.sockets import listening_socket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REDIS = os.environ.get("CRM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-SERVE = ("import sys; from werkzeug.serving import run_simple; from crm import create_app; "
-         "run_simple('127.0.0.1', int(sys.argv[1]), create_app({'WTF_CSRF_ENABLED': False}))")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Serves on the listening socket whose fileno it is given.
+SERVE = ("import sys; from werkzeug.serving import make_server; from crm import create_app; "
+         "make_server('127.0.0.1', 0, create_app({'WTF_CSRF_ENABLED': False}), fd=int(sys.argv[1])).serve_forever()")
 
 
 def _wait_until_up(port: int, process: subprocess.Popen) -> None:
@@ -59,9 +54,13 @@ def two_workers(empty_database_url, tmp_path):
     env = {**os.environ, "CRM_DATABASE_URL": empty_database_url, "CRM_INSTANCE_PATH": str(tmp_path),
            "CRM_RATELIMIT_STORAGE_URI": REDIS, "CRM_RATELIMIT_KEY_PREFIX": f"crm-test-{uuid.uuid4().hex}",
            "PYTHONPATH": ROOT}
-    ports = [_free_port(), _free_port()]
-    processes = [subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for port in ports]
+    listeners = [listening_socket(), listening_socket()]
+    ports = [listener.getsockname()[1] for listener in listeners]
+    processes = [subprocess.Popen([sys.executable, "-c", SERVE, str(listener.fileno())], cwd=ROOT, env=env,
+                                  pass_fds=(listener.fileno(),), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True) for listener in listeners]
+    for listener in listeners:
+        listener.close()  # the servers have their own copies
     try:
         for port, process in zip(ports, processes):
             _wait_until_up(port, process)

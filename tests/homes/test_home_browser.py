@@ -37,6 +37,7 @@ def test_the_account_manager_visits_a_referral_from_today(people, live_server, b
     assert page.url == f"{live_server}/visits/"
     check(page, watch)
     page.locator('[data-list="referrals"] li', has_text="张三干洗店").get_by_role("link", name="走访").click()
+    page.wait_for_url("**/visits/new?merchant=*")  # its script must be running before the form is filled
     page.check('input[name="has_need"][value="no"]')
     page.fill("#notes", "店主在")
     page.click('#visit-form button[type="submit"]')
@@ -58,6 +59,7 @@ def test_the_liaison_builds_a_list_from_codes_and_hands_it_over(people, live_ser
     _photograph(page, screenshots, "liaison")
     page.set_viewport_size(DESKTOP["viewport"])
     page.get_by_role("link", name="新建送贷名单").click()
+    page.wait_for_url("**/referrals/new")  # loaded: the pickers narrow once page.js runs
     page.select_option("#county_id", label="沁县")  # the pickers narrow: county → town → district
     assert offered(page, "#town_id") == ["全部", "沁县 / 定昌镇"]
     assert offered(page, "#district_id") == ["全部", "沁县 / 定昌镇 / 定昌市场"]
@@ -112,10 +114,11 @@ def test_the_lead_opens_a_quarter_on_the_dashboard(people, live_server, browser,
     check(page, watch)
     _photograph(page, screenshots, "lead")
     page.set_viewport_size(DESKTOP["viewport"])
-    quarter = page.locator("#period option").nth(1)
-    page.select_option("#period", quarter.get_attribute("value"))
+    quarter = page.locator("#period option").nth(1).get_attribute("value")
+    page.select_option("#period", quarter)
     page.click("form.rep-filters button")
-    expect(page.locator("#period")).to_have_value(quarter.get_attribute("value"))
+    page.wait_for_url(f"**period={quarter}*")  # the old page had the quarter chosen too
+    expect(page.locator("#period")).to_have_value(quarter)
     check(page, watch)
     context.close()
 
@@ -133,6 +136,7 @@ def test_the_admin_reads_who_was_given_a_name_in_the_audit_log(people, live_serv
     page.get_by_role("link", name="审计日志").click()
     page.select_option("#action", "assign")
     page.click(".filters button")
+    page.wait_for_url("**action=assign*")  # the unfiltered log may hold the same lines
     expect(page.locator(".admin-changes").first).to_contain_text("客户经理")
     expect(page.locator(".admin-changes").first).to_contain_text("张晓明")
     check(page, watch)

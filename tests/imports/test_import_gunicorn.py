@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from tests import factories
 from tests.apps import app_on
 from tests.imports.helpers import merchant_indexes, write_csv
 from tests.imports.test_import_rules import row
+from tests.sockets import listening_socket
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -26,15 +26,9 @@ ROWS = 300_000
 GUNICORN_TIMEOUT = 30  # gunicorn's default: a request taking longer kills its worker (WORKER TIMEOUT)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start(command: list[str], env: dict) -> subprocess.Popen:
+def _start(command: list[str], env: dict, pass_fds=()) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, pass_fds=pass_fds)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -95,12 +89,14 @@ def test_a_300000_row_registry_is_checked_and_imported_through_the_page_under_gu
         db.session.commit()
         path = write_csv(tmp_path / "registry.csv", [row(n, county="沁县", town="", district="", date="2019-03-01")
                                                      for n in range(1, ROWS + 1)])
-        port = _free_port()
         env = {**os.environ, "CRM_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "CRM_INSTANCE_PATH": str(tmp_path), "CRM_UPLOAD_FOLDER": str(tmp_path / "uploads"),
                "CRM_JOBS_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}", "PYTHONPATH": ROOT}
-        # The README's commands, on a free port; nothing said about the timeout, so gunicorn's default.
-        server = _start([os.path.join(BIN, "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"], env)
+        # The README's commands, on a socket of the test's; nothing said about the timeout, so gunicorn's default.
+        with listening_socket() as listener:
+            server = _start([os.path.join(BIN, "gunicorn"), "-w", "4", "-b", f"fd://{listener.fileno()}", "wsgi:app"],
+                            env, pass_fds=(listener.fileno(),))
+            port = listener.getsockname()[1]
         worker = _start([sys.executable, "-c", "from crm.cli import main; main()", "worker"], env)
         try:
             base = f"http://127.0.0.1:{port}"

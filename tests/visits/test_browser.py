@@ -86,7 +86,9 @@ def test_online_then_offline_then_online_stores_three_visits(world, live_server,
     page = context.new_page()
     _sign_in(page, live_server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # Today installs the worker
+    expect(page.locator("[data-synced]")).to_contain_text("Phone copy updated")  # offline search needs the copy
     page.click("a.vis-record")
+    page.wait_for_url(f"{live_server}/visits/new")  # an evaluate while the page changes would fail
     wait_until(page, "() => navigator.serviceWorker.controller !== null")
     expect(page.locator("[data-gps]")).to_contain_text("±15 m")
 
