@@ -120,11 +120,8 @@ def _org_region_ids(org: Organization) -> list[int]:
     return list(ids)
 
 
-@_remembered_per_user
-def merchant_condition(user: User) -> ColumnElement:
-    """A WHERE clause on Merchant that keeps what the user may see."""
-    if is_admin(user):
-        return true()
+def _area_roots(user: User) -> list[int]:
+    """The regions of a user's area: the territories of the drives they lead, their office's, their pairs'."""
     region_ids: list[int] = []
     if user.has_role("lead"):
         region_ids += db.session.scalars(select(Campaign.territory_id).where(Campaign.id.in_(led_campaign_ids(user))))
@@ -132,7 +129,28 @@ def merchant_condition(user: User) -> ColumnElement:
         region_ids += _org_region_ids(user.organization)
     if user.has_role("account_manager", "liaison"):
         region_ids += [p.region_id for p in own_pairs(user)]
-    return regions_condition(region_ids)
+    return region_ids
+
+
+@_remembered_per_user
+def merchant_condition(user: User) -> ColumnElement:
+    """A WHERE clause on Merchant that keeps what the user may see."""
+    if is_admin(user):
+        return true()
+    return regions_condition(_area_roots(user))
+
+
+@_remembered_per_user
+def area_region_ids(user: User) -> set[int] | None:
+    """Every region whose merchants the user may see: their area and all below it (None for an admin: all).
+    A merchant placed in one of them is one the user sees, so a form offers only these places."""
+    if is_admin(user):
+        return None
+    area, level = set(), set(_area_roots(user))
+    while level:
+        area |= level
+        level = set(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level)))) - area
+    return area
 
 
 def visible_campaign_ids(user: User) -> list[int] | None:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from crm import audit
 from crm.auth.scoping import (
+    area_region_ids,
     can_edit_merchant,
     can_see_merchant,
     get_visible,
@@ -19,7 +20,7 @@ from crm.merchants.forms import MerchantForm
 from crm.merchants.models import Merchant
 from crm.merchants.queries import merchants_for
 from crm.regions.models import Region
-from crm.regions.queries import counties, places_by_county
+from crm.regions.queries import counties, counties_of, places_in
 from crm.timeutil import local_today
 from crm.visits.queries import merchant_timeline
 from crm.web import int_arg, list_page
@@ -65,6 +66,13 @@ def detail(merchant_id: int):
                            can_edit=can_edit_merchant(merchant, current_user))
 
 
+def _form(merchant: Merchant | None = None) -> MerchantForm:
+    """The merchant form, offering only places in the user's area: a merchant placed elsewhere would be
+    out of their sight the moment it is saved, and the choice is refused."""
+    places = places_in(area_region_ids(current_user))
+    return MerchantForm(obj=merchant, place_choices=places, counties=counties_of(places))
+
+
 def _form_region(form: MerchantForm) -> Region:
     region = db.session.get(Region, form.region_id.data)
     if region is None or region.level not in ("town", "district"):
@@ -94,7 +102,7 @@ def _save(form: MerchantForm, merchant: Merchant | None) -> Merchant | None:
 def create():
     if not current_user.has_role(*EDITOR_ROLES):
         abort(404)
-    form = MerchantForm(place_choices=places_by_county(), counties=counties())
+    form = _form()
     if form.validate_on_submit():
         merchant = _save(form, None)
         if merchant is not None:
@@ -109,7 +117,7 @@ def edit(merchant_id: int):
     merchant = get_visible(Merchant, merchant_id, merchant_condition(current_user))
     if not can_edit_merchant(merchant, current_user):
         abort(404)
-    form = MerchantForm(obj=merchant, place_choices=places_by_county(), counties=counties())
+    form = _form(merchant)
     if request.method == "GET":
         form.region_id.data = merchant.district_id or merchant.town_id
     if form.validate_on_submit() and _save(form, merchant) is not None:

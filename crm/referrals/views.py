@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from crm import audit
 from crm.auth.scoping import (
+    area_region_ids,
     can_assign_list,
     can_hand_over_list,
     can_work_referral,
@@ -245,11 +246,13 @@ def grant_chain(list_id: int):
 
 
 def _places() -> list[tuple[int, str, str, int | None]]:
-    """(id, name, level, parent id) of every county, town and district, for the pickers."""
+    """(id, name, level, parent id) of the counties, towns and districts of the user's area, for the pickers:
+    a list is built from merchants the user sees."""
+    area = area_region_ids(current_user)
     regions = {r.id: r for r in db.session.scalars(select(Region).where(
         Region.level.in_(("county", "town", "district"))))}
     return [(place.value, place.label, regions[place.value].level, regions[place.value].parent_id)
-            for place in region_choices(("county", "town", "district"))]
+            for place in region_choices(("county", "town", "district")) if area is None or place.value in area]
 
 
 def _load(list_id: int) -> ReferralList:

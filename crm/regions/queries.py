@@ -52,3 +52,14 @@ def places_by_county(levels=("town", "district")) -> list[SelectChoice]:
 
     return [SelectChoice(place.value, place.label, render_kw={"data-parent": county_id(by_id.get(place.value))})
             for place in place_choices(levels)]
+
+
+def places_in(area: set[int] | None, levels=("town", "district")) -> list[SelectChoice]:
+    """places_by_county() of the area only (None: everywhere)."""
+    return [place for place in places_by_county(levels) if area is None or place.value in area]
+
+
+def counties_of(places: list[SelectChoice]) -> list[Region]:
+    """The counties the places are in, for the county picker that narrows them."""
+    ids = {place.render_kw["data-parent"] for place in places}
+    return [county for county in counties() if county.id in ids]

@@ -141,6 +141,26 @@ def test_the_merchant_form_names_only_a_merchant_the_user_may_see(world, browser
     assert db.session.scalar(select(func.count(Merchant.id))) == len(world.merchants)
 
 
+def test_a_merchant_is_registered_or_moved_only_within_the_users_area(world, browser_as):
+    """liaison_a1's area is 丹朱镇: the form offers its places only, and a place elsewhere is refused, so a
+    merchant never leaves its editor's sight (nor lands where they may not work)."""
+    liaison = browser_as(world.users["liaison_a1"])
+    offered = liaison.get("/merchants/new").get_data(as_text=True)
+    town_a1, town_b1 = world.towns[0], next(t for t in world.towns if t.parent_id == world.counties[1].id)
+    assert f'value="{town_a1.id}"' in offered and f'value="{town_b1.id}"' not in offered
+    assert world.counties[1].name not in offered  # the county picker holds only the area's county
+    fields = {"name": "新店", "kind": "individual", "trade": "other", "registry_status": "operating"}
+    refused = liaison.post("/merchants/new", data={**fields, "credit_code": credit_code.make(),
+                                                   "region_id": str(town_b1.id)})
+    assert refused.status_code == 200 and db.session.scalar(select(func.count(Merchant.id))) == len(world.merchants)
+    merchant = world.merchants["m_a1"]
+    moved = liaison.post(f"/merchants/{merchant.id}/edit", data={**fields, "credit_code": merchant.credit_code,
+                                                                  "region_id": str(town_b1.id)})
+    assert moved.status_code == 200
+    db.session.expire_all()
+    assert (merchant.town_id, merchant.name) == (town_a1.id, "张三干洗店")
+
+
 # ---- phones: whole for the pair who calls, masked for everyone else -------------------------------
 
 CALLERS = {"am_a1", "liaison_a1"}
