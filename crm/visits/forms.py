@@ -8,13 +8,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from crm.auth.scoping import campaign_condition
+from crm.auth.scoping import area_region_ids, campaign_condition
 from crm.campaigns.models import Campaign
 from crm.extensions import db
 from crm.people.models import User
 from crm.products.models import Product
 from crm.regions.models import Region
-from crm.regions.queries import place_choices
+from crm.regions.queries import places_in
 from crm.timeutil import LOCAL_TZ, local_today
 from crm.visits.operations import user_pairs
 
@@ -97,10 +97,11 @@ def campaign_choices(user: User) -> list[tuple[int, str, Campaign]]:
 
 
 def place_choices_for(user: User) -> list[SelectChoice]:
-    """Where a merchant met on the spot may be placed: the user's pair towns and their districts."""
+    """Where a merchant met on the spot may be placed: the user's pair towns and their districts; without a
+    pair, the places of their area (a merchant placed elsewhere is refused: it would be out of their sight)."""
     pairs = user_pairs(user)
     if not pairs:
-        return place_choices()
+        return places_in(area_region_ids(user))
     towns = {p.region_id for p in pairs}
     regions = db.session.scalars(select(Region).where(
         (Region.id.in_(towns) | Region.parent_id.in_(towns)), Region.level.in_(("town", "district")))

@@ -16,7 +16,8 @@ from crm.extensions import db
 from crm.merchants import credit_code
 from crm.merchants.models import Merchant
 from crm.referrals import operations as referral_ops
-from crm.timeutil import freeze
+from crm.timeutil import freeze, local_now
+from crm.visits.models import Visit
 from tests import factories
 from tests.visits.conftest import payload_for
 
@@ -159,6 +160,23 @@ def test_a_merchant_is_registered_or_moved_only_within_the_users_area(world, bro
     assert moved.status_code == 200
     db.session.expire_all()
     assert (merchant.town_id, merchant.name) == (town_a1.id, "张三干洗店")
+
+
+def test_a_merchant_met_on_a_visit_is_placed_only_within_the_users_area(world, browser_as):
+    """head_b has no pair: the visit form offers the places of their branch's county only (not the province's),
+    and a merchant registered on the spot elsewhere is refused with the visit."""
+    head = browser_as(world.users["head_b"])
+    page = head.get("/visits/new").get_data(as_text=True)
+    picker = page.split('id="new_region_id"', 1)[1].split("</select>", 1)[0]
+    town_a1, town_b1 = world.towns[0], next(t for t in world.towns if t.parent_id == world.counties[1].id)
+    assert f'value="{town_b1.id}"' in picker and f'value="{town_a1.id}"' not in picker
+    refused = head.post("/visits/new", data={
+        "client_id": "visit-1", "campaign_id": str(world.campaign.id), "kind": "first",
+        "visited_at": local_now().strftime("%Y-%m-%dT%H:%M"), "new_credit_code": credit_code.make(),
+        "new_name": "新店", "new_trade": "other", "new_region_id": str(town_a1.id)})
+    assert refused.status_code == 422 and "That place is outside your area." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Merchant.id))) == len(world.merchants)
+    assert db.session.scalar(select(func.count(Visit.id))) == 0
 
 
 # ---- phones: whole for the pair who calls, masked for everyone else -------------------------------
