@@ -93,6 +93,17 @@ def _check_place(campaign: Campaign, values: dict, errors: dict, actor) -> None:
         errors["county_id"] = _("Choose the county whose bureau and bank met.")
     if values.get("county_id") and values.get("county_id") not in {c.id for c in campaign_counties(campaign)}:
         errors["county_id"] = _("The county is not in the drive's territory.")
+    if kind != "joint_visit_day" and values.get("region_id"):
+        _check_region(campaign, values, errors)
+
+
+def _check_region(campaign: Campaign, values: dict, errors: dict) -> None:
+    """Where an event other than a joint visit day is held: within its county, or without one the drive's
+    territory; a place elsewhere would count the event for someone else's area."""
+    region = db.session.get(Region, values["region_id"])
+    within = values.get("county_id") or campaign.territory_id
+    if region is None or within not in {region.id, *(r.id for r in region.ancestors())}:
+        errors["region_id"] = _("The place must be in the event's county, or in the drive's territory.")
 
 
 def _check_numbers(values: dict, errors: dict) -> None:

@@ -75,6 +75,20 @@ def test_field_staff_plan_meetings_in_their_own_county_only(drive, api, role, ow
     assert own["matchmaking_meetings"] == 1  # so the "nothing reached" check above can see a meeting
 
 
+def test_a_meeting_in_ones_own_county_is_not_placed_in_a_town_of_another(drive, api):
+    """The town of a meeting counts it in that town's figures: one of another county is refused, whoever asks."""
+    url = f"/api/v1/campaigns/{drive.campaign.id}/events"
+    town_a1, town_b1 = drive.towns[0], next(t for t in drive.towns if t.parent_id == drive.counties[1].id)
+    meeting = {**HELD_MEETING, "county_id": drive.counties[0].id}
+    with freeze(JULY_15):
+        for role in ("am_a1", "admin"):
+            refused = api(drive.users[role]).post(url, json={**meeting, "region_id": town_b1.id})
+            assert refused.status_code == 422 and set(refused.get_json()["error"]["fields"]) == {"region_id"}
+        assert events() == 0
+        assert api(drive.users["am_a1"]).post(url, json={**meeting, "region_id": town_a1.id}).status_code == 201
+    assert db.session.scalar(select(Event.region_id)) == town_a1.id
+
+
 def test_the_html_form_refuses_another_county_and_moving_an_event_there(drive, browser_as):
     am = browser_as(drive.users["am_a1"])
     form = {"kind": "matchmaking", "planned_on": "2025-07-20", "county_id": str(drive.counties[1].id)}
