@@ -396,21 +396,35 @@ def _counties_of(region: Region | None) -> set[int]:
     return {r.id for r in region.ancestors() if r.level == "county"}
 
 
+def event_counties(campaign: Campaign, user: User) -> set[int] | None:
+    """The counties where the user plans the drive's events (None: all, for its leads): an account manager's
+    or liaison's own pairs' counties, a branch head's or liaison's organization's."""
+    if can_lead_campaign(campaign, user):
+        return None
+    counties = {p.county_id for p in own_pairs(user) if p.campaign_id == campaign.id}
+    if user.has_role("branch_head", "liaison"):
+        counties |= _counties_of(user.organization.region)
+    return counties
+
+
+def can_plan_pair_day(pair: LiaisonPair, user: User, counties: set[int] | None) -> bool:
+    """A joint visit day: its pair's own members, a branch head in its county, the drive's leads
+    (counties: event_counties() of the pair's drive)."""
+    if counties is None:
+        return True
+    own = pair.id in {p.id for p in own_pairs(user) if p.campaign_id == pair.campaign_id}
+    return own or (user.has_role("branch_head") and pair.county_id in counties)
+
+
 def can_edit_event(event: Event, user: User) -> bool:
     """Leads anywhere in their drive; an account manager or liaison in their own pair's county (a joint
     visit day: their own pair); a branch head or liaison in their organization's county."""
-    campaign = db.session.get(Campaign, event.campaign_id)
-    if can_lead_campaign(campaign, user):
+    counties = event_counties(db.session.get(Campaign, event.campaign_id), user)
+    if counties is None:
         return True
-    pairs = [p for p in own_pairs(user) if p.campaign_id == event.campaign_id]
-    counties = {p.county_id for p in pairs}
-    if user.has_role("branch_head", "liaison"):
-        counties |= _counties_of(user.organization.region)
     if event.kind == "joint_visit_day":
         pair = db.session.get(LiaisonPair, event.pair_id) if event.pair_id else None
-        if pair is None:
-            return False
-        return pair.id in {p.id for p in pairs} or (user.has_role("branch_head") and pair.county_id in counties)
+        return pair is not None and pair.campaign_id == event.campaign_id and can_plan_pair_day(pair, user, counties)
     return event.county_id is not None and event.county_id in counties
 
 

@@ -11,6 +11,8 @@ from crm.auth.scoping import (
     campaign_condition,
     can_edit_event,
     can_lead_campaign,
+    can_plan_pair_day,
+    event_counties,
     get_visible,
     pair_condition,
     work_condition,
@@ -74,11 +76,15 @@ def index():
 
 
 def _event_form(campaign, event: Event | None = None) -> EventForm:
-    pairs = _visible_pairs(campaign)
+    """The plan form, offering only the pairs and counties where the user may plan (ensure_in_area refuses
+    the rest, and the form refuses what it does not offer)."""
+    counties = event_counties(campaign, current_user)
+    pairs = [p for p in _visible_pairs(campaign) if can_plan_pair_day(p, current_user, counties)]
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
     places = [place for place in places_by_county() if place.label.split(" / ")[0] in county_names]
-    return EventForm(obj=event, pairs=pairs, places=places, counties=campaign_counties(campaign))
+    offered = [c for c in campaign_counties(campaign) if counties is None or c.id in counties]
+    return EventForm(obj=event, pairs=pairs, places=places, counties=offered)
 
 
 # What a page submits is read with the API's declaration of an event (crm/events/operations.py).

@@ -93,15 +93,18 @@ def test_the_html_form_refuses_another_county_and_moving_an_event_there(drive, b
     am = browser_as(drive.users["am_a1"])
     form = {"kind": "matchmaking", "planned_on": "2025-07-20", "county_id": str(drive.counties[1].id)}
     with freeze(JULY_15):
+        page = am.get(f"/events/new?campaign={drive.campaign.id}").get_data(as_text=True)
+        counties = page.split('id="county_id"', 1)[1].split("</select>", 1)[0]
+        assert drive.counties[0].name in counties and drive.counties[1].name not in counties  # only where they plan
         refused = am.post(f"/events/new?campaign={drive.campaign.id}", data=form)
-        assert refused.status_code == 200 and "only in your own county or pair" in refused.get_data(as_text=True)
+        assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
         assert events() == 0
         created = am.post(f"/events/new?campaign={drive.campaign.id}",
                           data={**form, "county_id": str(drive.counties[0].id)})
         assert created.status_code == 302
         event = db.session.scalar(select(Event))
         moved = am.post(f"/events/{event.id}/edit", data={**form, "county_id": str(drive.counties[1].id)})
-        assert moved.status_code == 200 and "only in your own county or pair" in moved.get_data(as_text=True)
+        assert moved.status_code == 200 and "Not a valid choice" in moved.get_data(as_text=True)
         assert db.session.get(Event, event.id).county_id == drive.counties[0].id
         # County B's people cannot edit, hold or cancel county A's meeting; the drive's lead can.
         other = browser_as(drive.users["am_b1"])
@@ -122,6 +125,23 @@ def test_a_pair_member_plans_only_their_own_pairs_day(drive, api):
         assert api(drive.users["am_a1"]).post(url, json=day).status_code == 422
         assert api(drive.users["am_a2"]).post(url, json=day).status_code == 201
     assert events() == 1
+
+
+def test_the_event_form_offers_only_the_pairs_whose_days_the_user_plans(drive, browser_as):
+    """liaison_a1 sees an office colleague's pair, but plans only their own pair's day: the form offers it not."""
+    drive.users["liaison_a2"].organization = drive.users["liaison_a1"].organization
+    db.session.commit()
+    liaison = browser_as(drive.users["liaison_a1"])
+    own, colleagues = drive.pairs[0], drive.pairs[1]
+    day = {"kind": "joint_visit_day", "planned_on": "2025-07-10", "pair_id": str(colleagues.id),
+           "region_id": str(drive.towns[1].id)}
+    with freeze(JULY_15):
+        page = liaison.get(f"/events/new?campaign={drive.campaign.id}").get_data(as_text=True)
+        pairs = page.split('id="pair_id"', 1)[1].split("</select>", 1)[0]
+        assert own.name in pairs and colleagues.name not in pairs
+        refused = liaison.post(f"/events/new?campaign={drive.campaign.id}", data=day)
+        assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    assert events() == 0
 
 
 # ---- the visit API is no registry oracle ----------------------------------------------------------
