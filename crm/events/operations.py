@@ -98,11 +98,16 @@ def _check_place(campaign: Campaign, values: dict, errors: dict, actor) -> None:
 
 
 def _check_region(campaign: Campaign, values: dict, errors: dict) -> None:
-    """Where an event other than a joint visit day is held: within its county, or without one the drive's
-    territory; a place elsewhere would count the event for someone else's area."""
+    """Where an event other than a joint visit day is held: within its county; without one, within the
+    drive's territory or above it (a city's or the province's visit). A place elsewhere would count the
+    event in another area's figures."""
     region = db.session.get(Region, values["region_id"])
-    within = values.get("county_id") or campaign.territory_id
-    if region is None or within not in {region.id, *(r.id for r in region.ancestors())}:
+    line = {region.id, *(r.id for r in region.ancestors())} if region is not None else set()
+    if values.get("county_id"):
+        allowed = values["county_id"] in line
+    else:
+        allowed = campaign.territory_id in line or region in campaign.territory.ancestors()
+    if not allowed:
         errors["region_id"] = _("The place must be in the event's county, or in the drive's territory.")
 
 

@@ -86,7 +86,9 @@ def test_a_meeting_in_ones_own_county_is_not_placed_in_a_town_of_another(drive, 
             assert refused.status_code == 422 and set(refused.get_json()["error"]["fields"]) == {"region_id"}
         assert events() == 0
         assert api(drive.users["am_a1"]).post(url, json={**meeting, "region_id": town_a1.id}).status_code == 201
-    assert db.session.scalar(select(Event.region_id)) == town_a1.id
+        city_visit = {"kind": "level_visit", "level": "city", "planned_on": "2025-07-20", "region_id": drive.city.id}
+        assert api(drive.users["lead"]).post(url, json=city_visit).status_code == 201  # no county: the territory
+    assert set(db.session.scalars(select(Event.region_id))) == {town_a1.id, drive.city.id}
 
 
 def test_the_html_form_refuses_another_county_and_moving_an_event_there(drive, browser_as):
