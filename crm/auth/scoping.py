@@ -407,7 +407,7 @@ def event_counties(campaign: Campaign, user: User) -> set[int] | None:
     return counties
 
 
-def can_plan_pair_day(pair: LiaisonPair, user: User, counties: set[int] | None) -> bool:
+def plans_pair_day(pair: LiaisonPair, user: User, counties: set[int] | None) -> bool:
     """A joint visit day: its pair's own members, a branch head in its county, the drive's leads
     (counties: event_counties() of the pair's drive)."""
     if counties is None:
@@ -424,7 +424,7 @@ def can_edit_event(event: Event, user: User) -> bool:
         return True
     if event.kind == "joint_visit_day":
         pair = db.session.get(LiaisonPair, event.pair_id) if event.pair_id else None
-        return pair is not None and pair.campaign_id == event.campaign_id and can_plan_pair_day(pair, user, counties)
+        return pair is not None and pair.campaign_id == event.campaign_id and plans_pair_day(pair, user, counties)
     return event.county_id is not None and event.county_id in counties
 
 

@@ -11,10 +11,10 @@ from crm.auth.scoping import (
     campaign_condition,
     can_edit_event,
     can_lead_campaign,
-    can_plan_pair_day,
     event_counties,
     get_visible,
     pair_condition,
+    plans_pair_day,
     work_condition,
 )
 from crm.campaigns.models import LiaisonPair
@@ -79,7 +79,7 @@ def _event_form(campaign, event: Event | None = None) -> EventForm:
     """The plan form, offering only the pairs and counties where the user may plan (ensure_in_area refuses
     the rest, and the form refuses what it does not offer)."""
     counties = event_counties(campaign, current_user)
-    pairs = [p for p in _visible_pairs(campaign) if can_plan_pair_day(p, current_user, counties)]
+    pairs = [p for p in _visible_pairs(campaign) if plans_pair_day(p, current_user, counties)]
     # A joint visit day is held in the pair's county: offer the towns and districts of those counties.
     county_names = {p.county.name for p in pairs}
     places = [place for place in places_by_county() if place.label.split(" / ")[0] in county_names]
