@@ -1,5 +1,6 @@
 """Issue 21: each role's home at province scale (≤ 300 ms): the account manager's Today, the liaison's
-and the branch head's homes, the lead's dashboard and the admin hub. Read-only: the users are signed
+and the branch head's homes, the lead's dashboard and the admin hub; and the liaison's two forms with place
+pickers (the list builder, the merchant form: the places of the liaison's area only), with their size. Read-only: the users are signed
 in by writing the session cookie, not through the form (which records a sign-in)."""
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def main() -> None:
     homes = [("account manager (busiest)", users["busiest_am"], "/visits/"),
              ("liaison (busiest AM's pair)", users["liaison"], "/home/liaison"),
              ("branch head (busiest AM's county)", users["branch_head"], "/home/branch"),
-             ("admin", "admin", "/admin/"), ("lead", "lead", "/reports/")]
+             ("admin", "admin", "/admin/"), ("lead", "lead", "/reports/"),
+             ("liaison", users["liaison"], "/referrals/new"), ("liaison", users["liaison"], "/merchants/new")]
     rows = []
     for role, username, path in homes:
         client = client_for(app, username)
@@ -78,7 +80,7 @@ def main() -> None:
         assert response.status_code == 200, (path, response.status_code)
         cpu = time.process_time()
         stats = common.timings(lambda c=client, p=path: c.get(p), args.n, warmup=WARMUP)
-        rows.append({"what": f"GET {path} as {role}", **stats,
+        rows.append({"what": f"GET {path} as {role}", "kb": len(response.data) // 1024, **stats,
                      "cpu_ms_per_request": round((time.process_time() - cpu) * 1000 / (args.n + WARMUP), 1),
                      "queries": queries_per_request(app, client, path), "load": os.getloadavg()[0]})
     common.print_table(rows)

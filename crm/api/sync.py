@@ -40,7 +40,6 @@ from crm.auth.scoping import campaign_condition, regions_condition
 from crm.changes import SyncChange, track
 from crm.extensions import db
 from crm.merchants.models import Merchant
-from crm.regions.models import Region
 from crm.spreadsheets import csv_lines, xlsx_chunks
 from crm.timeutil import to_utc_naive
 from crm.web import MAX_ID
@@ -146,15 +145,6 @@ def _register_export(listing: Listing, kind: str) -> None:
 def merchant_region(model) -> Callable[[int], ColumnElement]:
     """Region filter for records on a merchant: where the merchant is."""
     return lambda region_id: model.merchant_id.in_(select(Merchant.id).where(regions_condition([region_id])))
-
-
-def region_and_below(region_id: int) -> list[int]:
-    """The region and every region under it (four levels at most: one query per level)."""
-    ids, level = [region_id], [region_id]
-    while level:
-        level = list(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level))))
-        ids += level
-    return ids
 
 
 # ---- CSV and .xlsx export ---------------------------------------------------------------------

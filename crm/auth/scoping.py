@@ -28,6 +28,7 @@ from crm.merchants.models import Merchant
 from crm.people.models import Organization, User
 from crm.referrals.models import IntakeSubmission, Referral, ReferralList
 from crm.regions.models import Region
+from crm.regions.queries import regions_and_below
 from crm.timeutil import utcnow
 from crm.visits.models import Application, Visit
 
@@ -144,13 +145,7 @@ def merchant_condition(user: User) -> ColumnElement:
 def area_region_ids(user: User) -> set[int] | None:
     """Every region whose merchants the user may see: their area and all below it (None for an admin: all).
     A merchant placed in one of them is one the user sees, so a form offers only these places."""
-    if is_admin(user):
-        return None
-    area, level = set(), set(_area_roots(user))
-    while level:
-        area |= level
-        level = set(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level)))) - area
-    return area
+    return None if is_admin(user) else set(regions_and_below(_area_roots(user)))
 
 
 def visible_campaign_ids(user: User) -> list[int] | None:

@@ -27,6 +27,7 @@ from crm.events import operations as ops
 from crm.events.models import EVENT_KINDS, EVENT_STATUSES, LEVELS, Event
 from crm.events.queries import events_for
 from crm.extensions import db
+from crm.regions.queries import regions_and_below
 
 EVENT_FIELDS = {
     "kind": {"type": "string", "enum": list(EVENT_KINDS)},
@@ -100,7 +101,7 @@ def create_event(campaign_id: int):
 
 
 def _event_region(region_id: int):
-    below = sync.region_and_below(region_id)
+    below = regions_and_below([region_id])
     return or_(Event.county_id.in_(below), Event.region_id.in_(below))
 
 

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from crm.api.sync import region_and_below
 from crm.campaigns.models import LiaisonPair
 from crm.extensions import db
 from crm.referrals.models import INTAKE_CHANNELS, IntakeSubmission
+from crm.regions.queries import regions_and_below
 
 
 def channel_counts(campaign_id: int, since: datetime | None = None, until: datetime | None = None,
@@ -24,7 +24,7 @@ def channel_counts(campaign_id: int, since: datetime | None = None, until: datet
         stmt = stmt.where(IntakeSubmission.pair_id == pair_id)
     if region_id is not None:
         stmt = stmt.where(IntakeSubmission.pair_id.in_(
-            select(LiaisonPair.id).where(LiaisonPair.region_id.in_(region_and_below(region_id)))))
+            select(LiaisonPair.id).where(LiaisonPair.region_id.in_(regions_and_below([region_id])))))
     counts = dict.fromkeys(INTAKE_CHANNELS, 0)
     counts.update(dict(db.session.execute(stmt.group_by(IntakeSubmission.channel)).all()))
     return counts

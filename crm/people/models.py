@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -29,11 +29,12 @@ class Organization(db.Model):
     region = relationship("Region")
 
     def subtree_ids(self) -> list[int]:
-        ids, frontier = [self.id], list(self.children)
-        while frontier:
-            node = frontier.pop()
-            ids.append(node.id)
-            frontier.extend(node.children)
+        """This organization and every one under it: a query per level, not one per organization (a
+        provincial bank has over a hundred branches and outlets)."""
+        ids, level = [self.id], [self.id]
+        while level:
+            level = list(db.session.scalars(select(Organization.id).where(Organization.parent_id.in_(level))))
+            ids += level
         return ids
 
     def __repr__(self) -> str:

@@ -35,6 +35,7 @@ from crm.referrals.models import (
     ReferralList,
 )
 from crm.referrals.views import BUILDER_ROLES
+from crm.regions.queries import regions_and_below
 
 FUNNEL_COUNTS = ("assigned", "contacted", "visited", "applied", "granted", "drawn", "closed")
 # A list pushed by the API: read with this, documented from it.
@@ -257,7 +258,7 @@ def intake_submission_json(s: IntakeSubmission) -> dict:
 
 def _pair_region(pair_column):
     return lambda region_id: pair_column.in_(
-        select(LiaisonPair.id).where(LiaisonPair.region_id.in_(sync.region_and_below(region_id))))
+        select(LiaisonPair.id).where(LiaisonPair.region_id.in_(regions_and_below([region_id]))))
 
 
 sync.register(sync.Listing(

@@ -14,6 +14,15 @@ def counties() -> list[Region]:
     return list(db.session.scalars(select(Region).where(Region.level == "county").order_by(Region.code, Region.name)))
 
 
+def regions_and_below(region_ids) -> list[int]:
+    """The regions and every region under them (four levels at most: one query per level)."""
+    found, level = set(), set(region_ids)
+    while level:
+        found |= level
+        level = set(db.session.scalars(select(Region.id).where(Region.parent_id.in_(level)))) - found
+    return list(found)
+
+
 def tree_paths(nodes) -> dict[int, str]:
     """{id: "top / … / name"} for rows of a tree (anything with id, parent_id, name), from the given rows up."""
     by_id = {n.id: n for n in nodes}
